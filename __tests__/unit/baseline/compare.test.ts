@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../../src/findings/finding.js';
+import { markBaseline, normalisePath, sourceFromRecord } from '../../../src/baseline/compare.js';
+import { buildBaselineRecord, parseBaselineRecord } from '../../../src/baseline/record.js';
+import { sourceFromSarif } from '../../../src/baseline/sarif.js';
+import { resultsFromAlerts } from '../../../src/baseline/sources.js';
+import { loadTrivyFindings, readFixtureJson, SHARED_FIXTURES } from './fixture-findings.js';
+
+const META = {
+  ref: 'refs/heads/main',
+  sha: '0123456789abcdef',
+  category: 'security-gate',
+  createdAt: '2025-01-01T00:00:00Z',
+};
+
+/** The gitleaks finding of report-simple.json, as the gitleaks importer would make it. */
+const GITLEAKS_FINDING: Finding = {
+  id: 'gitleaks-1',
+  kind: 'secret',
+  ruleId: 'test-rule',
+  aliases: [],
+  severity: 'HIGH',
+  title: 'test-rule',
+  description: '',
+  tools: ['gitleaks'],
+  source: { tool: 'gitleaks' },
+  location: { path: 'auth.py', startLine: 1 },
+  references: [],
+};
+
+describe('baseline record', () => {
+  it('round-trips through JSON and keeps rule/path/message for line-number ids', () => {
+    const findings = [
+      ...loadTrivyFindings('trivy/image-alpine-310.json'),
+      ...loadTrivyFindings('trivy/action-0.72.0-config-terraform.json'),
+    ];
+    const record = buildBaselineRecord(findings, META);
+    expect(parseBaselineRecord(JSON.parse(JSON.stringify(record)))).toEqual(record);
+    expect(record.fingerprints).toHaveLength(new Set(findings.map((f) => f.id)).size);
+    // The terraform findings' files were not read (no lineHash): 8 triples.
+    expect(record.results).toHaveLength(8);
+    expect(record.results[0]).toMatchObject({ ruleId: 'AWS-0086', path: 'main.tf' });
+  });
+
+  it.each([
+    [null, '(root)'],
+    [
+      { version: 2, ref: '', sha: '', category: '', createdAt: '', fingerprints: [], results: [] },
+      'version',
+    ],
+    [{ ...META, version: 1, fingerprints: [''], results: [] }, 'fingerprints.0'],
+    [{ ...META, version: 1, fingerprints: [] }, 'results'],
+  ])('rejects %j', (data, where) => {
+    expect(() => parseBaselineRecord(data)).toThrow(where);
+  });
+});
+
+describe('markBaseline', () => {
+  it('marks the base branch findings existing and the rest new (record)', () => {
+    const base = loadTrivyFindings('trivy/image-alpine-310.json');
+    const added = loadTrivyFindings('trivy/repo-pom-critical-high.json');
+    const { findings, existing } = markBaseline(
+      [...base, ...added],
+      sourceFromRecord(buildBaselineRecord(base, META)),
+    );
+    expect(existing).toBe(base.length);
+    expect(
+      findings
+        .filter((f) => f.baselineState === 'new')
+        .map((f) => f.ruleId)
+        .sort(),
+    ).toEqual(added.map((f) => f.ruleId).sort());
+  });
+
+  it('does not count waived findings as existing but still marks them', () => {
+    const base = loadTrivyFindings('trivy/image-alpine-310.json');
+    const waived = base.map((f, i) =>
+      i === 0 ? { ...f, waiver: { origin: 'w#0', reason: 'r' } } : f,
+    );
+    const { findings, existing } = markBaseline(
+      waived,
+      sourceFromRecord(buildBaselineRecord(base, META)),
+    );
+    expect(existing).toBe(base.length - 1);
+    expect(findings[0]?.baselineState).toBe('existing');
+  });
+
+  it('matches line-number ids by rule, path and message after the lines moved', () => {
+    const base = loadTrivyFindings('trivy/action-0.72.0-config-terraform.json');
+    const moved = base.map((f) => ({
+      ...f,
+      id: `${f.id}-moved`,
+      location: { path: 'main.tf', startLine: (f.location?.startLine ?? 1) + 3 },
+    }));
+    expect(markBaseline(moved, sourceFromRecord(buildBaselineRecord(base, META))).existing).toBe(
+      base.length,
+    );
+  });
+
+  it.each([
+    // Trivy's own SARIF of the same image: matched by rule and the package named in the message.
+    {
+      sarif: 'trivy/image-alpine-310.sarif',
+      findings: () => loadTrivyFindings('trivy/image-alpine-310.json'),
+      existing: 4,
+    },
+    // Real 0.72.0 misconfig SARIF: one result per rule in main.tf.
+    {
+      sarif: 'trivy/action-0.72.0-config-terraform.sarif',
+      findings: () => loadTrivyFindings('trivy/action-0.72.0-config-terraform.json'),
+      existing: 8,
+    },
+    { sarif: 'gitleaks/report-simple.sarif', findings: () => [GITLEAKS_FINDING], existing: 1 },
+    {
+      sarif: 'gitleaks/baseline-empty-runs.sarif',
+      findings: () => [GITLEAKS_FINDING],
+      existing: 0,
+    },
+    // Another image's SARIF: nothing in common.
+    {
+      sarif: 'trivy/image-alpine-310.sarif',
+      findings: () => loadTrivyFindings('trivy/image-fluentd-os-and-gems.json'),
+      existing: 0,
+    },
+  ])('SARIF $sarif', ({ sarif, findings, existing }) => {
+    const source = sourceFromSarif(
+      JSON.parse(readFileSync(`${SHARED_FIXTURES}${sarif}`, 'utf8')),
+      sarif,
+    );
+    expect(markBaseline(findings(), source).existing).toBe(existing);
+  });
+
+  it('reads our own partialFingerprints from a SARIF file', () => {
+    const findings = loadTrivyFindings('trivy/repo-pom-critical-high.json');
+    const [kept, dropped] = findings;
+    const sarif = {
+      version: '2.1.0',
+      runs: [
+        {
+          tool: { driver: { name: 'Trivy', rules: [{ id: 'OTHER-RULE' }] } },
+          // No rule id in common with the finding: only the fingerprint can match.
+          results: [
+            {
+              ruleIndex: 0,
+              message: { text: 'x' },
+              partialFingerprints: { 'securityGate/v1': kept?.id },
+            },
+          ],
+        },
+      ],
+    };
+    const marked = markBaseline(findings, sourceFromSarif(sarif, 'baseline.sarif')).findings;
+    expect(marked.find((f) => f.id === kept?.id)?.baselineState).toBe('existing');
+    expect(marked.find((f) => f.id === dropped?.id)?.baselineState).toBe('new');
+  });
+
+  it('matches code scanning alerts by rule, path and a whole package name', () => {
+    const alerts = readFixtureJson('../baseline/code-scanning-alerts-alpine.json') as unknown[];
+    const results = resultsFromAlerts(alerts);
+    expect(results).toHaveLength(3);
+    const marked = markBaseline(loadTrivyFindings('trivy/image-alpine-310.json'), {
+      kind: 'alerts',
+      label: 'alerts',
+      fingerprints: [],
+      results,
+    });
+    // Only libcrypto1.1's CVE-2019-1549 is an alert; "libssl1.1-dev" is not libssl1.1.
+    expect(
+      marked.findings
+        .filter((f) => f.baselineState === 'existing')
+        .map((f) => `${f.package?.name} ${f.ruleId}`),
+    ).toEqual(['libcrypto1.1 CVE-2019-1549']);
+  });
+
+  it('rejects a document that is not SARIF', () => {
+    expect(() => sourceFromSarif(readFixtureJson('trivy/image-alpine-310.json'), 'x')).toThrow(
+      'not a SARIF log',
+    );
+  });
+
+  it.each([
+    ['./src/a.ts', 'src/a.ts'],
+    ['file:///src/a.ts', 'src/a.ts'],
+    ['src\\a.ts', 'src/a.ts'],
+    ['', undefined],
+    [undefined, undefined],
+  ])('normalisePath(%j) → %j', (input, expected) => {
+    expect(normalisePath(input)).toBe(expected);
+  });
+});

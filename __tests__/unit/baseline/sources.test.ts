@@ -1,0 +1,305 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/config/errors.js';
+import type { Config } from '../../../src/config/schema.js';
+import { buildBaselineRecord } from '../../../src/baseline/record.js';
+import {
+  baselineKey,
+  baselineKeyPrefix,
+  describeBaseline,
+  resolveBaseline,
+  saveBaselineRecord,
+  type AlertsReader,
+  type BaselineCache,
+} from '../../../src/baseline/sources.js';
+import { createMemoryLogger } from '../../../src/util/logger.js';
+import { loadTrivyFindings, SHARED_FIXTURES } from './fixture-findings.js';
+
+const RECORD_PATH = '/tmp/run/baseline.json';
+
+/** An in-memory @actions/cache: exact key first, else the newest entry with a restore-key prefix. */
+function createFakeCache(files: Map<string, string>, options: { failRestore?: boolean } = {}) {
+  const entries: Array<{ key: string; content: string }> = [];
+  const calls: string[] = [];
+  const cache: BaselineCache = {
+    async restore(paths, primaryKey, restoreKeys = []) {
+      calls.push(`restore ${primaryKey} [${restoreKeys.join(',')}]`);
+      if (options.failRestore) throw new Error('cache service unavailable');
+      const hit =
+        entries.find((e) => e.key === primaryKey) ??
+        [...entries].reverse().find((e) => restoreKeys.some((prefix) => e.key.startsWith(prefix)));
+      if (!hit) return undefined;
+      files.set(paths[0] ?? '', hit.content);
+      return hit.key;
+    },
+    async save(paths, key) {
+      calls.push(`save ${key}`);
+      entries.push({ key, content: files.get(paths[0] ?? '') ?? '' });
+    },
+  };
+  return { cache, entries, calls };
+}
+
+function fakeAlerts(result: unknown[] | Error): AlertsReader & { refs: string[] } {
+  const refs: string[] = [];
+  return {
+    refs,
+    async listOpenAlerts(ref) {
+      refs.push(ref);
+      if (result instanceof Error) throw result;
+      return result;
+    },
+  };
+}
+
+function config(
+  gateScope: Config['gateScope'],
+  baseline: Config['baseline'],
+): Pick<Config, 'gateScope' | 'baseline' | 'sarifCategory'> {
+  return { gateScope, baseline, sarifCategory: 'security-gate' };
+}
+
+const findings = loadTrivyFindings('trivy/image-alpine-310.json');
+const readFixture = async (path: string): Promise<string> =>
+  readFileSync(path.startsWith('/') ? path : `${SHARED_FIXTURES}${path}`, 'utf8');
+
+async function seededCache(branch: string, shas: string[]) {
+  const files = new Map<string, string>();
+  const fake = createFakeCache(files);
+  for (const sha of shas) {
+    const record = buildBaselineRecord(sha === 'old' ? [] : findings, {
+      ref: `refs/heads/${branch}`,
+      sha,
+      category: 'security-gate',
+      createdAt: '2025-01-01T00:00:00Z',
+    });
+    await saveBaselineRecord({
+      cache: fake.cache,
+      record,
+      recordPath: RECORD_PATH,
+      writeFile: async (p, t) => void files.set(p, t),
+      logger: createMemoryLogger(),
+    });
+  }
+  return {
+    ...fake,
+    files,
+    readFile: async (p: string) => files.get(p) ?? Promise.reject(new Error(`ENOENT ${p}`)),
+  };
+}
+
+describe('resolveBaseline', () => {
+  it.each([
+    ['all', { kind: 'auto' }, 'pull_request', /gate-scope is all/],
+    ['new', { kind: 'auto' }, 'push', /applies to pull requests; on push every finding counts/],
+    ['new', { kind: 'auto' }, 'schedule', /on schedule every finding counts/],
+    ['new', { kind: 'none' }, 'pull_request', /baseline is none/],
+  ] as const)('%s / %j on %s: no source', async (scope, baseline, eventName, note) => {
+    const { cache, calls } = createFakeCache(new Map());
+    const resolved = await resolveBaseline({
+      config: config(scope, baseline),
+      eventName,
+      baseRef: 'main',
+      cache,
+      recordPath: RECORD_PATH,
+      readFile: readFixture,
+      logger: createMemoryLogger(),
+    });
+    expect(resolved.source).toBeUndefined();
+    expect(resolved.note).toMatch(note);
+    expect(calls).toEqual([]);
+  });
+
+  it('restores the newest record of the base branch, not of a branch whose name it prefixes', async () => {
+    const seeded = await seededCache('main', ['old', 'newsha']);
+    // A branch `main-old` saved later must not be taken for `main`.
+    const other = buildBaselineRecord([], {
+      ref: 'refs/heads/main-old',
+      sha: 'x',
+      category: 'security-gate',
+      createdAt: '',
+    });
+    await saveBaselineRecord({
+      cache: seeded.cache,
+      record: other,
+      recordPath: RECORD_PATH,
+      writeFile: async (p, t) => void seeded.files.set(p, t),
+      logger: createMemoryLogger(),
+    });
+    const alerts = fakeAlerts([]);
+    const resolved = await resolveBaseline({
+      config: config('new', { kind: 'auto' }),
+      eventName: 'pull_request',
+      baseRef: 'main',
+      cache: seeded.cache,
+      alerts,
+      recordPath: RECORD_PATH,
+      readFile: seeded.readFile,
+      logger: createMemoryLogger(),
+    });
+    expect(resolved.source?.kind).toBe('record');
+    expect(resolved.source?.label).toContain('main at newsha');
+    expect(resolved.source?.fingerprints).toHaveLength(findings.length);
+    expect(alerts.refs).toEqual([]);
+    expect(describeBaseline(resolved, 4)).toMatch(
+      /^4 existing finding\(s\) from the baseline record of main/,
+    );
+  });
+
+  it('falls back to the open alerts of the base branch without a record', async () => {
+    const { cache } = createFakeCache(new Map());
+    const alerts = fakeAlerts(
+      JSON.parse(
+        readFileSync(`${SHARED_FIXTURES}../baseline/code-scanning-alerts-alpine.json`, 'utf8'),
+      ) as unknown[],
+    );
+    const resolved = await resolveBaseline({
+      config: config('new', { kind: 'auto' }),
+      eventName: 'pull_request_target',
+      baseRef: 'refs/heads/release/1.x',
+      cache,
+      alerts,
+      recordPath: RECORD_PATH,
+      readFile: readFixture,
+      logger: createMemoryLogger(),
+    });
+    expect(alerts.refs).toEqual(['refs/heads/release/1.x']);
+    expect(resolved.source).toMatchObject({
+      kind: 'alerts',
+      label: '3 open code scanning alerts of release/1.x',
+    });
+  });
+
+  it.each([
+    [
+      'a failing cache and alerts API',
+      { failRestore: true },
+      fakeAlerts(new Error('HTTP 403 Resource not accessible by integration')),
+      /could not be read \(HTTP 403/,
+      2,
+    ],
+    ['no alerts reader', {}, undefined, /cannot be read without a token/, 0],
+  ])(
+    'without record or alerts (%s) every finding counts',
+    async (_label, cacheOptions, alerts, note, warnings) => {
+      const { cache } = createFakeCache(new Map(), cacheOptions);
+      const logger = createMemoryLogger();
+      const resolved = await resolveBaseline({
+        config: config('new', { kind: 'auto' }),
+        eventName: 'pull_request',
+        baseRef: 'main',
+        cache,
+        alerts,
+        recordPath: RECORD_PATH,
+        readFile: readFixture,
+        logger,
+      });
+      expect(resolved.source).toBeUndefined();
+      expect(resolved.note).toMatch(/^no baseline record of main \(a push run saves one\)/);
+      expect(resolved.note).toMatch(note);
+      expect(describeBaseline(resolved, 0)).toBe(resolved.note);
+      expect(logger.lines.filter((l) => l.startsWith('warning:'))).toHaveLength(warnings);
+    },
+  );
+
+  it('ignores a corrupt record and uses the alerts', async () => {
+    const files = new Map<string, string>();
+    const { cache, entries } = createFakeCache(files);
+    entries.push({
+      key: `${baselineKeyPrefix('security-gate', 'main')}abc`,
+      content: '{"version":1}',
+    });
+    const logger = createMemoryLogger();
+    const resolved = await resolveBaseline({
+      config: config('new', { kind: 'auto' }),
+      eventName: 'pull_request',
+      baseRef: 'main',
+      cache,
+      alerts: fakeAlerts([]),
+      recordPath: RECORD_PATH,
+      readFile: async (p) => files.get(p) ?? '',
+      logger,
+    });
+    expect(resolved.source?.kind).toBe('alerts');
+    expect(logger.lines.join('\n')).toMatch(/not a Security Gate baseline record/);
+  });
+
+  it('reads a SARIF file named by baseline', async () => {
+    const { cache } = createFakeCache(new Map());
+    const resolved = await resolveBaseline({
+      config: config('new', { kind: 'file', path: 'trivy/image-alpine-310.sarif' }),
+      eventName: 'pull_request',
+      cache,
+      recordPath: RECORD_PATH,
+      readFile: readFixture,
+      logger: createMemoryLogger(),
+    });
+    expect(resolved.source).toMatchObject({ kind: 'sarif', label: 'trivy/image-alpine-310.sarif' });
+    expect(resolved.source?.results).toHaveLength(4);
+  });
+
+  it.each([
+    ['missing.sarif', /could not be read as JSON/],
+    ['trivy/image-alpine-310.json', /which is not a SARIF log/],
+  ])('refuses baseline file %s with a ConfigError', async (path, message) => {
+    const { cache } = createFakeCache(new Map());
+    const attempt = resolveBaseline({
+      config: config('new', { kind: 'file', path }),
+      eventName: 'pull_request',
+      cache,
+      recordPath: RECORD_PATH,
+      readFile: readFixture,
+      logger: createMemoryLogger(),
+    });
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(message);
+  });
+});
+
+describe('baseline cache keys', () => {
+  it.each([
+    ['security-gate', 'main', 'abc', 'security-gate-baseline-security_2dgate-main-abc'],
+    [
+      'sg/images',
+      'refs/heads/feature/x-y',
+      'abc',
+      'security-gate-baseline-sg_2fimages-feature_2fx_2dy-abc',
+    ],
+  ])('%s %s %s → %s', (category, branch, sha, key) => {
+    expect(baselineKey(category, branch, sha)).toBe(key);
+    expect(key.startsWith(baselineKeyPrefix(category, branch))).toBe(true);
+  });
+
+  it('keeps branches apart that differ only in escaped characters', () => {
+    expect(baselineKeyPrefix('c', 'a/b')).not.toBe(baselineKeyPrefix('c', 'a-b'));
+    expect(baselineKey('c', 'main-old', 's').startsWith(baselineKeyPrefix('c', 'main'))).toBe(
+      false,
+    );
+  });
+
+  it('warns and goes on when saving fails', async () => {
+    const logger = createMemoryLogger();
+    const cache: BaselineCache = {
+      restore: async () => undefined,
+      save: async () => Promise.reject(new Error('Unable to reserve cache')),
+    };
+    const record = buildBaselineRecord([], {
+      ref: 'refs/heads/main',
+      sha: 's',
+      category: 'c',
+      createdAt: '',
+    });
+    await expect(
+      saveBaselineRecord({
+        cache,
+        record,
+        recordPath: RECORD_PATH,
+        writeFile: async () => undefined,
+        logger,
+      }),
+    ).resolves.toBeUndefined();
+    expect(logger.lines).toEqual([
+      'warning: Baseline: could not save the record of main: Unable to reserve cache',
+    ]);
+  });
+});

@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../../src/findings/finding.js';
+import {
+  canonicalVulnerabilityId,
+  fingerprintFindings,
+  hashLineContent,
+  type LineReader,
+} from '../../../src/findings/fingerprint.js';
+import { importSarif } from '../../../src/importers/sarif.js';
+import {
+  grypeVulnerabilityFindings,
+  readSharedJson,
+  SARIF_FIXTURES,
+  trivyVulnerabilityFindings,
+} from '../importers/fixture-findings.js';
+
+const MAIN_TF = readFileSync(path.join(SARIF_FIXTURES, 'repo/main.tf'), 'utf8').split('\n');
+
+/** A reader over main.tf with `inserted` unrelated lines added at the top. */
+function readerWith(lines: string[], inserted = 0): LineReader {
+  const shifted = [
+    ...Array.from({ length: inserted }, (_, i) => `# unrelated comment ${i}`),
+    ...lines,
+  ];
+  return (file, line) => (file === 'main.tf' ? shifted[line - 1] : undefined);
+}
+
+/** The real Trivy 0.72.0 misconfigurations of main.tf, moved down by `offset` lines. */
+function terraformFindings(offset = 0): Finding[] {
+  const outcome = importSarif(
+    readSharedJson('trivy/action-0.72.0-config-terraform.sarif'),
+    'trivy.sarif',
+  );
+  return outcome.findings.map((f) =>
+    f.location === undefined
+      ? f
+      : { ...f, location: { ...f.location, startLine: f.location.startLine + offset } },
+  );
+}
+
+const idsOf = (findings: Finding[]): string[] => findings.map((f) => f.id);
+
+describe('fingerprintFindings: file findings', () => {
+  it.each([0, 1, 7])('keeps every id when %i unrelated lines are added above', (inserted) => {
+    const before = fingerprintFindings(terraformFindings(), readerWith(MAIN_TF));
+    const after = fingerprintFindings(terraformFindings(inserted), readerWith(MAIN_TF, inserted));
+    expect(idsOf(after)).toEqual(idsOf(before));
+    expect(new Set(idsOf(before)).size).toBe(before.length);
+  });
+
+  it('sets lineHash from the flagged line content, ignoring whitespace', () => {
+    const [first] = fingerprintFindings(terraformFindings(), readerWith(MAIN_TF));
+    expect(first?.lineHash).toBe(hashLineContent(MAIN_TF[7] ?? ''));
+    const reindented = MAIN_TF.map((line) => `\t  ${line.replace(/ /g, '   ')}  `);
+    expect(idsOf(fingerprintFindings(terraformFindings(), readerWith(reindented)))).toEqual(
+      idsOf(fingerprintFindings(terraformFindings(), readerWith(MAIN_TF))),
+    );
+  });
+
+  it('changes the id of findings on a line whose content changed, only those', () => {
+    const before = fingerprintFindings(terraformFindings(), readerWith(MAIN_TF));
+    const edited = MAIN_TF.map((line, i) =>
+      i === 7 ? line.replace('"bucket"', '"renamed"') : line,
+    );
+    const after = fingerprintFindings(terraformFindings(), readerWith(edited));
+    before.forEach((finding, i) => {
+      const onLine8 = finding.location?.startLine === 8;
+      expect(after[i]?.id === finding.id).toBe(!onLine8);
+    });
+  });
+
+  it('falls back to the line number when the file cannot be read', () => {
+    const unreadable: LineReader = () => undefined;
+    const before = fingerprintFindings(terraformFindings(), unreadable);
+    const moved = fingerprintFindings(terraformFindings(3), unreadable);
+    expect(before.every((f) => f.lineHash === undefined)).toBe(true);
+    expect(idsOf(moved).filter((id, i) => id === before[i]?.id)).toEqual([]);
+  });
+});
+
+describe('fingerprintFindings: vulnerabilities', () => {
+  const alpine = trivyVulnerabilityFindings('trivy/image-alpine-310.json');
+
+  it('gives the 4 real alpine findings 4 distinct 32-hex ids, stable in any order', () => {
+    const ids = idsOf(fingerprintFindings(alpine, () => undefined));
+    expect(new Set(ids).size).toBe(4);
+    expect(ids.every((id) => /^[0-9a-f]{32}$/.test(id))).toBe(true);
+    expect(idsOf(fingerprintFindings([...alpine].reverse(), () => undefined))).toEqual(
+      [...ids].reverse(),
+    );
+  });
+
+  it.each([
+    [
+      'installed version',
+      (f: Finding): Finding => ({ ...f, package: { ...f.package!, installedVersion: '9.9.9' } }),
+    ],
+    ['target', (f: Finding): Finding => ({ ...f, target: 'other-image:1' })],
+    [
+      'purl',
+      (f: Finding): Finding => ({
+        ...f,
+        package: { ...f.package!, purl: 'pkg:apk/alpine/other@1' },
+      }),
+    ],
+  ])('changes when the %s changes', (_, change) => {
+    const [original] = fingerprintFindings(alpine.slice(0, 1), () => undefined);
+    const [changed] = fingerprintFindings(alpine.slice(0, 1).map(change), () => undefined);
+    expect(changed?.id).not.toBe(original?.id);
+  });
+
+  it('does not change with title, severity, fixed version or the line the lockfile is read at', () => {
+    const [original] = fingerprintFindings(alpine.slice(0, 1), () => undefined);
+    const edited = alpine.slice(0, 1).map((f): Finding => ({
+      ...f,
+      title: 'other',
+      severity: 'CRITICAL',
+      package: { ...f.package!, fixedVersions: ['2'] },
+      location: { path: 'package-lock.json', startLine: 1 },
+    }));
+    expect(fingerprintFindings(edited, () => 'changed')[0]?.id).toBe(original?.id);
+  });
+
+  it('fingerprints a GHSA and its CVE (real grype 0.65.1 matches) alike', () => {
+    const [ghsa, cve] = grypeVulnerabilityFindings('grype/real-0.65.1-java-ghsa.json');
+    expect(ghsa?.ruleId).toMatch(/^GHSA-/);
+    expect(ghsa?.aliases).toContain(cve?.ruleId);
+    expect(canonicalVulnerabilityId(ghsa!)).toBe(cve?.ruleId);
+    const alone = (f: Finding) => fingerprintFindings([f], () => undefined)[0]?.id;
+    expect(alone(ghsa!)).toBe(alone(cve!));
+    // Side by side (not merged yet) they still get distinct ids.
+    const both = fingerprintFindings([ghsa!, cve!], () => undefined);
+    expect(both[0]?.id).not.toBe(both[1]?.id);
+  });
+});
+
+describe('fingerprintFindings: findings with neither file nor package', () => {
+  it('hashes rule, target and title', () => {
+    const base = terraformFindings()[0]!;
+    const noFile: Finding = { ...base, location: undefined, target: 'alpine:3.10' };
+    const [a] = fingerprintFindings([noFile], () => undefined);
+    const [b] = fingerprintFindings([{ ...noFile, description: 'other text' }], () => undefined);
+    const [c] = fingerprintFindings([{ ...noFile, target: 'alpine:3.11' }], () => undefined);
+    expect(a?.id).toBe(b?.id);
+    expect(a?.id).not.toBe(c?.id);
+  });
+});

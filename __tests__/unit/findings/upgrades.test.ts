@@ -1,0 +1,257 @@
+import { describe, expect, it } from 'vitest';
+import { emptyCounts, type Finding, type Severity } from '../../../src/findings/finding.js';
+import {
+  chooseTargetVersion,
+  parseFixedVersions,
+  planUpgrades,
+  renderUpgradesMarkdown,
+  renderUpgradesText,
+} from '../../../src/findings/upgrades.js';
+import type { UpgradeAdvice } from '../../../src/report/view.js';
+import {
+  loadGrypeFindings,
+  loadTrivyFindings,
+  readFixtureJson,
+} from '../baseline/fixture-findings.js';
+
+function counts(partial: Partial<Record<Severity, number>>): Record<Severity, number> {
+  return { ...emptyCounts(), ...partial };
+}
+
+type Expected = {
+  name: string;
+  from: string;
+  to?: string;
+  fixes: Partial<Record<Severity, number>>;
+};
+
+function summarise(advice: UpgradeAdvice[]): Expected[] {
+  return advice.map((a) => ({
+    name: a.packageName,
+    from: a.installedVersion,
+    ...(a.targetVersion === undefined ? {} : { to: a.targetVersion }),
+    fixes: Object.fromEntries(Object.entries(a.fixes).filter(([, n]) => n > 0)),
+  }));
+}
+
+describe('planUpgrades on real reports', () => {
+  it.each([
+    {
+      fixture: 'trivy/image-fluentd-os-and-gems.json',
+      upgrades: [
+        // Debian revision order: +deb10u1 is after the installed revision.
+        { name: 'libidn2-0', from: '2.0.5-1', to: '2.0.5-1+deb10u1', fixes: { CRITICAL: 1 } },
+        // "6.0.3.1, 5.2.4.3": the fix on the installed 6.0 line, not the older 5.2 one.
+        { name: 'activesupport', from: '6.0.2.1', to: '6.0.3.1', fixes: { HIGH: 1 } },
+      ],
+      unfixable: [],
+      fixableCount: 2,
+    },
+    {
+      fixture: 'trivy/repo-pom-critical-high.json',
+      // Two vulnerabilities, two fixes: the larger one (Maven order) fixes both.
+      upgrades: [
+        {
+          name: 'com.fasterxml.jackson.core:jackson-databind',
+          from: '2.9.1',
+          to: '2.9.10.7',
+          fixes: { CRITICAL: 1, HIGH: 1 },
+        },
+      ],
+      unfixable: [],
+      fixableCount: 2,
+    },
+    {
+      fixture: 'trivy/image-alpine-310.json',
+      upgrades: [
+        { name: 'libcrypto1.1', from: '1.1.1c-r0', to: '1.1.1d-r2', fixes: { MEDIUM: 2 } },
+        { name: 'libssl1.1', from: '1.1.1c-r0', to: '1.1.1d-r2', fixes: { MEDIUM: 2 } },
+      ],
+      unfixable: [],
+      fixableCount: 4,
+    },
+    {
+      fixture: 'trivy/repo-remote-cargo-pipenv.json',
+      // ">= 2.1.0" and ">= 3.1.0, >= 2.1.3, < 3.0.0": 2.1.3 fixes both.
+      upgrades: [{ name: 'ammonia', from: '1.9.0', to: '2.1.3', fixes: { HIGH: 1, MEDIUM: 1 } }],
+      unfixable: [],
+      fixableCount: 2,
+    },
+    {
+      fixture: 'trivy/repo-gomod-unknown-severity.json',
+      upgrades: [
+        {
+          name: 'github.com/open-policy-agent/opa',
+          from: 'v0.35.0',
+          to: '0.37.0',
+          fixes: { MEDIUM: 1 },
+        },
+        // Three go.mod files of one repository: one upgrade, three findings.
+        {
+          name: 'github.com/docker/distribution',
+          from: 'v2.7.1+incompatible',
+          to: 'v2.8.0',
+          fixes: { UNKNOWN: 3 },
+        },
+        { name: 'golang.org/x/text', from: 'v0.3.6', to: '0.3.7', fixes: { UNKNOWN: 1 } },
+      ],
+      unfixable: [],
+      fixableCount: 5,
+    },
+    {
+      fixture: 'trivy/image-ubi-7-os-and-python-wontfix.json',
+      upgrades: [{ name: 'setuptools', from: '0.9.8', to: '65.5.1', fixes: { HIGH: 1 } }],
+      unfixable: [{ name: 'bash', from: '4.2.46-33.el7', fixes: { LOW: 1 } }],
+      fixableCount: 1,
+    },
+    {
+      fixture: 'grype/real-0.61.1-chainguard-ruby.json',
+      upgrades: [
+        { name: 'ruby-3.0', from: '3.0.4-r1', to: '3.0.6-r0', fixes: { HIGH: 1 } },
+        { name: 'uri', from: '0.10.1', to: '0.10.2', fixes: { HIGH: 1 } },
+      ],
+      // Unmerged, the CVE twin of the GHSA lists no fix of its own.
+      unfixable: [{ name: 'uri', from: '0.10.1', fixes: { HIGH: 1 } }],
+      fixableCount: 2,
+    },
+    {
+      fixture: 'grype/real-0.65.1-java-ghsa.json',
+      upgrades: [{ name: 'httpclient', from: '4.1.1', to: '4.3.5', fixes: { MEDIUM: 1 } }],
+      unfixable: [{ name: 'httpclient', from: '4.1.1', fixes: { MEDIUM: 1 } }],
+      fixableCount: 1,
+    },
+  ])('$fixture', ({ fixture, upgrades, unfixable, fixableCount }) => {
+    const findings = fixture.startsWith('grype/')
+      ? loadGrypeFindings(fixture)
+      : loadTrivyFindings(fixture);
+    const plan = planUpgrades(findings);
+    expect(summarise(plan.upgrades)).toEqual(upgrades);
+    expect(summarise(plan.unfixable)).toEqual(unfixable);
+    expect(plan.fixableCount).toBe(fixableCount);
+  });
+
+  it('lists every unfixed package of a large report, most CRITICAL first', () => {
+    const fixture = 'trivy/v0.20.0-image-debian-stretch-large.json';
+    const plan = planUpgrades(loadTrivyFindings(fixture));
+    // Expected values computed from the raw report, independently of the planner.
+    const report = readFixtureJson(fixture) as {
+      Results: Array<{ Vulnerabilities?: Array<Record<string, string>> }>;
+    };
+    const vulns = report.Results.flatMap((r) => r.Vulnerabilities ?? []);
+    const key = (v: Record<string, string>): string => `${v.PkgName} ${v.InstalledVersion}`;
+    const unfixed = vulns.filter((v) => !v.FixedVersion);
+    const criticalByPackage = new Map<string, number>();
+    for (const v of unfixed)
+      if (v.Severity === 'CRITICAL')
+        criticalByPackage.set(key(v), (criticalByPackage.get(key(v)) ?? 0) + 1);
+    expect(plan.unfixable).toHaveLength(new Set(unfixed.map(key)).size);
+    expect(plan.unfixable[0]?.fixes.CRITICAL).toBe(Math.max(...criticalByPackage.values()));
+    expect(plan.fixableCount).toBe(vulns.length - unfixed.length);
+    expect(plan.upgrades.map((a) => `${a.packageName} → ${a.targetVersion}`)).toEqual([
+      'e2fslibs → 1.43.4-2+deb9u1',
+      'e2fsprogs → 1.43.4-2+deb9u1',
+      'libcomerr2 → 1.43.4-2+deb9u1',
+      'libss2 → 1.43.4-2+deb9u1',
+    ]);
+  });
+
+  it('leaves out waived vulnerabilities and findings that are not vulnerabilities', () => {
+    const findings = [
+      ...loadTrivyFindings('trivy/repo-pom-critical-high.json'),
+      ...loadTrivyFindings('trivy/repo-secrets.json'),
+    ];
+    const waived: Finding[] = findings.map((f) =>
+      f.ruleId === 'CVE-2021-20190'
+        ? { ...f, waiver: { origin: 'waivers.yml#0', reason: 'not reachable' } }
+        : f,
+    );
+    const plan = planUpgrades(waived);
+    // Without the waived HIGH (fixed in 2.9.10.7), 2.9.10.4 is enough.
+    expect(summarise(plan.upgrades)).toEqual([
+      {
+        name: 'com.fasterxml.jackson.core:jackson-databind',
+        from: '2.9.1',
+        to: '2.9.10.4',
+        fixes: { CRITICAL: 1 },
+      },
+    ]);
+    expect(plan.fixableCount).toBe(1);
+  });
+});
+
+describe('chooseTargetVersion', () => {
+  it.each([
+    // Fixes per release line: stay on the installed line when it has one.
+    ['maven', '2.12.3', [['2.12.7.1', '2.13.4.2'], ['2.12.6']], '2.12.7.1'],
+    ['maven', '2.13.1', [['2.12.7.1', '2.13.4.2'], ['2.13.2']], '2.13.4.2'],
+    // 2.13.1 fixes the second but is on the 2.13 line before 2.13.4.2: not fixed for the first.
+    ['maven', '2.12.3', [['2.12.7.1', '2.13.4.2'], ['2.13.1']], '2.13.4.2'],
+    ['gemspec', '5.2.3', [['6.0.3.1', '5.2.4.3']], '5.2.4.3'],
+    ['npm', '1.1.0', [['1.2.5', '2.0.3'], ['1.3.0']], '1.3.0'],
+    ['debian', '1.0-1', [['1.0-1+deb9u1'], ['1.0-1+deb9u2~bpo1']], '1.0-1+deb9u2~bpo1'],
+    // Fixes older than the installed version are not targets.
+    ['npm', '2.0.0', [['1.9.9', '2.0.4']], '2.0.4'],
+  ] as const)('%s %s with %j → %s', (ecosystem, installed, fixLists, expected) => {
+    expect(
+      chooseTargetVersion({ ecosystem, installed, fixLists: fixLists.map((l) => [...l]) }),
+    ).toBe(expected);
+  });
+});
+
+describe('parseFixedVersions', () => {
+  it.each([
+    [['6.0.3.1, 5.2.4.3'], ['6.0.3.1', '5.2.4.3']],
+    [['>= 3.1.0, >= 2.1.3, < 3.0.0'], ['3.1.0', '2.1.3']],
+    [['3.0.6-r0'], ['3.0.6-r0']],
+    [
+      ['1.0 || 2.0', '1.0'],
+      ['1.0', '2.0'],
+    ],
+    [[''], []],
+    [['> 1.2, != 1.3'], []],
+  ])('%j → %j', (listed, expected) => {
+    expect(parseFixedVersions(listed)).toEqual(expected);
+  });
+});
+
+describe('rendering', () => {
+  const hostile: UpgradeAdvice = {
+    packageName: '<img src=x onerror=alert(1)>`|@team',
+    installedVersion: '1.0 [x](https://evil.example)',
+    targetVersion: '::error::pwned',
+    fixes: counts({ CRITICAL: 2, HIGH: 3 }),
+    vulnerabilityIds: ['CVE-1'],
+  };
+  const plain: UpgradeAdvice = {
+    ...hostile,
+    packageName: 'openssl',
+    installedVersion: '1.1.1k',
+    targetVersion: '1.1.1n',
+  };
+
+  it('renders the documented line, then "more" and no-fix lines', () => {
+    const markdown = renderUpgradesMarkdown(
+      [plain, plain],
+      [{ ...plain, targetVersion: undefined, fixes: counts({ LOW: 1 }) }],
+      1,
+    );
+    expect(markdown.split('\n')).toEqual([
+      '- upgrade `openssl` 1.1.1k → 1.1.1n: fixes 2 CRITICAL, 3 HIGH',
+      '- …and 1 more upgrades',
+      '- no fix available yet: `openssl` 1.1.1k (1 LOW)',
+    ]);
+    expect(renderUpgradesText([plain], [], 5)).toEqual([
+      'upgrade openssl 1.1.1k → 1.1.1n: fixes 2 CRITICAL, 3 HIGH',
+    ]);
+  });
+
+  it('escapes scanner text in markdown and log lines', () => {
+    const markdown = renderUpgradesMarkdown([hostile], [], 5);
+    // The name sits in a code span (literal on GitHub, no mention); the rest is escaped.
+    const [, span, rest] = /^- upgrade (`[^`]*`)(.*)$/.exec(markdown) ?? [];
+    expect(span).toBe("`<img src=x onerror=alert(1)>'\\|@team`");
+    expect(rest).not.toMatch(/<|\]\(|::|https:/);
+    const [line] = renderUpgradesText([hostile], [], 5);
+    expect(line).not.toContain('::');
+  });
+});

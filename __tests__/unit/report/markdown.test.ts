@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateGate } from '../../../src/gate/evaluate.js';
+import { renderMarkdown, advisoryUrl } from '../../../src/report/markdown.js';
+import type { ReportView } from '../../../src/report/view.js';
+import type { Finding } from '../../../src/findings/finding.js';
+import { makeFinding } from '../../helpers/findings.js';
+
+function viewOf(findings: Finding[]): ReportView {
+  const gate = evaluateGate({
+    findings,
+    thresholds: { CRITICAL: 1, HIGH: 5, MEDIUM: 0, LOW: 0 },
+    countOnlyNew: false,
+    scannerErrors: [],
+    failOnScannerError: true,
+  });
+  return {
+    gate,
+    findings,
+    scanners: [
+      {
+        scanner: 'trivy',
+        tool: 'Trivy',
+        version: 'dev',
+        target: '.',
+        findingCount: findings.length,
+      },
+    ],
+    imports: [],
+    filtered: { bySeverity: 0, unfixed: 0 },
+    sarifTruncation: [],
+    sarifCategory: 'security-gate',
+    links: { runUrl: 'https://github.com/o/r/actions/runs/1' },
+    generatedAt: '2026-11-22T00:00:00.000Z',
+  };
+}
+
+const HOSTILE = [
+  '<img src=x onerror=alert(1)>',
+  '@octocat and @octo-org/security',
+  '[phish](https://evil.example/login)',
+  '![x](https://evil.example/pixel.png)',
+  '::error::injected',
+  '</details><script>alert(1)</script>',
+  '| broken | table |',
+  'closes #1',
+];
+
+describe('renderMarkdown', () => {
+  it.each(HOSTILE)('renders hostile scanner text %j inertly', (text) => {
+    const finding = makeFinding({
+      severity: 'CRITICAL',
+      ruleId: text,
+      title: text,
+      tools: [text],
+      package: { name: text, installedVersion: text, fixedVersions: [text] },
+    });
+    const markdown = renderMarkdown(viewOf([finding]), { maxLength: 65_536, maxFindings: 30 });
+    // Code spans render literally (no HTML, mentions or links): check the rest.
+    const outsideCode = markdown.replace(/`[^`\n]*`/g, '');
+    expect(outsideCode).not.toContain('<img');
+    expect(outsideCode).not.toContain('<script');
+    expect(outsideCode).not.toContain('</details');
+    expect(outsideCode).not.toContain('](https://evil');
+    expect(outsideCode).not.toMatch(/@octo/);
+    expect(outsideCode).not.toMatch(/(^|[^\\])#1\b/);
+    // The finding's row keeps exactly the table's 7 cell separators.
+    const rows = markdown.split('\n').filter((line) => line.startsWith('| 🟥 CRITICAL'));
+    const row = rows.at(-1) ?? '';
+    expect(row.replace(/\\\|/g, '').split('|').length).toBe(8);
+  });
+
+  it('stays under the comment limit with 30,000 findings and says how many more there are', () => {
+    const findings = Array.from({ length: 30_000 }, (_, i) =>
+      makeFinding({
+        severity: i % 2 ? 'HIGH' : 'CRITICAL',
+        id: `id-${i}`,
+        ruleId: `CVE-2024-${10000 + i}`,
+        title: 'x'.repeat(300),
+      }),
+    );
+    const marker = '<!-- security-gate:security-gate -->';
+    const markdown = renderMarkdown(viewOf(findings), {
+      maxLength: 65_536 - marker.length,
+      maxFindings: 30,
+      header: marker,
+    });
+    expect(markdown.length).toBeLessThanOrEqual(65_536 - marker.length);
+    expect(markdown.startsWith(marker)).toBe(true);
+    expect(markdown).toMatch(/…and 29970 more findings/);
+    expect(markdown).toContain('❌ Failed');
+  });
+
+  it('falls back to a shorter form when the full one does not fit', () => {
+    const findings = Array.from({ length: 500 }, (_, i) =>
+      makeFinding({ severity: 'HIGH', id: `id-${i}`, title: 'y'.repeat(140) }),
+    );
+    const markdown = renderMarkdown(viewOf(findings), { maxLength: 8_000, maxFindings: 500 });
+    expect(markdown.length).toBeLessThanOrEqual(8_000);
+    expect(markdown).toContain('more findings');
+  });
+
+  it('links CVE and GHSA ids to their advisories only', () => {
+    expect(advisoryUrl(makeFinding({ severity: 'HIGH', ruleId: 'CVE-2021-44228' }))).toBe(
+      'https://nvd.nist.gov/vuln/detail/CVE-2021-44228',
+    );
+    expect(advisoryUrl(makeFinding({ severity: 'HIGH', ruleId: 'GHSA-jfh8-c2jp-5v3q' }))).toBe(
+      'https://github.com/advisories/GHSA-jfh8-c2jp-5v3q',
+    );
+    expect(
+      advisoryUrl(
+        makeFinding({ severity: 'HIGH', ruleId: 'X-1', primaryUrl: 'https://evil.example/x' }),
+      ),
+    ).toBeUndefined();
+    expect(
+      advisoryUrl(
+        makeFinding({
+          severity: 'HIGH',
+          ruleId: 'DS002',
+          primaryUrl: 'https://avd.aquasec.com/misconfig/ds002',
+        }),
+      ),
+    ).toBe('https://avd.aquasec.com/misconfig/ds002');
+  });
+
+  it('says when there is nothing to report', () => {
+    const markdown = renderMarkdown(viewOf([]), { maxLength: 65_536, maxFindings: 30 });
+    expect(markdown).toContain('✅ Passed');
+    expect(markdown).toContain('No findings');
+  });
+});

@@ -1,0 +1,257 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Log } from 'sarif';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEVERITIES, type Finding, type Severity } from '../../../src/findings/finding.js';
+import { fingerprintFindings } from '../../../src/findings/fingerprint.js';
+import { importSarif } from '../../../src/importers/sarif.js';
+import type { ScanOutcome } from '../../../src/scanners/types.js';
+import {
+  buildRunSpecs,
+  buildSarif,
+  FINGERPRINT_KEY,
+  sarifCategoryId,
+  securitySeverityFor,
+  type BuildSarifInput,
+} from '../../../src/report/sarif.js';
+import {
+  validateSarifFilesWithMultitool,
+  validateSarifSchema,
+  type MultitoolReport,
+} from '../../helpers/sarif-validators.js';
+import {
+  grypeVulnerabilityFindings,
+  SARIF_FIXTURES,
+  trivyVulnerabilityFindings,
+} from '../importers/fixture-findings.js';
+
+const trivy = fingerprintFindings(
+  trivyVulnerabilityFindings('trivy/image-alpine-310.json'),
+  () => undefined,
+);
+const grype = fingerprintFindings(
+  grypeVulnerabilityFindings('grype/real-0.61.1-chainguard-ruby.json'),
+  () => undefined,
+);
+const IMAGE = trivy[0]?.target ?? '';
+const location = { fileExists: () => false, imageTarget: IMAGE };
+
+function scan(scanner: 'trivy' | 'grype', findings: Finding[], error?: string): ScanOutcome {
+  return {
+    scanner,
+    tool: scanner === 'trivy' ? 'Trivy' : 'Grype',
+    version: '0.72.0',
+    target: IMAGE,
+    findings,
+    error,
+  };
+}
+
+async function readEmptyRunImport() {
+  const file = path.join(SARIF_FIXTURES, 'empty-run.sarif');
+  return importSarif(JSON.parse(await readFile(file, 'utf8')), 'empty-run.sarif');
+}
+
+function build(findings: Finding[], extra: Partial<BuildSarifInput> = {}) {
+  const runs = buildRunSpecs({
+    scans: [scan('trivy', findings)],
+    imports: [],
+    category: 'security-gate',
+    imageRef: IMAGE,
+  });
+  return buildSarif({ findings, runs, location, ...extra });
+}
+
+const results = (log: Log) => log.runs.flatMap((r) => r.results ?? []);
+
+describe('buildSarif with scanners and imports', () => {
+  let dir = '';
+  let log: Log;
+  let report: MultitoolReport | undefined;
+
+  beforeAll(async () => {
+    const emptyImport = await readEmptyRunImport();
+    const runs = buildRunSpecs({
+      scans: [
+        scan('trivy', trivy),
+        scan('grype', grype),
+        { ...scan('grype', []), scanner: 'pinning', tool: 'pinning', error: 'crashed' },
+      ],
+      imports: [emptyImport],
+      category: 'security-gate/',
+      imageRef: IMAGE,
+    });
+    log = buildSarif({ findings: [...grype, ...trivy], runs, location }).log;
+    dir = await mkdtemp(path.join(tmpdir(), 'sarif-build-'));
+    const file = path.join(dir, 'out.sarif');
+    await writeFile(file, JSON.stringify(log));
+    report = (await validateSarifFilesWithMultitool([file])).get(file);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('writes one run per successful scanner plus the empty imported run, categories per scanner and image', () => {
+    const slug = 'testdata-fixtures-images-alpine-310.tar.gz';
+    expect(
+      log.runs.map((r) => [r.tool.driver.name, r.automationDetails?.id, r.results?.length]),
+    ).toEqual([
+      ['Trivy', `security-gate/trivy/${slug}/`, trivy.length],
+      ['Grype', `security-gate/grype/${slug}/`, grype.length],
+      ['CodeQL', '/language:javascript/', 0],
+    ]);
+  });
+
+  it('passes the schema and the Multitool with zero errors', () => {
+    expect(validateSarifSchema(log)).toEqual([]);
+    expect(report?.errors).toEqual([]);
+  });
+
+  it('writes vulnerability messages, fingerprints and package properties', () => {
+    const first = log.runs[0]?.results?.find(
+      (r) => r.properties?.package === 'libcrypto1.1' && r.ruleId === 'CVE-2019-1549',
+    );
+    expect(first?.message.text).toMatch(
+      /^Package libcrypto1\.1 installed 1\.1\.1c-r0, fixed in 1\.1\.1d-r0: /,
+    );
+    const finding = trivy.find(
+      (f) => f.package?.name === 'libcrypto1.1' && f.ruleId === 'CVE-2019-1549',
+    );
+    expect(first?.partialFingerprints).toEqual({
+      [FINGERPRINT_KEY]: finding?.id,
+      primaryLocationLineHash: `${finding?.id}:1`,
+    });
+    expect(first?.locations?.[0]?.physicalLocation?.artifactLocation?.uri).toBe(
+      'testdata-fixtures-images-alpine-310.tar.gz',
+    );
+  });
+
+  it('writes rules with descriptions, help, security-severity and tags', () => {
+    for (const run of log.runs) {
+      for (const rule of run.tool.driver.rules ?? []) {
+        expect(rule.fullDescription?.text.length).toBeGreaterThan(0);
+        expect(rule.help?.text.length).toBeGreaterThan(0);
+        expect(rule.properties?.tags).toEqual(
+          expect.arrayContaining(['security', 'vulnerability']),
+        );
+        expect(Number(rule.properties?.['security-severity'])).toBeGreaterThanOrEqual(0);
+      }
+    }
+  });
+});
+
+describe('buildSarif details', () => {
+  it.each<[Severity, string]>([
+    ['CRITICAL', 'error'],
+    ['HIGH', 'error'],
+    ['MEDIUM', 'warning'],
+    ['LOW', 'note'],
+    ['UNKNOWN', 'note'],
+  ])('writes level for %s as %s, and the severity tag', (severity, level) => {
+    const { log } = build([{ ...trivy[0]!, severity }]);
+    expect(results(log)[0]?.level).toBe(level);
+    expect(log.runs[0]?.tool.driver.rules?.[0]?.properties?.tags).toContain(severity.toLowerCase());
+  });
+
+  it.each<[Severity, number | undefined, string]>([
+    ['MEDIUM', 5.3, '5.3'],
+    ['CRITICAL', 5.3, '9.5'],
+    ['HIGH', undefined, '8.0'],
+    ['LOW', 0.1, '0.1'],
+    ['UNKNOWN', 7.5, '0.0'],
+  ])('security-severity of %s with CVSS %s is %s', (severity, cvssScore, expected) => {
+    expect(securitySeverityFor({ severity, cvssScore })).toBe(expected);
+  });
+
+  it('orders results most severe first and is stable whatever the input order', () => {
+    const mixed = [
+      ...trivy,
+      ...trivy.map((f, i) => ({ ...f, id: `${f.id}x`, severity: SEVERITIES[i] as Severity })),
+    ];
+    const a = build(mixed).log;
+    const b = build([...mixed].reverse()).log;
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    const ranks = results(a).map((r) => SEVERITIES.indexOf(r.properties?.severity as Severity));
+    expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
+  });
+
+  it('writes waivers as external suppressions and baseline states', () => {
+    const findings: Finding[] = [
+      {
+        ...trivy[0]!,
+        waiver: {
+          origin: '.github/security-waivers.yml#0',
+          reason: 'Not reachable',
+          expires: '2099-01-01',
+        },
+      },
+      { ...trivy[1]!, baselineState: 'existing' },
+      { ...trivy[2]!, baselineState: 'new' },
+    ];
+    const byId = new Map(
+      results(build(findings).log).map((r) => [r.partialFingerprints?.[FINGERPRINT_KEY], r]),
+    );
+    expect(byId.get(trivy[0]?.id)?.suppressions).toEqual([
+      { kind: 'external', status: 'accepted', justification: 'Not reachable; expires 2099-01-01' },
+    ]);
+    expect(byId.get(trivy[1]?.id)?.baselineState).toBe('unchanged');
+    expect(byId.get(trivy[2]?.id)?.baselineState).toBe('new');
+  });
+
+  it('never overwrites a fingerprint the tool set', () => {
+    const finding = {
+      ...trivy[0]!,
+      partialFingerprints: { primaryLocationLineHash: 'abc:1', [FINGERPRINT_KEY]: 'tool' },
+    };
+    expect(results(build([finding]).log)[0]?.partialFingerprints).toEqual({
+      primaryLocationLineHash: 'abc:1',
+      [FINGERPRINT_KEY]: 'tool',
+    });
+  });
+
+  it('does not write the findings of a scanner that failed', () => {
+    const runs = buildRunSpecs({
+      scans: [scan('trivy', trivy, 'timed out'), scan('grype', grype)],
+      imports: [],
+      category: 'sg',
+    });
+    const { log } = buildSarif({ findings: [...trivy, ...grype], runs, location });
+    expect(log.runs.map((r) => r.tool.driver.name)).toEqual(['Grype']);
+    expect(results(log)).toHaveLength(grype.length);
+  });
+
+  it("keeps an imported rule's help as given and escapes our own markdown", () => {
+    const hostile: Finding = { ...trivy[0]!, title: '<img src=x> @admin [x](https://evil)' };
+    const rule = build([hostile]).log.runs[0]?.tool.driver.rules?.[0];
+    const markdown = rule?.help?.markdown ?? '';
+    expect(markdown).not.toContain('<img');
+    expect(markdown).not.toContain('@admin');
+    expect(markdown).not.toContain('[x](https://evil)');
+    expect(markdown).toContain('(https://avd.aquasec.com/nvd/cve-2019-1549)'); // our own link to the real reference
+    const given: Finding = {
+      ...trivy[0]!,
+      rule: { helpText: 'plain', helpMarkdown: '**tool markdown**' },
+    };
+    expect(build([given]).log.runs[0]?.tool.driver.rules?.[0]?.help).toEqual({
+      text: 'plain',
+      markdown: '**tool markdown**',
+    });
+  });
+
+  it('caps rule tags at 20', () => {
+    const tagged: Finding = {
+      ...trivy[0]!,
+      rule: { tags: Array.from({ length: 30 }, (_, i) => `t${i}`) },
+    };
+    expect(build([tagged]).log.runs[0]?.tool.driver.rules?.[0]?.properties?.tags).toHaveLength(20);
+  });
+});
+
+describe('sarifCategoryId', () => {
+  it.each([
+    ['security-gate', 'trivy', undefined, 'security-gate/trivy/'],
+    ['security-gate/', 'grype', 'alpine:3.10', 'security-gate/grype/alpine-3.10/'],
+    ['team/app', 'trivy', 'ghcr.io/Org/App:1.0', 'team/app/trivy/ghcr.io-org-app-1.0/'],
+  ])('(%j, %j, %j) = %j', (prefix, scanner, image, expected) => {
+    expect(sarifCategoryId(prefix, scanner, image)).toBe(expected);
+  });
+});

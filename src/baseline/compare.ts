@@ -1,0 +1,121 @@
+/**
+ * Marks findings `new` or `existing` against a baseline: the branch's record,
+ * a SARIF file, or the base branch's code scanning alerts. Fingerprints are
+ * matched first; what has none is matched by rule id, path and message (alerts
+ * carry no fingerprints). When unsure, a finding stays `new`: the gate would
+ * rather count one too many than hide a new problem. Pure.
+ */
+import type { Finding } from '../findings/finding.js';
+import type { BaselineRecord, BaselineResult } from './record.js';
+
+/** Where existing findings come from, as plain data. */
+export interface BaselineSource {
+  kind: 'record' | 'sarif' | 'alerts';
+  /** Shown in the summary: "the baseline record of main at 1a2b3c4", "baseline.sarif". */
+  label: string;
+  /** Finding ids known to the baseline (ours, or any `partialFingerprints` value of a SARIF result). */
+  fingerprints: string[];
+  results: BaselineResult[];
+}
+
+/** A baseline source made of a record. */
+export function sourceFromRecord(record: BaselineRecord): BaselineSource {
+  const branch = record.ref.replace(/^refs\/heads\//, '');
+  return {
+    kind: 'record',
+    label: `the baseline record of ${branch} at ${record.sha.slice(0, 7)} (${record.createdAt})`,
+    fingerprints: record.fingerprints,
+    results: record.results,
+  };
+}
+
+/** Repository-relative, forward slashes, no `./` or `file://` prefix. */
+export function normalisePath(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  const clean = path
+    .replace(/\\/g, '/')
+    .replace(/^file:\/\//, '')
+    .replace(/^(\.\/)+/, '')
+    .replace(/^\/+/, '');
+  return clean === '' ? undefined : clean;
+}
+
+const normaliseText = (text: string): string => text.replace(/\s+/g, ' ').trim().toLowerCase();
+
+function ruleIdsOf(finding: Finding): string[] {
+  return [finding.ruleId, ...finding.aliases].map((id) => id.toLowerCase());
+}
+
+/** Findings without a file location point at a made-up path in SARIF: only rule and message can tell. */
+function pathMatches(finding: Finding, result: BaselineResult): boolean {
+  const path = normalisePath(finding.location?.path);
+  return path === undefined || result.path === undefined || normalisePath(result.path) === path;
+}
+
+/** `libc6` is in "package: libc6 2.24" but not in "package: libc6-dev 2.24". */
+function containsWord(text: string, word: string): boolean {
+  if (word === '') return false;
+  const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^\\w.+-])${escaped}($|[^\\w.+-])`).test(text);
+}
+
+/** A package finding's message names its package; any other's repeats its title. */
+function messageMatches(finding: Finding, result: BaselineResult): boolean {
+  if (result.message === undefined || result.message.trim() === '') return false;
+  const message = normaliseText(result.message);
+  if (finding.package !== undefined)
+    return containsWord(message, normaliseText(finding.package.name));
+  const title = normaliseText(finding.title);
+  const description = normaliseText(finding.description);
+  return (
+    (title !== '' && (message.includes(title) || title.includes(message))) ||
+    (description !== '' && message.includes(description))
+  );
+}
+
+function groupKey(ruleId: string, path: string | undefined): string {
+  return `${ruleId.toLowerCase()}\u0000${normalisePath(path) ?? ''}`;
+}
+
+/**
+ * Matches one finding against the rule-and-path candidates: by message, or,
+ * when both sides have exactly one of that rule in that file, by being the one.
+ */
+function matchesResults(
+  finding: Finding,
+  results: readonly BaselineResult[],
+  findingsPerKey: Map<string, number>,
+): boolean {
+  const ids = ruleIdsOf(finding);
+  const candidates = results.filter(
+    (r) => ids.includes(r.ruleId.toLowerCase()) && pathMatches(finding, r),
+  );
+  if (candidates.some((r) => messageMatches(finding, r))) return true;
+  if (candidates.length !== 1 || finding.location === undefined) return false;
+  return findingsPerKey.get(groupKey(finding.ruleId, finding.location.path)) === 1;
+}
+
+/**
+ * Sets `baselineState` on copies of the findings and counts the existing
+ * ones (waived findings are marked too but not counted).
+ */
+export function markBaseline(
+  findings: readonly Finding[],
+  baseline: BaselineSource,
+): { findings: Finding[]; existing: number } {
+  const fingerprints = new Set(baseline.fingerprints);
+  const findingsPerKey = new Map<string, number>();
+  for (const f of findings) {
+    if (f.location === undefined) continue;
+    const key = groupKey(f.ruleId, f.location.path);
+    findingsPerKey.set(key, (findingsPerKey.get(key) ?? 0) + 1);
+  }
+  let existing = 0;
+  const marked = findings.map((finding): Finding => {
+    const known =
+      fingerprints.has(finding.id) || matchesResults(finding, baseline.results, findingsPerKey);
+    if (known && finding.waiver === undefined) existing += 1;
+    return { ...finding, baselineState: known ? 'existing' : 'new' };
+  });
+  return { findings: marked, existing };
+}

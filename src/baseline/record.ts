@@ -1,0 +1,91 @@
+/**
+ * The baseline record (SPEC section 11, "New findings only"): a small JSON
+ * file a `push` run saves with the fingerprints of its branch's findings, so
+ * a pull request can tell new findings from those its base branch already
+ * had. Pure.
+ */
+import { z } from 'zod';
+import type { Finding } from '../findings/finding.js';
+
+export const BASELINE_RECORD_VERSION = 1;
+
+/** One finding matched by rule, path and message instead of its fingerprint. */
+export interface BaselineResult {
+  ruleId: string;
+  path?: string;
+  message?: string;
+}
+
+export interface BaselineRecord {
+  version: typeof BASELINE_RECORD_VERSION;
+  /** The branch ref the record was made on (`refs/heads/main`). */
+  ref: string;
+  sha: string;
+  /** `sarif-category` of the run: two steps gating different things keep separate records. */
+  category: string;
+  createdAt: string;
+  /** Finding ids, sorted. */
+  fingerprints: string[];
+  /**
+   * Findings whose id depends on a line number (their file could not be read):
+   * matched by rule, path and message too, so an edit above them does not make them new.
+   */
+  results: BaselineResult[];
+}
+
+export interface BaselineMeta {
+  ref: string;
+  sha: string;
+  category: string;
+  createdAt: string;
+}
+
+const MESSAGE_LIMIT = 200;
+
+const recordSchema = z.object({
+  version: z.literal(BASELINE_RECORD_VERSION),
+  ref: z.string(),
+  sha: z.string(),
+  category: z.string(),
+  createdAt: z.string(),
+  fingerprints: z.array(z.string().min(1)),
+  results: z.array(
+    z.object({
+      ruleId: z.string().min(1),
+      path: z.string().optional(),
+      message: z.string().optional(),
+    }),
+  ),
+});
+
+/** The record of a branch's findings (waived ones included: a waiver may expire later). */
+export function buildBaselineRecord(
+  findings: readonly Finding[],
+  meta: BaselineMeta,
+): BaselineRecord {
+  const fingerprints = [...new Set(findings.map((f) => f.id).filter((id) => id !== ''))].sort();
+  const results = findings
+    .filter((f) => f.location !== undefined && f.lineHash === undefined)
+    .map((f) => ({
+      ruleId: f.ruleId,
+      path: f.location?.path,
+      message: f.title.slice(0, MESSAGE_LIMIT),
+    }));
+  return { version: BASELINE_RECORD_VERSION, ...meta, fingerprints, results };
+}
+
+/** Validates a record read back from the cache; throws an Error saying what is wrong. */
+export function parseBaselineRecord(data: unknown): BaselineRecord {
+  const parsed = recordSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'unreadable';
+    throw new Error(`not a Security Gate baseline record (${where})`);
+  }
+  return parsed.data;
+}
+
+/** True when a JSON document looks like a baseline record rather than SARIF. */
+export function isBaselineRecord(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && 'fingerprints' in data && !('runs' in data);
+}

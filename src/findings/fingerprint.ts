@@ -1,0 +1,108 @@
+/**
+ * Stable finding ids (SPEC section 5, "Fingerprint"): the same problem gets
+ * the same id on every commit, so `gate-scope: new` and code scanning can tell
+ * new findings from existing ones.
+ *
+ * - Package findings (vulnerabilities, license findings with a package):
+ *   kind, canonical id (the CVE among the id and its aliases, so a GHSA and its
+ *   CVE fingerprint alike), PURL (else type + name), installed version, target.
+ * - File findings: kind, rule, path and a hash of the flagged line's content
+ *   with whitespace normalised — not its number, so unrelated edits above it
+ *   do not change the id. The line number is used only when the file cannot
+ *   be read.
+ * - Anything else: kind, rule, target, title.
+ *
+ * Pure: the file system is reached through `readLine`; node:crypto only hashes.
+ */
+import { createHash } from 'node:crypto';
+import type { Finding } from './finding.js';
+
+/** Hex characters kept from the SHA-256 (128 bits: collisions are not a practical concern). */
+export const FINGERPRINT_LENGTH = 32;
+
+/** Reads one line (1-based) of a repository file; undefined when the file or line cannot be read. */
+export type LineReader = (path: string, line: number) => string | undefined;
+
+function hashParts(parts: Array<string | undefined>): string {
+  const hash = createHash('sha256');
+  // A separator that cannot occur in the parts keeps ('a','bc') and ('ab','c') apart.
+  for (const part of parts) hash.update(`${part ?? ''}\u0000`);
+  return hash.digest('hex').slice(0, FINGERPRINT_LENGTH);
+}
+
+/** Hash of a line's content, ignoring indentation and runs of whitespace. */
+export function hashLineContent(line: string): string {
+  return hashParts([line.replace(/\s+/g, ' ').trim()]);
+}
+
+/**
+ * The id that stands for a vulnerability and all its aliases: a CVE when
+ * there is one (scanners agree on CVEs more than on GHSA/vendor ids), else
+ * the smallest id, so the choice does not depend on which scanner came first.
+ */
+export function canonicalVulnerabilityId(finding: Pick<Finding, 'ruleId' | 'aliases'>): string {
+  const ids = [finding.ruleId, ...finding.aliases].map((id) => id.trim()).filter((id) => id !== '');
+  const cves = ids.filter((id) => /^CVE-/i.test(id)).map((id) => id.toUpperCase());
+  const pool = cves.length > 0 ? cves : ids;
+  return [...pool].sort()[0] ?? finding.ruleId;
+}
+
+function fingerprintOne(finding: Finding, readLine: LineReader): Finding {
+  const pkg = finding.package;
+  if (pkg !== undefined && (finding.kind === 'vulnerability' || finding.location === undefined)) {
+    const packageKey = pkg.purl ?? `${pkg.type ?? ''}/${pkg.name}`;
+    const id = hashParts([
+      finding.kind,
+      canonicalVulnerabilityId(finding),
+      packageKey,
+      pkg.installedVersion,
+      finding.target,
+    ]);
+    return { ...finding, id };
+  }
+  const location = finding.location;
+  if (location !== undefined) {
+    const line = readLine(location.path, location.startLine);
+    const lineHash = line === undefined ? undefined : hashLineContent(line);
+    const lineKey = lineHash ?? `line:${location.startLine}`;
+    const id = hashParts([finding.kind, finding.ruleId, location.path, lineKey]);
+    return lineHash === undefined ? { ...finding, id } : { ...finding, id, lineHash };
+  }
+  return {
+    ...finding,
+    id: hashParts([finding.kind, finding.ruleId, finding.target, finding.title]),
+  };
+}
+
+/** Secondary order for findings that share a fingerprint: what still tells them apart. */
+function compareTwins(a: Finding, b: Finding): number {
+  return (
+    (a.location?.startLine ?? 0) - (b.location?.startLine ?? 0) ||
+    (a.location?.startColumn ?? 0) - (b.location?.startColumn ?? 0) ||
+    a.description.localeCompare(b.description) ||
+    a.title.localeCompare(b.title)
+  );
+}
+
+/**
+ * Returns copies of the findings with `id` (and `lineHash` where the line
+ * could be read) set. Findings whose keys coincide (the same rule on two
+ * identical lines of one file) get an occurrence number mixed in, like
+ * GitHub's `hash:N`, so every id in the list is unique.
+ */
+export function fingerprintFindings(findings: Finding[], readLine: LineReader): Finding[] {
+  const result = findings.map((f) => fingerprintOne(f, readLine));
+  const groups = new Map<string, number[]>();
+  result.forEach((f, index) => groups.set(f.id, [...(groups.get(f.id) ?? []), index]));
+  for (const [id, indexes] of groups) {
+    if (indexes.length < 2) continue;
+    const ordered = [...indexes].sort((i, j) =>
+      compareTwins(result[i] as Finding, result[j] as Finding),
+    );
+    // The first keeps the plain id, so a finding that gains a twin keeps its id.
+    ordered.slice(1).forEach((index, n) => {
+      result[index] = { ...(result[index] as Finding), id: hashParts([id, String(n + 2)]) };
+    });
+  }
+  return result;
+}

@@ -1,0 +1,197 @@
+/**
+ * Where the run happens and what it reports on: repository, event, the
+ * commit/ref the SARIF belongs to, and the pull request (if any) that gets
+ * the comment and the check run. Pure: reads the env and the event payload
+ * it is given; `findWorkflowRunPullRequest` is the one lookup that needs the
+ * API.
+ */
+import { z } from 'zod';
+import type { GitHubClient } from './client.js';
+
+export interface PullRequestInfo {
+  number: number;
+  /** The PR head commit: check runs go here, never on the merge commit. */
+  headSha: string;
+  baseRef: string;
+  headRef?: string;
+  headRepoFullName: string;
+  /** Head repository differs from the base one (or was deleted): the token is read-only. */
+  isFork: boolean;
+}
+
+/** The run that triggered a `workflow_run` event (SPEC section 11). */
+export interface WorkflowRunInfo {
+  id: number;
+  /** The event of the triggering run (`pull_request`, `push`, …). */
+  event: string;
+  headSha: string;
+  headBranch?: string;
+  headRepoFullName?: string;
+  htmlUrl?: string;
+}
+
+export interface RunContext {
+  owner: string;
+  repo: string;
+  eventName: string;
+  serverUrl: string;
+  apiUrl: string;
+  runId?: string;
+  runUrl?: string;
+  actor?: string;
+  /** What the SARIF upload names; undefined when the event gives no commit/ref. */
+  sarifTarget?: { commitSha: string; ref: string };
+  pullRequest?: PullRequestInfo;
+  workflowRun?: WorkflowRunInfo;
+}
+
+const repoSchema = z.object({ full_name: z.string() }).nullish();
+const pullRequestSchema = z.object({
+  number: z.number().int().positive(),
+  head: z.object({ sha: z.string(), ref: z.string().optional(), repo: repoSchema }),
+  base: z.object({ ref: z.string(), repo: repoSchema }),
+});
+const workflowRunSchema = z.object({
+  id: z.number(),
+  event: z.string(),
+  head_sha: z.string(),
+  head_branch: z.string().nullish(),
+  head_repository: repoSchema,
+  html_url: z.string().optional(),
+  pull_requests: z
+    .array(
+      z.object({
+        number: z.number().int().positive(),
+        head: z.object({ sha: z.string(), ref: z.string().optional(), repo: repoSchema }),
+        base: z.object({ ref: z.string(), repo: repoSchema }),
+      }),
+    )
+    .nullish(),
+});
+const eventSchema = z.object({
+  pull_request: pullRequestSchema.optional(),
+  workflow_run: workflowRunSchema.optional(),
+  repository: z.object({ full_name: z.string() }).optional(),
+});
+type PullRequestPayload = z.infer<typeof pullRequestSchema>;
+
+const PR_EVENTS = new Set([
+  'pull_request',
+  'pull_request_target',
+  'pull_request_review',
+  'pull_request_review_comment',
+]);
+
+/** Reads the run's context from the runner's env and the event payload (`GITHUB_EVENT_PATH`, parsed). */
+export function resolveRunContext(env: NodeJS.ProcessEnv, event: unknown): RunContext {
+  const parsed = eventSchema.safeParse(event ?? {});
+  const payload = parsed.success ? parsed.data : {};
+  const fullName = env.GITHUB_REPOSITORY ?? payload.repository?.full_name ?? '';
+  const [owner = '', repo = ''] = fullName.split('/');
+  const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
+  const eventName = env.GITHUB_EVENT_NAME ?? '';
+  const runId = env.GITHUB_RUN_ID;
+  const base: RunContext = {
+    owner,
+    repo,
+    eventName,
+    serverUrl,
+    apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
+    runId,
+    runUrl: runId && fullName ? `${serverUrl}/${fullName}/actions/runs/${runId}` : undefined,
+    actor: env.GITHUB_ACTOR,
+  };
+  const envTarget =
+    env.GITHUB_SHA && env.GITHUB_REF
+      ? { commitSha: env.GITHUB_SHA, ref: env.GITHUB_REF }
+      : undefined;
+
+  if (PR_EVENTS.has(eventName) && payload.pull_request) {
+    const pullRequest = toPullRequestInfo(payload.pull_request, fullName);
+    // pull_request_target's GITHUB_SHA/REF point at the base branch, not the PR.
+    const sarifTarget = eventName === 'pull_request' ? envTarget : headTarget(pullRequest);
+    return { ...base, pullRequest, sarifTarget };
+  }
+  if (eventName === 'workflow_run' && payload.workflow_run) {
+    return resolveWorkflowRun(base, payload.workflow_run, fullName);
+  }
+  return { ...base, sarifTarget: envTarget };
+}
+
+function resolveWorkflowRun(
+  base: RunContext,
+  run: z.infer<typeof workflowRunSchema>,
+  fullName: string,
+): RunContext {
+  const workflowRun: WorkflowRunInfo = {
+    id: run.id,
+    event: run.event,
+    headSha: run.head_sha,
+    headBranch: run.head_branch ?? undefined,
+    headRepoFullName: run.head_repository?.full_name,
+    htmlUrl: run.html_url,
+  };
+  const first =
+    run.pull_requests?.find((pr) => pr.head.sha === run.head_sha) ?? run.pull_requests?.[0];
+  if (first) {
+    return withPullRequest({ ...base, workflowRun }, toPullRequestInfo(first, fullName));
+  }
+  const fromFork =
+    workflowRun.headRepoFullName !== undefined && workflowRun.headRepoFullName !== fullName;
+  // A fork's branch does not exist here: its SARIF target waits for the PR lookup.
+  const sarifTarget =
+    !fromFork && workflowRun.headBranch
+      ? { commitSha: run.head_sha, ref: `refs/heads/${workflowRun.headBranch}` }
+      : undefined;
+  return { ...base, workflowRun, sarifTarget };
+}
+
+function toPullRequestInfo(pr: PullRequestPayload, baseFullName: string): PullRequestInfo {
+  const headRepoFullName = pr.head.repo?.full_name ?? '';
+  const baseRepo = pr.base.repo?.full_name ?? baseFullName;
+  return {
+    number: pr.number,
+    headSha: pr.head.sha,
+    baseRef: pr.base.ref,
+    headRef: pr.head.ref,
+    headRepoFullName,
+    isFork: headRepoFullName === '' || headRepoFullName.toLowerCase() !== baseRepo.toLowerCase(),
+  };
+}
+
+function headTarget(pr: PullRequestInfo): { commitSha: string; ref: string } {
+  return { commitSha: pr.headSha, ref: `refs/pull/${pr.number}/head` };
+}
+
+/** The context with a pull request found later (workflow_run lookups): SARIF goes to its head. */
+export function withPullRequest(ctx: RunContext, pullRequest: PullRequestInfo): RunContext {
+  return { ...ctx, pullRequest, sarifTarget: headTarget(pullRequest) };
+}
+
+const pullListSchema = z.array(pullRequestSchema);
+
+/**
+ * For `workflow_run` events whose payload lists no pull request (always the
+ * case for forks): lists open PRs whose head is `owner:branch` and keeps the
+ * one whose head is the run's commit. Returns the context unchanged when
+ * nothing matches or the lookup fails (the caller then skips PR reporters).
+ */
+export async function findWorkflowRunPullRequest(
+  client: GitHubClient,
+  ctx: RunContext,
+): Promise<RunContext> {
+  const run = ctx.workflowRun;
+  if (ctx.pullRequest || !run || !run.headBranch || !run.headRepoFullName) return ctx;
+  const headOwner = run.headRepoFullName.split('/')[0] ?? '';
+  const response = await client.rest.pulls.list({
+    owner: ctx.owner,
+    repo: ctx.repo,
+    state: 'open',
+    head: `${headOwner}:${run.headBranch}`,
+    per_page: 100,
+  });
+  const pulls = pullListSchema.safeParse(response.data);
+  if (!pulls.success) return ctx;
+  const match = pulls.data.find((pr) => pr.head.sha === run.headSha);
+  return match ? withPullRequest(ctx, toPullRequestInfo(match, `${ctx.owner}/${ctx.repo}`)) : ctx;
+}

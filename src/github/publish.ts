@@ -1,0 +1,195 @@
+/**
+ * The GitHub half of the reporters: SARIF upload, sticky PR comment and check
+ * run, each best effort. A missing token skips them with one notice; every
+ * failure becomes one warning naming what to grant. Never throws, never
+ * touches the verdict.
+ */
+import type { CommentMode } from '../config/schema.js';
+import type { Verdict } from '../gate/evaluate.js';
+import { conclusionForVerdict, type CheckAnnotation } from '../report/annotations.js';
+import type { Logger } from '../util/logger.js';
+import { markdownCode, markdownLink } from '../util/safe-text.js';
+import { publishCheckRun, writeAnnotationCommands } from './check-run.js';
+import type { GitHubClient } from './client.js';
+import {
+  commentMarker,
+  resolveCommentAuthor,
+  upsertComment,
+  type CommentAuthor,
+} from './comment.js';
+import { findWorkflowRunPullRequest, type RunContext } from './context.js';
+import { describeGitHubError, readMessage } from './errors.js';
+import { uploadSarif } from './upload.js';
+
+export interface PublishInput {
+  /** The token the client was built with ('' when there is none): decides the comment author. */
+  token: string;
+  verdict: Verdict;
+  sarifCategory: string;
+  uploadSarif: boolean;
+  /** The SARIF file's text, as written. */
+  sarifText?: string;
+  comment: CommentMode;
+  /** The rendered comment body (the renderer keeps it under the limit). */
+  commentBody: string;
+  checkRun: boolean;
+  checkName: string;
+  checkTitle: string;
+  checkSummary: string;
+  annotations: CheckAnnotation[];
+  /** Override who owns the sticky comment (default: from the token). */
+  commentAuthor?: CommentAuthor;
+  uploadPollTimeoutMs?: number;
+  uploadPollIntervalMs?: number;
+}
+
+export interface PublishResult {
+  commentUrl?: string;
+  checkRunUrl?: string;
+  sarifId?: string;
+  /** One line per channel that failed (also logged as a warning). */
+  warnings: string[];
+}
+
+export interface PublishDeps {
+  /** Undefined when there is no token: every channel is skipped. */
+  client?: GitHubClient;
+  ctx: RunContext;
+  logger: Logger;
+}
+
+/** Runs the three GitHub reporters. Never throws. */
+export async function publishToGitHub(
+  deps: PublishDeps,
+  input: PublishInput,
+): Promise<PublishResult> {
+  const result: PublishResult = { warnings: [] };
+  const warn = (line: string): void => {
+    result.warnings.push(line);
+    deps.logger.warning(line);
+  };
+  try {
+    const client = deps.client;
+    if (!client || deps.ctx.owner === '' || deps.ctx.repo === '') {
+      noticeSkipped(deps, input);
+      return result;
+    }
+    const ctx = await resolvePullRequest(client, deps.ctx, warn);
+    const session: Session = { client, ctx, logger: deps.logger, input, result, warn };
+    if (input.uploadSarif) await runUpload(session);
+    await runComment(session);
+    await runCheckRun(session);
+  } catch (error) {
+    warn(`GitHub reporting stopped unexpectedly: ${readMessage(error)}`);
+  }
+  return result;
+}
+
+interface Session {
+  client: GitHubClient;
+  ctx: RunContext;
+  logger: Logger;
+  input: PublishInput;
+  result: PublishResult;
+  warn: (line: string) => void;
+}
+
+function noticeSkipped(deps: PublishDeps, input: PublishInput): void {
+  const skipped = [
+    input.uploadSarif ? 'SARIF upload' : undefined,
+    input.comment !== 'never' ? 'PR comment' : undefined,
+    input.checkRun ? 'check run' : undefined,
+  ].filter((s): s is string => s !== undefined);
+  if (skipped.length === 0) return;
+  const why = deps.client
+    ? 'the repository is unknown (GITHUB_REPOSITORY is not set)'
+    : "no 'github-token'";
+  deps.logger.notice(`Skipping ${skipped.join(', ')}: ${why}.`);
+}
+
+async function resolvePullRequest(
+  client: GitHubClient,
+  ctx: RunContext,
+  warn: (line: string) => void,
+): Promise<RunContext> {
+  if (ctx.pullRequest || !ctx.workflowRun) return ctx;
+  try {
+    return await findWorkflowRunPullRequest(client, ctx);
+  } catch (error) {
+    warn(
+      `Could not find the pull request of the triggering workflow run: ${describeGitHubError('lookup', error)}`,
+    );
+    return ctx;
+  }
+}
+
+async function runUpload(s: Session): Promise<void> {
+  if (!s.input.sarifText) return;
+  const upload = await uploadSarif(s.client, {
+    ctx: s.ctx,
+    sarifText: s.input.sarifText,
+    logger: s.logger,
+    pollTimeoutMs: s.input.uploadPollTimeoutMs,
+    pollIntervalMs: s.input.uploadPollIntervalMs,
+  });
+  s.result.sarifId = upload.sarifId;
+  if (upload.warning) s.warn(upload.warning);
+}
+
+async function runComment(s: Session): Promise<void> {
+  const { input } = s;
+  if (input.comment === 'never' || !s.ctx.pullRequest) return;
+  const failing = input.verdict !== 'pass';
+  const mode = input.comment === 'always' || failing ? 'create-or-update' : 'update-only';
+  try {
+    const author = input.commentAuthor ?? (await resolveCommentAuthor(s.client, input.token));
+    const comment = await upsertComment(s.client, {
+      ctx: s.ctx,
+      marker: commentMarker(input.sarifCategory),
+      body: input.commentBody,
+      mode,
+      author,
+    });
+    s.result.commentUrl = comment.url;
+  } catch (error) {
+    s.warn(`PR comment not posted: ${describeGitHubError('comment', error)}${forkHint(s.ctx)}`);
+  }
+}
+
+async function runCheckRun(s: Session): Promise<void> {
+  const { input, ctx } = s;
+  if (!input.checkRun || !ctx.pullRequest) return;
+  try {
+    const checkRun = await publishCheckRun(s.client, {
+      ctx,
+      name: input.checkName,
+      conclusion: conclusionForVerdict(input.verdict),
+      title: input.checkTitle,
+      summary: input.checkSummary + workflowRunNote(ctx),
+      annotations: input.annotations,
+    });
+    s.result.checkRunUrl = checkRun.url;
+  } catch (error) {
+    s.warn(
+      `Check run not created, annotations written to the log instead: ${describeGitHubError('check-run', error)}${forkHint(ctx)}`,
+    );
+    writeAnnotationCommands(s.logger, input.annotations);
+  }
+}
+
+function forkHint(ctx: RunContext): string {
+  return ctx.pullRequest?.isFork && ctx.eventName === 'pull_request'
+    ? ' (this pull request comes from a fork)'
+    : '';
+}
+
+/** SPEC 11: a workflow_run check reports another run's artifact, which is not proof by itself. */
+function workflowRunNote(ctx: RunContext): string {
+  const run = ctx.workflowRun;
+  if (!run) return '';
+  const link = markdownLink(`run ${run.id}`, run.htmlUrl);
+  return (
+    `\n\n> This check reports the scan artifact of the pull request's own ${markdownCode(run.event)} workflow run (${link}). ` +
+    'Only a workflow required by a repository ruleset makes that scan tamper-proof.'
+  );
+}

@@ -1,0 +1,144 @@
+/**
+ * SARIF upload to code scanning: gzip + base64, one POST, then a bounded
+ * poll of the processing status. Best effort: every failure is returned as
+ * a warning line, never thrown (the SARIF file is written either way).
+ */
+import { gzipSync } from 'node:zlib';
+import { z } from 'zod';
+import type { Logger } from '../util/logger.js';
+import { sanitizeLogText, truncate } from '../util/safe-text.js';
+import type { GitHubClient } from './client.js';
+import type { RunContext } from './context.js';
+import { describeGitHubError, readStatus } from './errors.js';
+
+/** GitHub refuses SARIF uploads over 10 MB once gzipped. */
+export const MAX_SARIF_GZIP_BYTES = 10 * 1024 * 1024;
+
+export type ProcessingStatus = 'pending' | 'complete' | 'failed';
+
+export interface UploadResult {
+  outcome: 'uploaded' | 'skipped' | 'failed';
+  sarifId?: string;
+  /** Last status seen; `pending` when the poll ran out of time. */
+  processingStatus?: ProcessingStatus;
+  /** Processing errors GitHub reported (sanitised, at most 20). */
+  errors: string[];
+  /** One line for the log when something went wrong. */
+  warning?: string;
+}
+
+export interface UploadOptions {
+  ctx: RunContext;
+  sarifText: string;
+  logger: Logger;
+  /** How long to wait for processing (default 120 s; 0 = do not poll). */
+  pollTimeoutMs?: number;
+  pollIntervalMs?: number;
+}
+
+const receiptSchema = z.object({ id: z.string().min(1), url: z.string().optional() });
+const statusSchema = z.object({
+  processing_status: z.enum(['pending', 'complete', 'failed']),
+  errors: z.array(z.string()).nullish(),
+});
+
+/** Uploads the SARIF text to the run's commit/ref. Never throws. */
+export async function uploadSarif(
+  client: GitHubClient,
+  options: UploadOptions,
+): Promise<UploadResult> {
+  const { ctx } = options;
+  if (!ctx.sarifTarget) {
+    return {
+      outcome: 'skipped',
+      errors: [],
+      warning: 'SARIF upload skipped: the event names no commit and ref to upload to.',
+    };
+  }
+  const gzipped = gzipSync(Buffer.from(options.sarifText, 'utf8'));
+  if (gzipped.length > MAX_SARIF_GZIP_BYTES) {
+    const mb = (gzipped.length / 1024 / 1024).toFixed(1);
+    return {
+      outcome: 'failed',
+      errors: [],
+      warning: `SARIF upload skipped: ${mb} MB gzipped is over GitHub's 10 MB limit.`,
+    };
+  }
+  let sarifId: string;
+  try {
+    const response = await client.rest.codeScanning.uploadSarif({
+      owner: ctx.owner,
+      repo: ctx.repo,
+      commit_sha: ctx.sarifTarget.commitSha,
+      ref: ctx.sarifTarget.ref,
+      sarif: gzipped.toString('base64'),
+    });
+    sarifId = receiptSchema.parse(response.data).id;
+  } catch (error) {
+    return {
+      outcome: 'failed',
+      errors: [],
+      warning: `SARIF upload failed: ${describeGitHubError('upload', error)}`,
+    };
+  }
+  options.logger.info(
+    `SARIF uploaded to ${ctx.sarifTarget.ref} (${ctx.sarifTarget.commitSha.slice(0, 12)}), id ${sarifId}.`,
+  );
+  return pollProcessing(client, { ...options, sarifId });
+}
+
+async function pollProcessing(
+  client: GitHubClient,
+  options: UploadOptions & { sarifId: string },
+): Promise<UploadResult> {
+  const deadline = Date.now() + (options.pollTimeoutMs ?? 120_000);
+  const interval = options.pollIntervalMs ?? 5_000;
+  const { ctx, sarifId } = options;
+  let status: ProcessingStatus = 'pending';
+  let errors: string[] = [];
+  while (Date.now() < deadline) {
+    try {
+      const response = await client.rest.codeScanning.getSarif({
+        owner: ctx.owner,
+        repo: ctx.repo,
+        sarif_id: sarifId,
+      });
+      const parsed = statusSchema.parse(response.data);
+      status = parsed.processing_status;
+      errors = (parsed.errors ?? []).slice(0, 20).map((e) => truncate(sanitizeLogText(e), 500));
+      if (status !== 'pending') break;
+    } catch (error) {
+      // Right after the upload the id may not be known yet (404): keep polling.
+      if (readStatus(error) !== 404) {
+        return {
+          outcome: 'uploaded',
+          sarifId,
+          processingStatus: status,
+          errors,
+          warning: `SARIF processing status unknown: ${describeGitHubError('upload', error)}`,
+        };
+      }
+    }
+    await sleep(Math.min(interval, Math.max(0, deadline - Date.now())));
+  }
+  return {
+    outcome: 'uploaded',
+    sarifId,
+    processingStatus: status,
+    errors,
+    warning: describeProcessing(status, errors),
+  };
+}
+
+function describeProcessing(status: ProcessingStatus, errors: string[]): string | undefined {
+  if (status === 'failed') {
+    return `Code scanning could not process the SARIF: ${errors.join('; ') || 'no reason given'}.`;
+  }
+  if (errors.length > 0)
+    return `Code scanning reported problems with the SARIF: ${errors.join('; ')}.`;
+  return undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

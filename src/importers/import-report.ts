@@ -1,0 +1,122 @@
+/**
+ * Imports the report files listed in `reports`: expands globs, reads each
+ * file, detects its format from the content and hands it to that format's
+ * parser (a strategy table, one entry per format).
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import picomatch from 'picomatch';
+import { ConfigError, ReportFormatError } from '../config/errors.js';
+import type { ImportOutcome, ReportFormat } from '../scanners/types.js';
+import { parseTrivyReport } from '../scanners/trivy/parse.js';
+import { parseGrypeReport } from '../scanners/grype/parse.js';
+import { importGitleaksReport } from './gitleaks.js';
+import { importSarif } from './sarif.js';
+import { detectReportFormat } from './detect.js';
+
+type Importer = (json: unknown, file: string, workspace: string) => ImportOutcome;
+
+const IMPORTERS: Record<ReportFormat, Importer> = {
+  'trivy-json': (json, file) => ({
+    file,
+    format: 'trivy-json',
+    findings: parseTrivyReport(json, {
+      source: { tool: 'Trivy', reportFile: file },
+      pathPrefix: '',
+    }).findings,
+  }),
+  'grype-json': (json, file) => ({
+    file,
+    format: 'grype-json',
+    findings: parseGrypeReport(json, {
+      source: { tool: 'Grype', reportFile: file },
+      pathPrefix: '',
+    }).findings,
+  }),
+  'gitleaks-json': (json, file) => importGitleaksReport(json, file),
+  sarif: (json, file, workspace) => importSarif(json, file, { workspace }),
+};
+
+const GLOB_CHARS = /[*?[\]{}]/;
+
+async function walk(root: string, dir: string, out: string[]): Promise<void> {
+  const entries = await readdir(path.join(root, dir), { withFileTypes: true });
+  for (const entry of entries) {
+    if (entry.name === '.git' || entry.name === 'node_modules') continue;
+    const rel = dir === '' ? entry.name : `${dir}/${entry.name}`;
+    if (entry.isDirectory()) await walk(root, rel, out);
+    else if (entry.isFile()) out.push(rel);
+  }
+}
+
+/**
+ * Expands the `reports` entries into workspace-relative files. A plain path
+ * that does not exist, or a glob that matches nothing, is the user's mistake.
+ */
+export async function expandReportPatterns(
+  workspace: string,
+  patterns: string[],
+): Promise<string[]> {
+  const files = new Set<string>();
+  let allFiles: string[] | undefined;
+  for (const pattern of patterns) {
+    const normalised = pattern.replace(/\\/g, '/').replace(/^\.\//, '');
+    if (!GLOB_CHARS.test(normalised)) {
+      files.add(normalised);
+      continue;
+    }
+    allFiles ??= await collectFiles(workspace);
+    const isMatch = picomatch(normalised, { dot: true });
+    const matched = allFiles.filter((file) => isMatch(file));
+    if (matched.length === 0) {
+      throw new ConfigError(
+        `Input 'reports' has a pattern ${JSON.stringify(pattern)} that matches no file under ${workspace}: check the path, or that the step producing the report ran (and downloaded its artifact) before this one.`,
+      );
+    }
+    matched.sort().forEach((file) => files.add(file));
+  }
+  return [...files];
+}
+
+async function collectFiles(workspace: string): Promise<string[]> {
+  const out: string[] = [];
+  await walk(workspace, '', out);
+  return out;
+}
+
+/** Reads, detects and parses one report. Throws ReportFormatError naming the file. */
+export async function importReport(workspace: string, file: string): Promise<ImportOutcome> {
+  let text: string;
+  try {
+    text = await readFile(path.resolve(workspace, file), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ReportFormatError(file, `cannot be read (${code}); check the 'reports' input`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ReportFormatError(
+      file,
+      text.trim() === ''
+        ? 'is empty: the step that should have written it probably failed'
+        : 'is not valid JSON, so it is neither a Trivy/Grype/gitleaks JSON report nor a SARIF file',
+    );
+  }
+  const format = detectReportFormat(json, file);
+  return IMPORTERS[format](json, file, workspace);
+}
+
+/** Checks that plain report paths exist before anything is scanned. */
+export async function checkReportsExist(workspace: string, files: string[]): Promise<void> {
+  for (const file of files) {
+    try {
+      if (!(await stat(path.resolve(workspace, file))).isFile()) throw new Error('not a file');
+    } catch {
+      throw new ConfigError(
+        `Input 'reports' names ${JSON.stringify(file)}, which does not exist under ${workspace}: check the path, or that the step producing the report ran before this one.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The real `HttpDownloader`, `ToolCacheStore` and `CacheStore`, backed by
+ * `@actions/tool-cache` (proxy support, retries on 5xx/408/429, the
+ * runner's tool cache layout) and `@actions/cache`. Created in `main.ts`,
+ * never at import time.
+ */
+import * as actionsCache from '@actions/cache';
+import * as toolCache from '@actions/tool-cache';
+import type { CacheStore } from './db-cache.js';
+import type { HttpDownloader, ToolCacheStore } from './install.js';
+
+/** Downloads with `@actions/tool-cache`; 4xx answers fail at once, 5xx are retried. */
+export function createHttpDownloader(): HttpDownloader {
+  return {
+    async download(url, destination) {
+      await toolCache.downloadTool(url, destination);
+    },
+  };
+}
+
+/** The runner's tool cache (`RUNNER_TOOL_CACHE`); unpacking uses the system `tar`. */
+export function createToolCacheStore(): ToolCacheStore {
+  return {
+    find: (tool, version, arch) => toolCache.find(tool, version, arch),
+    extractTar: (file, destination) => toolCache.extractTar(file, destination),
+    cacheDir: (sourceDir, tool, version, arch) =>
+      toolCache.cacheDir(sourceDir, tool, version, arch),
+  };
+}
+
+/** The Actions cache through `@actions/cache`; a key another job is saving counts as saved. */
+export function createCacheStore(): CacheStore {
+  return {
+    async restore(paths, primaryKey, restoreKeys) {
+      return actionsCache.restoreCache(paths, primaryKey, restoreKeys);
+    },
+    async save(paths, key) {
+      await actionsCache.saveCache(paths, key);
+    },
+  };
+}

@@ -1,0 +1,290 @@
+/**
+ * Renders the Markdown that people read: the job summary, the PR comment and
+ * the Markdown report file share one renderer so they never disagree. Pure.
+ * Every piece of scanner text goes through the safe-text escapers.
+ */
+import { SEVERITIES, type Finding, type Severity } from '../findings/finding.js';
+import type { GateResult, SeverityOutcome, Verdict } from '../gate/evaluate.js';
+import { escapeMarkdown, markdownCode, isSafeHttpsUrl } from '../util/safe-text.js';
+import type { ReportView, UpgradeAdvice, WaiverEntry } from './view.js';
+
+export interface MarkdownOptions {
+  /** Hard limit on the whole text, markers included (comment: 65,536; summary: 1 MiB). */
+  maxLength: number;
+  /** Most findings to list in full; the rest are summarised in an "N more" line. */
+  maxFindings: number;
+  /** Text that must stay in the output (e.g. the comment's hidden marker), counted in maxLength. */
+  header?: string;
+  /** Say where the full list lives ("the report file", "the job summary"). */
+  moreHint?: string;
+}
+
+const VERDICT_LABEL: Record<Verdict, string> = {
+  pass: '✅ Passed',
+  warn: '⚠️ Passed with warnings',
+  fail: '❌ Failed',
+  error: '💥 Error: a scanner could not do its job',
+};
+
+const OUTCOME_LABEL: Record<SeverityOutcome, string> = {
+  fail: '❌ fails',
+  warn: '⚠️ warns',
+  pass: '✅',
+  report: 'reported only',
+};
+
+const SEVERITY_ICON: Record<Severity, string> = {
+  CRITICAL: '🟥',
+  HIGH: '🟧',
+  MEDIUM: '🟨',
+  LOW: '🟦',
+  UNKNOWN: '⬜',
+};
+
+/** Advisory hosts whose links we render; any other URL from a scanner stays plain text. */
+const ADVISORY_HOSTS = new Set([
+  'avd.aquasec.com',
+  'nvd.nist.gov',
+  'github.com',
+  'osv.dev',
+  'security-tracker.debian.org',
+  'ubuntu.com',
+  'access.redhat.com',
+  'www.cve.org',
+  'cve.mitre.org',
+]);
+
+/** The advisory link for an id: NVD for CVEs, GitHub for GHSAs, else a trusted scanner URL. */
+export function advisoryUrl(finding: Finding): string | undefined {
+  if (/^CVE-\d{4}-\d{4,}$/.test(finding.ruleId)) {
+    return `https://nvd.nist.gov/vuln/detail/${finding.ruleId}`;
+  }
+  if (/^GHSA(-[23456789cfghjmpqrvwx]{4}){3}$/.test(finding.ruleId)) {
+    return `https://github.com/advisories/${finding.ruleId}`;
+  }
+  const url = finding.primaryUrl;
+  if (url === undefined || !isSafeHttpsUrl(url)) return undefined;
+  return ADVISORY_HOSTS.has(new URL(url).hostname) ? url : undefined;
+}
+
+function idCell(finding: Finding): string {
+  const url = advisoryUrl(finding);
+  const label = escapeMarkdown(finding.ruleId, 120);
+  return url === undefined ? label : `[${label}](${url})`;
+}
+
+function whereCell(finding: Finding): string {
+  if (finding.package !== undefined) {
+    const pkg = finding.package;
+    const fixed = pkg.fixedVersions.length > 0 ? pkg.fixedVersions.join(', ') : 'no fix';
+    return `${markdownCode(pkg.name, 80)} ${escapeMarkdown(pkg.installedVersion ?? '?', 60)} → ${escapeMarkdown(fixed, 80)}`;
+  }
+  if (finding.location !== undefined) {
+    return markdownCode(`${finding.location.path}:${finding.location.startLine}`, 120);
+  }
+  return markdownCode(finding.target ?? '', 120);
+}
+
+function findingRow(finding: Finding): string {
+  const severity = `${SEVERITY_ICON[finding.severity]} ${finding.severity}`;
+  const disagreement =
+    finding.severityBySource !== undefined
+      ? ` (${Object.entries(finding.severityBySource)
+          .map(([tool, sev]) => `${escapeMarkdown(tool)}: ${sev}`)
+          .join(', ')})`
+      : '';
+  const state = [
+    finding.baselineState === 'existing' ? 'existing' : '',
+    finding.waiver !== undefined ? 'waived' : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `| ${severity}${disagreement} | ${idCell(finding)} | ${whereCell(finding)} | ${escapeMarkdown(finding.title, 140)} | ${escapeMarkdown(finding.tools.join(', '))} | ${state} |`;
+}
+
+/** The table of counts against thresholds. */
+export function renderCountsTable(gate: GateResult): string {
+  const rows = SEVERITIES.map((severity) => {
+    const threshold = severity === 'UNKNOWN' ? 0 : gate.thresholds[severity];
+    const gated = gate.countOnlyNew ? ` (${gate.gatedCounts[severity]} new)` : '';
+    return `| ${SEVERITY_ICON[severity]} ${severity} | ${gate.counts[severity]}${gated} | ${threshold === 0 ? '—' : `fails at ${threshold}`} | ${OUTCOME_LABEL[gate.outcomes[severity]]} |`;
+  });
+  return ['| Severity | Findings | Threshold | Gate |', '| --- | ---: | --- | --- |', ...rows].join(
+    '\n',
+  );
+}
+
+function renderHeadline(view: ReportView): string[] {
+  const { gate } = view;
+  const lines = [`## 🛡️ Security Gate: ${VERDICT_LABEL[gate.verdict]}`, ''];
+  for (const reason of gate.reasons) lines.push(`- ❌ ${escapeMarkdown(reason, 500)}`);
+  for (const warning of gate.warnings) lines.push(`- ⚠️ ${escapeMarkdown(warning, 500)}`);
+  if (gate.reasons.length + gate.warnings.length > 0) lines.push('');
+  const extra = [
+    `${gate.total} finding${gate.total === 1 ? '' : 's'}`,
+    gate.waived > 0 ? `${gate.waived} waived` : '',
+    view.baseline?.scope === 'new' ? `${gate.newCount} new` : '',
+  ].filter(Boolean);
+  lines.push(`**${extra.join(' · ')}**`, '', renderCountsTable(gate), '');
+  if (view.baseline !== undefined) lines.push(`> ${escapeMarkdown(view.baseline.note, 500)}`, '');
+  return lines;
+}
+
+function renderFindings(view: ReportView, max: number, moreHint: string): string[] {
+  if (view.findings.length === 0) return ['No findings. 🎉', ''];
+  const shown = view.findings.slice(0, max);
+  const lines = [
+    '### Findings, most severe first',
+    '',
+    '| Severity | ID | Package / location | Title | Found by | State |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...shown.map(findingRow),
+    '',
+  ];
+  const more = view.findings.length - shown.length;
+  if (more > 0) lines.push(`…and ${more} more finding${more === 1 ? '' : 's'} in ${moreHint}.`, '');
+  return lines;
+}
+
+function upgradeLine(advice: UpgradeAdvice): string {
+  const fixes = SEVERITIES.filter((s) => advice.fixes[s] > 0)
+    .map((s) => `${advice.fixes[s]} ${s}`)
+    .join(', ');
+  const target =
+    advice.targetVersion === undefined
+      ? 'no fixed version yet'
+      : escapeMarkdown(advice.targetVersion, 60);
+  return `- upgrade ${markdownCode(advice.packageName, 80)} ${escapeMarkdown(advice.installedVersion, 60)} → ${target}: fixes ${fixes}`;
+}
+
+function renderUpgrades(view: ReportView, max: number): string[] {
+  const upgrades = view.upgrades ?? [];
+  if (upgrades.length === 0) return [];
+  const lines = ['### What to upgrade', '', ...upgrades.slice(0, max).map(upgradeLine)];
+  if (upgrades.length > max) lines.push(`- …and ${upgrades.length - max} more`);
+  return [...lines, ''];
+}
+
+function waiverLine(entry: WaiverEntry): string {
+  const scope = [
+    entry.package ? `package ${markdownCode(entry.package, 60)}` : '',
+    entry.path ? `path ${markdownCode(entry.path, 80)}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `- ${markdownCode(entry.id, 80)}${scope ? ` (${scope})` : ''}, expires ${escapeMarkdown(entry.expires ?? 'never', 20)}, ${entry.matched} matched — ${escapeMarkdown(entry.reason, 300)} _(${escapeMarkdown(entry.origin, 120)})_`;
+}
+
+function renderWaivers(view: ReportView): string[] {
+  const w = view.waivers;
+  if (w === undefined) return [];
+  const sections: Array<[string, WaiverEntry[]]> = [
+    ['🔍 Waivers added or changed by this pull request (need review)', w.needsReview],
+    ['⏰ Expired waivers (no longer applied)', w.expired],
+    ['⚠️ Waivers expiring within 14 days', w.expiring],
+    ['Waivers applied', w.used],
+    ['Unused waivers (matched nothing)', w.unused],
+  ];
+  const lines: string[] = [];
+  for (const [title, entries] of sections) {
+    if (entries.length === 0) continue;
+    lines.push(`#### ${title}`, '', ...entries.slice(0, 30).map(waiverLine), '');
+    if (entries.length > 30) lines.push(`…and ${entries.length - 30} more`, '');
+  }
+  return lines.length > 0 ? ['### Waivers', '', ...lines] : [];
+}
+
+function renderScanners(view: ReportView): string[] {
+  const rows = view.scanners.map(
+    (s) =>
+      `| ${escapeMarkdown(s.tool)} | ${escapeMarkdown(s.version ?? '?')} | ${markdownCode(s.target, 80)} | ${s.error === undefined ? s.findingCount : `💥 ${escapeMarkdown(s.error, 300)}`} |`,
+  );
+  const imports = view.imports.map(
+    (i) => `| import (${i.format}) | — | ${markdownCode(i.file, 80)} | ${i.findingCount} |`,
+  );
+  if (rows.length + imports.length === 0) return [];
+  const lines = [
+    '### Scanners and reports',
+    '',
+    '| Scanner | Version | Target | Findings |',
+    '| --- | --- | --- | ---: |',
+    ...rows,
+    ...imports,
+    '',
+  ];
+  const notes = view.scanners.flatMap((s) => s.notes ?? []);
+  for (const note of notes) lines.push(`- ${escapeMarkdown(note, 300)}`);
+  if (notes.length > 0) lines.push('');
+  return lines;
+}
+
+function renderFooter(view: ReportView): string[] {
+  const lines: string[] = [];
+  const filtered = view.filtered;
+  if (filtered.bySeverity + filtered.unfixed > 0) {
+    lines.push(
+      `Filtered out: ${filtered.bySeverity} by \`severities\`, ${filtered.unfixed} unfixed by \`ignore-unfixed\`.`,
+      '',
+    );
+  }
+  for (const line of view.sarifTruncation) lines.push(`- SARIF: ${escapeMarkdown(line, 300)}`);
+  if (view.sarifTruncation.length > 0) lines.push('');
+  if (view.sbom !== undefined) {
+    lines.push(
+      `SBOM (${escapeMarkdown(view.sbom.format)}): ${markdownCode(view.sbom.path)}, ${view.sbom.packages} packages.`,
+      '',
+    );
+  }
+  const links = [
+    view.links.runUrl && isSafeHttpsUrl(view.links.runUrl)
+      ? `[workflow run](${view.links.runUrl})`
+      : '',
+    view.links.securityTabUrl && isSafeHttpsUrl(view.links.securityTabUrl)
+      ? `[code scanning alerts](${view.links.securityTabUrl})`
+      : '',
+  ].filter(Boolean);
+  if (links.length > 0) lines.push(links.join(' · '), '');
+  return lines;
+}
+
+function renderWithLimit(
+  view: ReportView,
+  options: MarkdownOptions,
+  maxFindings: number,
+  compact: boolean,
+): string {
+  const moreHint = options.moreHint ?? 'the report file';
+  const parts = [
+    ...(options.header !== undefined ? [options.header] : []),
+    ...renderHeadline(view),
+    ...(compact ? [] : renderWaivers(view).filter((_, i) => i < 200)),
+    ...renderFindings(view, maxFindings, moreHint),
+    ...renderUpgrades(view, compact ? 5 : 20),
+    ...(compact ? [] : renderScanners(view)),
+    ...renderFooter(view),
+  ];
+  return parts.join('\n');
+}
+
+/**
+ * Renders the summary/comment/report Markdown within `maxLength`: the full
+ * form when it fits, else fewer findings, else a compact form (headline,
+ * counts and the few most severe findings), which always fits.
+ */
+export function renderMarkdown(view: ReportView, options: MarkdownOptions): string {
+  let maxFindings = options.maxFindings;
+  for (;;) {
+    const text = renderWithLimit(view, options, maxFindings, false);
+    if (text.length <= options.maxLength) return text;
+    if (maxFindings <= 10) break;
+    maxFindings = Math.floor(maxFindings / 2);
+  }
+  const compact = renderWithLimit(view, options, 10, true);
+  if (compact.length <= options.maxLength) return compact;
+  // Only reachable with absurd limits: keep the verdict line and the header.
+  const head = [
+    options.header ?? '',
+    `## 🛡️ Security Gate: ${VERDICT_LABEL[view.gate.verdict]}`,
+  ].join('\n');
+  return head.slice(0, options.maxLength);
+}

@@ -1,0 +1,88 @@
+/**
+ * Everything the reporters render, gathered once by `main.ts`: plain data,
+ * so every renderer (summary, comment, report file, HTML, console, check run)
+ * shows the same facts.
+ */
+import type { Finding, Severity } from '../findings/finding.js';
+import type { GateResult } from '../gate/evaluate.js';
+import type { ReportFormat } from '../scanners/types.js';
+
+export interface ScannerRunSummary {
+  scanner: string;
+  tool: string;
+  version?: string;
+  target: string;
+  findingCount: number;
+  error?: string;
+  notes?: string[];
+}
+
+export interface ImportSummary {
+  file: string;
+  format: ReportFormat;
+  findingCount: number;
+}
+
+/** One waiver as reports list it. */
+export interface WaiverEntry {
+  id: string;
+  package?: string;
+  path?: string;
+  reason: string;
+  expires?: string;
+  approvedBy?: string;
+  mitigation?: string;
+  /** `.github/security-waivers.yml#3`, `.trivyignore:7`, `.grype.yaml#0`. */
+  origin: string;
+  /** Findings it suppressed (or, when expired, would have). */
+  matched: number;
+}
+
+export interface WaiverSummary {
+  used: WaiverEntry[];
+  expired: WaiverEntry[];
+  /** Still valid but expiring within 14 days. */
+  expiring: WaiverEntry[];
+  unused: WaiverEntry[];
+  /** Added or changed by this pull request: listed first for review. */
+  needsReview: WaiverEntry[];
+}
+
+/** "upgrade openssl 1.1.1k → 1.1.1n: fixes 2 CRITICAL, 3 HIGH". */
+export interface UpgradeAdvice {
+  packageName: string;
+  packageType?: string;
+  installedVersion: string;
+  /** Smallest version that fixes all; undefined when no fix is listed. */
+  targetVersion?: string;
+  fixes: Record<Severity, number>;
+  vulnerabilityIds: string[];
+  target?: string;
+}
+
+export interface BaselineSummary {
+  scope: 'all' | 'new';
+  /** Where existing findings came from, or why every finding counts. */
+  note: string;
+  existing: number;
+}
+
+export interface ReportView {
+  gate: GateResult;
+  /** Every finding after filters, most severe first, waived ones included (marked). */
+  findings: Finding[];
+  scanners: ScannerRunSummary[];
+  imports: ImportSummary[];
+  /** What the filters removed: `severities` and `ignore-unfixed`. */
+  filtered: { bySeverity: number; unfixed: number };
+  waivers?: WaiverSummary;
+  upgrades?: UpgradeAdvice[];
+  baseline?: BaselineSummary;
+  /** Lines saying what the SARIF file left out to stay within GitHub's limits. */
+  sarifTruncation: string[];
+  sbom?: { path: string; format: string; packages: number };
+  sarifCategory: string;
+  links: { runUrl?: string; securityTabUrl?: string };
+  /** ISO timestamp of the run. */
+  generatedAt: string;
+}

@@ -1,0 +1,139 @@
+/**
+ * zod schema of Trivy's JSON report (`--format json`, SchemaVersion 2), as
+ * far as Security Gate reads it. Tolerant across releases: every field that
+ * some release omits (v0.20 has no `Status`, v0.44 no `PkgIdentifier`, newer
+ * ones no `AVDID`) is optional, Go's `null` slices are accepted, and unknown
+ * keys are stripped.
+ *
+ * Deliberately absent: `Secrets[].Code`. Trivy prints the lines around a
+ * secret there, and neighbouring lines are NOT masked; leaving the field out
+ * of the schema means zod strips it, so it can never reach a finding.
+ */
+import { z } from 'zod';
+
+const text = z.string().nullish();
+const texts = z.array(z.string()).nullish();
+const lineNumber = z.number().int().nullish();
+
+const cvssEntrySchema = z.object({
+  V2Score: z.number().nullish(),
+  V3Score: z.number().nullish(),
+});
+
+export const trivyVulnerabilitySchema = z.object({
+  VulnerabilityID: z.string(),
+  PkgID: text,
+  PkgName: text,
+  PkgPath: text,
+  PkgIdentifier: z.object({ PURL: text }).nullish(),
+  InstalledVersion: text,
+  FixedVersion: text,
+  Status: text,
+  SeveritySource: text,
+  PrimaryURL: text,
+  Title: text,
+  Description: text,
+  Severity: text,
+  CweIDs: texts,
+  CVSS: z.record(z.string(), cvssEntrySchema).nullish(),
+  References: texts,
+});
+
+const packageSchema = z.object({
+  ID: text,
+  Name: text,
+  Version: text,
+  Locations: z.array(z.object({ StartLine: lineNumber, EndLine: lineNumber })).nullish(),
+});
+
+export const trivyMisconfigurationSchema = z.object({
+  Type: text,
+  ID: z.string(),
+  AVDID: text,
+  Title: text,
+  Description: text,
+  Message: text,
+  Resolution: text,
+  Severity: text,
+  PrimaryURL: text,
+  References: texts,
+  Status: text,
+  CauseMetadata: z
+    .object({
+      Resource: text,
+      Provider: text,
+      Service: text,
+      StartLine: lineNumber,
+      EndLine: lineNumber,
+    })
+    .nullish(),
+});
+
+/** A secret: `Code` is intentionally not listed (see the module comment). */
+export const trivySecretSchema = z.object({
+  RuleID: z.string(),
+  Category: text,
+  Severity: text,
+  Title: text,
+  StartLine: lineNumber,
+  EndLine: lineNumber,
+  Match: text,
+});
+
+export const trivyLicenseSchema = z.object({
+  Severity: text,
+  Category: text,
+  PkgName: text,
+  FilePath: text,
+  Name: z.string(),
+  Confidence: z.number().nullish(),
+  Link: text,
+});
+
+export const trivyResultSchema = z.object({
+  Target: z.string().nullish(),
+  Class: text,
+  Type: text,
+  Packages: z.array(packageSchema).nullish(),
+  Vulnerabilities: z.array(trivyVulnerabilitySchema).nullish(),
+  Misconfigurations: z.array(trivyMisconfigurationSchema).nullish(),
+  Secrets: z.array(trivySecretSchema).nullish(),
+  Licenses: z.array(trivyLicenseSchema).nullish(),
+  ExperimentalModifiedFindings: z.array(z.unknown()).nullish(),
+  CustomResources: z.array(z.unknown()).nullish(),
+});
+
+export const trivyReportSchema = z.object({
+  SchemaVersion: z.literal(2),
+  ArtifactName: z.string().nullish(),
+  ArtifactType: text,
+  Trivy: z.object({ Version: text }).nullish(),
+  Results: z.array(trivyResultSchema).nullish(),
+});
+
+export type TrivyReport = z.infer<typeof trivyReportSchema>;
+export type TrivyResult = z.infer<typeof trivyResultSchema>;
+export type TrivyVulnerability = z.infer<typeof trivyVulnerabilitySchema>;
+export type TrivyMisconfiguration = z.infer<typeof trivyMisconfigurationSchema>;
+export type TrivySecret = z.infer<typeof trivySecretSchema>;
+export type TrivyLicense = z.infer<typeof trivyLicenseSchema>;
+
+/**
+ * Keys of a Result that the parser reads or knowingly skips; any other key
+ * holding a non-empty list becomes a note, so new finding classes in a
+ * future Trivy are visible instead of silently dropped.
+ */
+export const KNOWN_RESULT_KEYS: ReadonlySet<string> = new Set([
+  'Target',
+  'Class',
+  'Type',
+  'Packages',
+  'Vulnerabilities',
+  'Misconfigurations',
+  'MisconfSummary',
+  'Secrets',
+  'Licenses',
+  'ExperimentalModifiedFindings',
+  'CustomResources',
+  'Layer',
+]);

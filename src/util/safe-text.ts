@@ -1,0 +1,114 @@
+/**
+ * Making untrusted text (scanner output, file names, package names, rule
+ * titles) harmless wherever it goes. Pure functions, no @actions/* import.
+ *
+ * - Logs: the runner reads any stdout line that starts with `::` (or the old
+ *   `##[`) as a workflow command, so such sequences are broken up.
+ * - Markdown (comments, summaries, reports): every character that could start
+ *   markup is escaped, HTML is entity-encoded, and `@mentions`, `#123`
+ *   references and bare URLs are defused so GitHub does not link them.
+ * - HTML reports: entity-encoded.
+ */
+
+const ZERO_WIDTH_SPACE = '\u200b';
+
+/**
+ * Makes a line safe to print to the runner's log: no workflow command can
+ * start anywhere in it, and control characters (including the CR/LF that
+ * would start a new line) are replaced.
+ */
+export function sanitizeLogText(text: string): string {
+  return (
+    text
+      .replace(/\r\n?/g, '\n')
+      // eslint-disable-next-line no-control-regex -- stripping control characters is the point
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '\uFFFD')
+      .replace(/::/g, `:${ZERO_WIDTH_SPACE}:`)
+      .replace(/##\[/g, `#${ZERO_WIDTH_SPACE}#[`)
+  );
+}
+
+const HTML_ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Entity-encodes text for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch] ?? ch);
+}
+
+/**
+ * Escapes untrusted text for GitHub-flavoured Markdown so that it renders as
+ * the literal text: no emphasis, links, images, headings, HTML, tables
+ * breaking, mentions, issue references or autolinked URLs. Newlines become
+ * spaces (callers use it for single-line cells and list items).
+ */
+export function escapeMarkdown(text: string, maxLength = 2000): string {
+  // eslint-disable-next-line no-control-regex -- stripping control characters is the point
+  const flat = text.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
+  const clipped = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
+  return (
+    clipped
+      // HTML first, so the entities we add later are not double-encoded.
+      .replace(/[&<>"]/g, (ch) => HTML_ENTITIES[ch] ?? ch)
+      // Markdown punctuation that can open markup anywhere in a line.
+      // (`-`, `+`, `=`, `!` only matter at the start of a line or before `[`, which callers never give us.)
+      .replace(/[\\`*_{}[\]()|~$]/g, (ch) => `\\${ch}`)
+      // GitHub links mentions, `#123` references and URLs in the rendered
+      // text, after Markdown escapes are gone; a zero-width space inside the
+      // token is what stops it.
+      .replace(/([@#])/g, `$1${ZERO_WIDTH_SPACE}`)
+      .replace(/:\/\//g, `:/${ZERO_WIDTH_SPACE}/`)
+      .replace(/:/g, '&#58;')
+      .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZERO_WIDTH_SPACE}.`)
+      // Long hex strings autolink as commit SHAs.
+      .replace(/\b([0-9a-f]{7})([0-9a-f]{33})\b/gi, `$1${ZERO_WIDTH_SPACE}$2`)
+  );
+}
+
+/**
+ * Text for inside a Markdown code span: backticks cannot end the span early
+ * and newlines cannot break the table.
+ */
+export function markdownCode(text: string, maxLength = 200): string {
+  // eslint-disable-next-line no-control-regex -- stripping control characters is the point
+  const flat = text.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
+  const clipped = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
+  // A code span cannot contain its own fence; `|` would still split a table row.
+  const body = clipped.replace(/`/g, "'").replace(/\|/g, '\\|');
+  return `\`${body === '' ? ' ' : body}\``;
+}
+
+/**
+ * A link whose text is escaped and whose target is only ever an https URL we
+ * built or validated; anything else renders as plain escaped text.
+ */
+export function markdownLink(label: string, url: string | undefined): string {
+  const safeLabel = escapeMarkdown(label);
+  if (url === undefined || !isSafeHttpsUrl(url)) return safeLabel;
+  return `[${safeLabel}](${url.replace(/[()\s<>"]/g, encodeURIComponent)})`;
+}
+
+/** True for absolute https URLs without credentials or whitespace. */
+export function isSafeHttpsUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return (
+      parsed.protocol === 'https:' &&
+      parsed.username === '' &&
+      parsed.password === '' &&
+      !/\s/.test(url)
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Truncates to at most `max` characters, marking the cut. */
+export function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, Math.max(0, max - 1))}…` : text;
+}
