@@ -7703,22 +7703,22 @@ var require_errors = __commonJS({
   "node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
-      constructor(name, pos, code, message) {
+      constructor(name, pos, code, message2) {
         super();
         this.name = name;
         this.code = code;
-        this.message = message;
+        this.message = message2;
         this.pos = pos;
       }
     };
     var YAMLParseError = class extends YAMLError {
-      constructor(pos, code, message) {
-        super("YAMLParseError", pos, code, message);
+      constructor(pos, code, message2) {
+        super("YAMLParseError", pos, code, message2);
       }
     };
     var YAMLWarning = class extends YAMLError {
-      constructor(pos, code, message) {
-        super("YAMLWarning", pos, code, message);
+      constructor(pos, code, message2) {
+        super("YAMLWarning", pos, code, message2);
       }
     };
     var prettifyError2 = (src, lc) => (error62) => {
@@ -8398,8 +8398,8 @@ var require_compose_collection = __commonJS({
         const { anchor: anchor2, newlineAfterProp: nl } = props;
         const lastProp = anchor2 && tagToken ? anchor2.offset > tagToken.offset ? anchor2 : tagToken : anchor2 ?? tagToken;
         if (lastProp && (!nl || nl.offset < lastProp.offset)) {
-          const message = "Missing newline after block sequence props";
-          onError(lastProp, "MISSING_CHAR", message);
+          const message2 = "Missing newline after block sequence props";
+          onError(lastProp, "MISSING_CHAR", message2);
         }
       }
       const expType = token.type === "block-map" ? "map" : token.type === "block-seq" ? "seq" : token.start.source === "{" ? "map" : "seq";
@@ -8471,15 +8471,15 @@ var require_resolve_block_scalar = __commonJS({
             trimIndent = indent.length;
         } else {
           if (indent.length < trimIndent) {
-            const message = "Block scalars with more-indented leading empty lines must use an explicit indentation indicator";
-            onError(offset + indent.length, "MISSING_CHAR", message);
+            const message2 = "Block scalars with more-indented leading empty lines must use an explicit indentation indicator";
+            onError(offset + indent.length, "MISSING_CHAR", message2);
           }
           if (header.indent === 0)
             trimIndent = indent.length;
           contentStart = i;
           if (trimIndent === 0 && !ctx.atRoot) {
-            const message = "Block scalar values in collections must be indented";
-            onError(offset, "BAD_INDENT", message);
+            const message2 = "Block scalar values in collections must be indented";
+            onError(offset, "BAD_INDENT", message2);
           }
           break;
         }
@@ -8502,8 +8502,8 @@ var require_resolve_block_scalar = __commonJS({
           content = content.slice(0, -1);
         if (content && indent.length < trimIndent) {
           const src = header.indent ? "explicit indentation indicator" : "first line";
-          const message = `Block scalar lines must not be less indented than their ${src}`;
-          onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message);
+          const message2 = `Block scalar lines must not be less indented than their ${src}`;
+          onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message2);
           indent = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
@@ -8581,8 +8581,8 @@ var require_resolve_block_scalar = __commonJS({
             break;
           case "comment":
             if (strict && !hasSpace) {
-              const message = "Comments must be separated from other tokens by white space characters";
-              onError(token, "MISSING_CHAR", message);
+              const message2 = "Comments must be separated from other tokens by white space characters";
+              onError(token, "MISSING_CHAR", message2);
             }
             length += token.source.length;
             comment = token.source.substring(1);
@@ -8593,8 +8593,8 @@ var require_resolve_block_scalar = __commonJS({
             break;
           /* istanbul ignore next should not happen */
           default: {
-            const message = `Unexpected token in block scalar header: ${token.type}`;
-            onError(token, "UNEXPECTED_TOKEN", message);
+            const message2 = `Unexpected token in block scalar header: ${token.type}`;
+            onError(token, "UNEXPECTED_TOKEN", message2);
             const ts = token.source;
             if (ts && typeof ts === "string")
               length += ts.length;
@@ -8987,13 +8987,13 @@ var require_compose_node = __commonJS({
             if (anchor2)
               node2.anchor = anchor2.source.substring(1);
           } catch (error62) {
-            const message = error62 instanceof Error ? error62.message : String(error62);
-            onError(token, "RESOURCE_EXHAUSTION", message);
+            const message2 = error62 instanceof Error ? error62.message : String(error62);
+            onError(token, "RESOURCE_EXHAUSTION", message2);
           }
           break;
         default: {
-          const message = token.type === "error" ? token.message : `Unsupported token (type: ${token.type})`;
-          onError(token, "UNEXPECTED_TOKEN", message);
+          const message2 = token.type === "error" ? token.message : `Unsupported token (type: ${token.type})`;
+          onError(token, "UNEXPECTED_TOKEN", message2);
           isSrcToken = false;
         }
       }
@@ -9149,12 +9149,12 @@ var require_composer = __commonJS({
         this.prelude = [];
         this.errors = [];
         this.warnings = [];
-        this.onError = (source, code, message, warning) => {
+        this.onError = (source, code, message2, warning) => {
           const pos = getErrorPos(source);
           if (warning)
-            this.warnings.push(new errors.YAMLWarning(pos, code, message));
+            this.warnings.push(new errors.YAMLWarning(pos, code, message2));
           else
-            this.errors.push(new errors.YAMLParseError(pos, code, message));
+            this.errors.push(new errors.YAMLParseError(pos, code, message2));
         };
         this.directives = new directives.Directives({ version: options2.version || "1.2" });
         this.options = options2;
@@ -9224,10 +9224,10 @@ ${cb}` : comment;
           console.dir(token, { depth: null });
         switch (token.type) {
           case "directive":
-            this.directives.add(token.source, (offset, message, warning) => {
+            this.directives.add(token.source, (offset, message2, warning) => {
               const pos = getErrorPos(token);
               pos[0] += offset;
-              this.onError(pos, "BAD_DIRECTIVE", message, warning);
+              this.onError(pos, "BAD_DIRECTIVE", message2, warning);
             });
             this.prelude.push(token.source);
             this.atDirectives = true;
@@ -9316,12 +9316,12 @@ var require_cst_scalar = __commonJS({
     var stringifyString = require_stringifyString();
     function resolveAsScalar(token, strict = true, onError) {
       if (token) {
-        const _onError = (pos, code, message) => {
+        const _onError = (pos, code, message2) => {
           const offset = typeof pos === "number" ? pos : Array.isArray(pos) ? pos[0] : pos.offset;
           if (onError)
-            onError(offset, code, message);
+            onError(offset, code, message2);
           else
-            throw new errors.YAMLParseError([offset, offset + 1], code, message);
+            throw new errors.YAMLParseError([offset, offset + 1], code, message2);
         };
         switch (token.type) {
           case "scalar":
@@ -10481,8 +10481,8 @@ var require_parser = __commonJS({
         }
         const type = cst.tokenType(source);
         if (!type) {
-          const message = `Not a YAML token: ${source}`;
-          yield* this.pop({ type: "error", offset: this.offset, message, source });
+          const message2 = `Not a YAML token: ${source}`;
+          yield* this.pop({ type: "error", offset: this.offset, message: message2, source });
           this.offset += source.length;
         } else if (type === "scalar") {
           this.atNewLine = false;
@@ -10572,8 +10572,8 @@ var require_parser = __commonJS({
       *pop(error62) {
         const token = error62 ?? this.stack.pop();
         if (!token) {
-          const message = "Tried to pop an empty stack";
-          yield { type: "error", offset: this.offset, source: "", message };
+          const message2 = "Tried to pop an empty stack";
+          yield { type: "error", offset: this.offset, source: "", message: message2 };
         } else if (this.stack.length === 0) {
           yield token;
         } else {
@@ -11360,7 +11360,7 @@ var require_dist = __commonJS({
 });
 
 // src/cli.ts
-import { mkdtemp, mkdir as mkdir2, rm as rm3, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdtemp, mkdir as mkdir2, readFile as readFile5, rm as rm3, writeFile as writeFile2 } from "node:fs/promises";
 import os from "node:os";
 import path7 from "node:path";
 
@@ -11369,16 +11369,16 @@ var ConfigError = class extends Error {
   name = "ConfigError";
 };
 var ScannerError = class extends Error {
-  constructor(scanner, message) {
-    super(`${scanner}: ${message}`);
+  constructor(scanner, message2) {
+    super(`${scanner}: ${message2}`);
     this.scanner = scanner;
   }
   scanner;
   name = "ScannerError";
 };
 var ReportFormatError = class extends Error {
-  constructor(file2, message) {
-    super(`${file2}: ${message}`);
+  constructor(file2, message2) {
+    super(`${file2}: ${message2}`);
     this.file = file2;
   }
   file;
@@ -12553,8 +12553,8 @@ function prefixIssues(path8, issues) {
     return iss;
   });
 }
-function unwrapMessage(message) {
-  return typeof message === "string" ? message : message?.message;
+function unwrapMessage(message2) {
+  return typeof message2 === "string" ? message2 : message2?.message;
 }
 function sizeCaps(defChecks) {
   const caps = [];
@@ -12584,7 +12584,7 @@ function finalizeIssue(iss, ctx, config2) {
       iss.schema = iss.inst;
   }
   const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0;
-  const message = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
+  const message2 = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
   const full = {};
   for (const k of Object.keys(iss)) {
     if (k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__")
@@ -12592,7 +12592,7 @@ function finalizeIssue(iss, ctx, config2) {
     full[k] = iss[k];
   }
   full.path ?? (full.path = []);
-  full.message = message;
+  full.message = message2;
   if (ctx?.reportInput) {
     full.input = iss.input;
   }
@@ -24331,8 +24331,8 @@ var globalRegistry = globalThis.__zod_globalRegistry;
 var INVALID = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
 var FALLBACK_FLAG = /* @__PURE__ */ Symbol.for("zod.compile.fallback");
 var ZodCompileAsyncError = class extends Error {
-  constructor(message = "z.compile does not support async refinements, transforms, or checks") {
-    super(message);
+  constructor(message2 = "z.compile does not support async refinements, transforms, or checks") {
+    super(message2);
     this.name = "ZodCompileAsyncError";
   }
 };
@@ -27032,12 +27032,12 @@ function initializeContext(params) {
     external: params?.external ?? void 0
   };
 }
-function handleUnrepresentable(schema, ctx, json2, params, message) {
-  const result = typeof ctx.unrepresentable === "function" ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message }) : ctx.unrepresentable;
+function handleUnrepresentable(schema, ctx, json2, params, message2) {
+  const result = typeof ctx.unrepresentable === "function" ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message: message2 }) : ctx.unrepresentable;
   if (result === "any")
     return false;
   if (result === void 0 || result === "throw")
-    throw new Error(message);
+    throw new Error(message2);
   Object.assign(json2, result);
   return true;
 }
@@ -31436,6 +31436,9 @@ function hashParts(parts) {
 function hashLineContent(line) {
   return hashParts([line.replace(/\s+/g, " ").trim()]);
 }
+function isWholeFileLocation(location) {
+  return location.startLine === 1 && location.endLine === void 0;
+}
 function canonicalVulnerabilityId(finding) {
   const ids = [finding.ruleId, ...finding.aliases].map((id) => id.trim()).filter((id) => id !== "");
   const cves = ids.filter((id) => /^CVE-/i.test(id)).map((id) => id.toUpperCase());
@@ -31456,6 +31459,9 @@ function fingerprintOne(finding, readLine) {
     return { ...finding, id };
   }
   const location = finding.location;
+  if (location !== void 0 && isWholeFileLocation(location)) {
+    return { ...finding, id: hashParts([finding.kind, finding.ruleId, location.path, "file"]) };
+  }
   if (location !== void 0) {
     const line = readLine(location.path, location.startLine);
     const lineHash = line === void 0 ? void 0 : hashLineContent(line);
@@ -31515,7 +31521,7 @@ function groupDuplicates(findings2) {
       const key = `${bucket}\0${id.trim().toUpperCase()}`;
       const seen = firstById.get(key);
       if (seen === void 0) firstById.set(key, index);
-      else union2(seen, index);
+      else if (!toldApartByOneReport(findings2[seen], finding)) union2(seen, index);
     }
   });
   const groups = /* @__PURE__ */ new Map();
@@ -31526,6 +31532,11 @@ function groupDuplicates(findings2) {
     else groups.set(root, [finding]);
   });
   return [...groups.values()];
+}
+function toldApartByOneReport(a, b) {
+  if (a.kind === "vulnerability" && a.package !== void 0) return false;
+  const sameReport = a.source.tool === b.source.tool && a.source.scanner === b.source.scanner && a.source.reportFile === b.source.reportFile && a.source.automationId === b.source.automationId;
+  return sameReport && (a.description !== b.description || a.title !== b.title);
 }
 function readBucketKey(finding) {
   if (finding.kind === "vulnerability" && finding.package) {
@@ -32348,6 +32359,7 @@ function compareVersions(ecosystem, a, b) {
 
 // src/util/safe-text.ts
 var ZERO_WIDTH_SPACE = "\u200B";
+var PLAIN_TEXT = /^[A-Za-z0-9 .,;'/+=?%-]*$/;
 function sanitizeLogText(text3) {
   return text3.replace(/\r\n?/g, "\n").replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "\uFFFD").replace(/::/g, `:${ZERO_WIDTH_SPACE}:`).replace(/##\[/g, `#${ZERO_WIDTH_SPACE}#[`);
 }
@@ -32364,6 +32376,9 @@ function escapeHtml(text3) {
 function escapeMarkdown(text3, maxLength = 2e3) {
   const flat = text3.replace(/[\r\n\t]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, "");
   const clipped = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}\u2026` : flat;
+  if (PLAIN_TEXT.test(clipped) && !/\bwww\./i.test(clipped) && !/[0-9a-f]{40}/i.test(clipped)) {
+    return clipped;
+  }
   return clipped.replace(/[&<>"]/g, (ch) => HTML_ENTITIES[ch] ?? ch).replace(/[\\`*_{}[\]()|~$]/g, (ch) => `\\${ch}`).replace(/([@#])/g, `$1${ZERO_WIDTH_SPACE}`).replace(/:\/\//g, `:/${ZERO_WIDTH_SPACE}/`).replace(/:/g, "&#58;").replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZERO_WIDTH_SPACE}.`).replace(/\b([0-9a-f]{7})([0-9a-f]{33})\b/gi, `$1${ZERO_WIDTH_SPACE}$2`);
 }
 function markdownCode(text3, maxLength = 200) {
@@ -33365,12 +33380,12 @@ function findRule(run2, result) {
   return all.find((r) => r.id === id) ?? all.find((r) => id.startsWith(`${r.id}/`));
 }
 function messageText(result, rule) {
-  const message = result.message;
-  if (message.text !== void 0) return message.text;
-  const template = message.id === void 0 ? void 0 : rule?.messageStrings?.[message.id]?.text;
+  const message2 = result.message;
+  if (message2.text !== void 0) return message2.text;
+  const template = message2.id === void 0 ? void 0 : rule?.messageStrings?.[message2.id]?.text;
   return (template ?? "").replace(
     /\{(\d+)\}/g,
-    (_, i) => String(message.arguments?.[Number(i)] ?? "")
+    (_, i) => String(message2.arguments?.[Number(i)] ?? "")
   );
 }
 function decodeUri(uri) {
@@ -33453,6 +33468,31 @@ function keptFingerprints(result) {
   );
   return entries.length === 0 ? void 0 : Object.fromEntries(entries);
 }
+var ownPropertiesSchema = external_exports.looseObject({
+  package: external_exports.string().optional(),
+  "installed-version": external_exports.string().optional(),
+  "fixed-versions": external_exports.array(external_exports.string()).optional(),
+  "package-type": external_exports.string().optional(),
+  purl: external_exports.string().optional(),
+  target: external_exports.string().optional(),
+  aliases: external_exports.array(external_exports.string()).optional()
+});
+function readOwnProperties(properties) {
+  const parsed = ownPropertiesSchema.safeParse(properties ?? {});
+  if (!parsed.success) return { aliases: [] };
+  const p = parsed.data;
+  return {
+    aliases: p.aliases ?? [],
+    target: p.target,
+    package: p.package === void 0 ? void 0 : {
+      name: p.package,
+      installedVersion: p["installed-version"],
+      fixedVersions: p["fixed-versions"] ?? [],
+      type: p["package-type"],
+      purl: p.purl
+    }
+  };
+}
 function importResult(result, context) {
   const { run: run2, file: file2 } = context;
   const driver = run2.tool.driver;
@@ -33485,10 +33525,13 @@ function importResult(result, context) {
     },
     references: rule?.helpUri === void 0 ? [] : [rule.helpUri]
   };
+  const ours = readOwnProperties(result.properties);
   const rest = {
     rule: buildRuleInfo(rule),
     location,
-    target: typeof imageName === "string" ? imageName : logical?.fullyQualifiedName ?? logical?.name,
+    package: ours.package,
+    aliases: ours.aliases,
+    target: ours.target ?? (typeof imageName === "string" ? imageName : logical?.fullyQualifiedName ?? logical?.name),
     cvssScore: Number.isFinite(score) ? score : void 0,
     primaryUrl: rule?.helpUri,
     partialFingerprints: keptFingerprints(result),
@@ -33574,22 +33617,40 @@ function detectReportFormat(json2, file2) {
 
 // src/importers/import-report.ts
 var IMPORTERS = {
-  "trivy-json": (json2, file2) => ({
-    file: file2,
-    format: "trivy-json",
-    findings: parseTrivyReport(json2, {
+  "trivy-json": (json2, file2) => {
+    const parsed = parseTrivyReport(json2, {
       source: { tool: "Trivy", reportFile: file2 },
       pathPrefix: ""
-    }).findings
-  }),
-  "grype-json": (json2, file2) => ({
-    file: file2,
-    format: "grype-json",
-    findings: parseGrypeReport(json2, {
+    });
+    return {
+      file: file2,
+      format: "trivy-json",
+      findings: parsed.findings,
+      scan: {
+        tool: "Trivy",
+        toolVersion: parsed.version,
+        informationUri: "https://github.com/aquasecurity/trivy",
+        target: parsed.target
+      }
+    };
+  },
+  "grype-json": (json2, file2) => {
+    const parsed = parseGrypeReport(json2, {
       source: { tool: "Grype", reportFile: file2 },
       pathPrefix: ""
-    }).findings
-  }),
+    });
+    return {
+      file: file2,
+      format: "grype-json",
+      findings: parsed.findings,
+      scan: {
+        tool: "Grype",
+        toolVersion: parsed.version,
+        informationUri: "https://github.com/anchore/grype",
+        target: parsed.target
+      }
+    };
+  },
   "gitleaks-json": (json2, file2) => importGitleaksReport(json2, file2),
   sarif: (json2, file2, workspace) => importSarif(json2, file2, { workspace })
 };
@@ -33770,8 +33831,10 @@ function renderFindings(view, max, moreHint) {
 }
 function upgradeLine(advice) {
   const fixes = SEVERITIES.filter((s) => advice.fixes[s] > 0).map((s) => `${advice.fixes[s]} ${s}`).join(", ");
-  const target = advice.targetVersion === void 0 ? "no fixed version yet" : escapeMarkdown(advice.targetVersion, 60);
-  return `- upgrade ${markdownCode(advice.packageName, 80)} ${escapeMarkdown(advice.installedVersion, 60)} \u2192 ${target}: fixes ${fixes}`;
+  const installed = `${markdownCode(advice.packageName, 80)} ${escapeMarkdown(advice.installedVersion, 60)}`;
+  if (advice.targetVersion === void 0)
+    return `- no fixed version yet for ${installed}: ${fixes} remain`;
+  return `- upgrade ${installed} \u2192 ${escapeMarkdown(advice.targetVersion, 60)}: fixes ${fixes}`;
 }
 function renderUpgrades(view, max) {
   const upgrades = view.upgrades ?? [];
@@ -33987,7 +34050,7 @@ function renderRow(finding, index) {
   const where = finding.location && finding.package ? `${whereOf(finding)} (${finding.location.path})` : whereOf(finding);
   const waiver = finding.waiver ? ` title="${e(`waived: ${finding.waiver.reason}`)}"` : "";
   return [
-    `<tr data-i="${index}">`,
+    `<tr data-i="${index}" data-id="${e(finding.id)}">`,
     `<td class="sev sev-${finding.severity}">${finding.severity}</td>`,
     `<td class="id"><code>${link(finding.ruleId, advisoryUrl(finding))}</code></td>`,
     `<td>${e(finding.kind)}</td>`,
@@ -34296,8 +34359,10 @@ function limitRuns(log, max) {
     `SARIF: ${fmt(dropped.length)} of ${fmt(best.length)} runs not written (GitHub accepts ${max} per file): ` + dropped.map((r) => `${runLabel(r.run)}, ${fmt(r.size)} results`).join("; ")
   ];
 }
-function gzippedSize(log) {
-  return gzipSync(JSON.stringify(log)).length;
+function gzippedSize(log, limit) {
+  const raw = Buffer.from(JSON.stringify(log));
+  if (raw.length <= limit) return raw.length;
+  return gzipSync(raw, { level: 1 }).length;
 }
 function dropLeastSevere(log, cuts, count) {
   const all = log.runs.flatMap((run2, r) => {
@@ -34313,8 +34378,7 @@ function dropLeastSevere(log, cuts, count) {
     run2.results = (run2.results ?? []).filter((_, i) => !mine.has(i));
   });
 }
-function applySarifLimits(input2, limits = GITHUB_SARIF_LIMITS) {
-  const log = structuredClone(input2);
+function enforceSarifLimits(log, limits = GITHUB_SARIF_LIMITS) {
   const truncation = limitRuns(log, limits.maxRuns);
   const cuts = log.runs.map((run2) => {
     const rulesMetadata = (run2.tool.driver.rules ?? []).filter(
@@ -34332,7 +34396,7 @@ function applySarifLimits(input2, limits = GITHUB_SARIF_LIMITS) {
   });
   for (; ; ) {
     log.runs.forEach((run2, r) => stateCuts(run2, runNotes(run2, cuts[r], limits)));
-    const size = gzippedSize(log);
+    const size = gzippedSize(log, limits.maxGzipBytes);
     const total = log.runs.reduce((n, run2) => n + (run2.results?.length ?? 0), 0);
     if (size <= limits.maxGzipBytes || total === 0) break;
     dropLeastSevere(
@@ -34410,7 +34474,17 @@ function buildRunSpecs(options2) {
     seen.add(key);
     specs.push(spec);
   };
+  const importRunKey = (file2, tool, target) => {
+    const usable = target === void 0 || /^\.?\/?$/.test(target) ? void 0 : target;
+    const categoryId = sarifCategoryId(options2.category, slugifyTarget(tool), usable);
+    return { key: `${file2}\0${tool}\0${categoryId}`, categoryId };
+  };
   for (const outcome of options2.imports) {
+    if (outcome.findings.length === 0 && outcome.scan !== void 0) {
+      const { tool, toolVersion, informationUri, target } = outcome.scan;
+      const { key, categoryId } = importRunKey(outcome.file, tool, target);
+      add(key, { tool, toolVersion, informationUri, reportFile: outcome.file, categoryId });
+    }
     for (const finding of outcome.findings) {
       const { tool, toolVersion, informationUri, automationId } = finding.source;
       if (outcome.format === "sarif") {
@@ -34421,9 +34495,8 @@ function buildRunSpecs(options2) {
           automationId
         });
       } else {
-        const target = finding.target === void 0 || /^\.?\/?$/.test(finding.target) ? void 0 : finding.target;
-        const categoryId = sarifCategoryId(options2.category, slugifyTarget(tool), target);
-        add(`${outcome.file}\0${tool}\0${categoryId}`, {
+        const { key, categoryId } = importRunKey(outcome.file, tool, finding.target);
+        add(key, {
           tool,
           toolVersion,
           informationUri,
@@ -34628,7 +34701,7 @@ function buildSarif(input2) {
     version: "2.1.0",
     runs: [...groups.values()].map((g) => buildRun(g.spec, g.findings, input2.location))
   };
-  return applySarifLimits(log, input2.limits ?? GITHUB_SARIF_LIMITS);
+  return enforceSarifLimits(log, input2.limits ?? GITHUB_SARIF_LIMITS);
 }
 
 // src/waivers/apply.ts
@@ -34841,7 +34914,7 @@ async function runScanners(config2, deps) {
       findings: [],
       error: `${name} failed unexpectedly: ${error62 instanceof Error ? error62.message : String(error62)}`
     }));
-    if (outcome.error !== void 0) deps.logger.error(outcome.error);
+    if (outcome.error !== void 0) deps.logger.info(outcome.error);
     outcomes.push(outcome);
   }
   return outcomes;
@@ -34854,11 +34927,18 @@ async function runImports(files, deps) {
       imports.push(await importReport(deps.workspace, file2));
     } catch (error62) {
       if (!(error62 instanceof ReportFormatError)) throw error62;
-      deps.logger.error(`Report ${error62.message}`);
+      deps.logger.info(`Report ${error62.message}`);
       errors.push(`report ${error62.message}`);
     }
   }
   return { imports, errors };
+}
+function withMatchCounts(entries, summary) {
+  const applied = [...summary.used, ...summary.expired, ...summary.expiring, ...summary.unused];
+  return entries.map((entry) => ({
+    ...entry,
+    matched: applied.find((a) => a.origin === entry.origin)?.matched ?? entry.matched
+  }));
 }
 function processFindings(raw, config2, deps, files) {
   const merged = fingerprintFindings(mergeFindings(raw), files.readLine);
@@ -34873,7 +34953,10 @@ function processFindings(raw, config2, deps, files) {
   return {
     findings: findings2,
     filtered: { bySeverity: filtered.removedBySeverity, unfixed: filtered.removedUnfixed },
-    waivers: { ...waived.summary, needsReview: deps.waiversNeedingReview ?? [] },
+    waivers: {
+      ...waived.summary,
+      needsReview: withMatchCounts(deps.waiversNeedingReview ?? [], waived.summary)
+    },
     baseline: marked?.summary,
     countOnlyNew: marked?.countOnlyNew ?? false
   };
@@ -34962,12 +35045,10 @@ function buildSarifFile(config2, input2) {
       imageTarget: config2.scanType === "image" ? config2.scanRef : void 0
     }
   });
-  return {
-    log: built.log,
-    text: `${JSON.stringify(built.log, null, 2)}
-`,
-    truncation: built.truncation
-  };
+  const results = built.log.runs.reduce((n, run2) => n + (run2.results?.length ?? 0), 0);
+  const text3 = results > 1e3 ? JSON.stringify(built.log) : JSON.stringify(built.log, null, 2);
+  return { log: built.log, text: `${text3}
+`, truncation: built.truncation };
 }
 function resolveDockerfile(config2, files) {
   if (config2.dockerfile !== "")
@@ -35022,7 +35103,7 @@ function renderConsoleTable(view) {
   for (const advice of (view.upgrades ?? []).slice(0, 10)) {
     const fixes = SEVERITIES.filter((s) => advice.fixes[s] > 0).map((s) => `${advice.fixes[s]} ${s}`).join(", ");
     lines.push(
-      `Upgrade ${advice.packageName} ${advice.installedVersion} -> ${advice.targetVersion ?? "(no fix)"}: fixes ${fixes}`
+      advice.targetVersion === void 0 ? `No fix yet for ${advice.packageName} ${advice.installedVersion}: ${fixes} remain` : `Upgrade ${advice.packageName} ${advice.installedVersion} -> ${advice.targetVersion}: fixes ${fixes}`
     );
   }
   return lines;
@@ -35037,6 +35118,42 @@ import path5 from "node:path";
 import { randomUUID } from "node:crypto";
 import { readFile as readFile2, rm, stat as stat3 } from "node:fs/promises";
 import { dirname, isAbsolute as isAbsolute2, join as join2, relative, resolve as resolve2, sep } from "node:path";
+
+// src/install/db-cache.ts
+function trivyDbArgs(repositories, capabilities) {
+  if (repositories.length === 0) return [];
+  const value = capabilities.multipleDbRepositories ? repositories.join(",") : repositories[0] ?? "";
+  return ["--db-repository", value];
+}
+var DB_DOWNLOAD_FAILURE = /failed to download (?:the )?vulnerability DB|database download error|OCI (?:repository|artifact) error|failed to download artifact from/i;
+function isDbDownloadFailure(result) {
+  if (result.timedOut || result.spawnError !== void 0 || result.exitCode === 0) return false;
+  return DB_DOWNLOAD_FAILURE.test(result.stderr);
+}
+var sleep = (ms) => new Promise((resolve4) => setTimeout(resolve4, ms));
+async function withDbFallback(options2) {
+  const { repositories, capabilities, logger } = options2;
+  const attempts = Math.max(1, options2.attemptsPerRepository ?? 2);
+  const wait = options2.wait ?? sleep;
+  const groups = capabilities.multipleDbRepositories || repositories.length === 0 ? [repositories] : repositories.map((r) => [r]);
+  let last;
+  for (const [groupIndex, group] of groups.entries()) {
+    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+      if (attempt > 1) await wait(options2.retryDelayMs ?? 5e3);
+      last = await options2.run(trivyDbArgs(group, capabilities));
+      if (!isDbDownloadFailure(last)) return last;
+      const nextGroup = attempt === attempts ? groups[groupIndex + 1] : void 0;
+      const next = attempt < attempts ? "retrying" : nextGroup !== void 0 ? `trying ${nextGroup.join(", ")}` : "no repository left";
+      const line = `Trivy could not download its vulnerability database from ${group.join(", ")} (attempt ${attempt} of ${attempts}); ${next}.`;
+      if (nextGroup !== void 0) logger.warning(line);
+      else logger.info(line);
+    }
+  }
+  return last;
+}
+var CacheUnavailableError = class extends Error {
+  name = "CacheUnavailableError";
+};
 
 // src/scanners/trivy/capabilities.ts
 var KNOWN_SCANNER_WORDS = ["vuln", "misconfig", "config", "secret", "license", "rbac"];
@@ -35124,18 +35241,29 @@ function buildTrivyArgs(options2) {
     args.push(`--skip-dirs=${dir}`);
   }
   args.push(...updateArgs(selection.names, options2));
-  return { args, scanners: selection.names, notes: selection.notes };
+  const db = dbPlan(selection.names, options2, args);
+  return {
+    args: [...args, ...trivyDbArgs(db.repositories, { multipleDbRepositories: db.list })],
+    scanners: selection.names,
+    notes: selection.notes,
+    db
+  };
+}
+function dbPlan(scanners, options2, baseArgs) {
+  const { capabilities, config: config2 } = options2;
+  const usesDb = scanners.includes("vuln") && capabilities.flags.has("--db-repository");
+  return {
+    repositories: usesDb ? [...config2.trivyDbRepositories] : [],
+    list: capabilities.dbRepositoryList,
+    baseArgs
+  };
 }
 function updateArgs(scanners, options2) {
-  const { capabilities, config: config2 } = options2;
+  const { capabilities } = options2;
   const args = [];
   if (scanners.includes("misconfig") || scanners.includes("config")) {
     const skip = findFlag(capabilities, ["--skip-check-update", "--skip-policy-update"]);
     if (skip !== void 0) args.push(skip);
-  }
-  if (scanners.includes("vuln") && capabilities.flags.has("--db-repository") && config2.trivyDbRepositories.length > 0) {
-    const repositories = capabilities.dbRepositoryList ? config2.trivyDbRepositories : config2.trivyDbRepositories.slice(0, 1);
-    args.push("--db-repository", repositories.join(","));
   }
   return args;
 }
@@ -35185,11 +35313,11 @@ async function resolveTrivyBinary(context) {
 
 // src/scanners/trivy/run.ts
 var PROBE_TIMEOUT_MS = 6e4;
-var DEFAULT_GRACE_MS = 3e4;
+var MAX_GRACE_MS = 3e4;
+var MIN_GRACE_MS = 1e3;
 var STDERR_TAIL = 300;
 function createTrivyScanner(options2 = {}) {
   const resolveBinary = options2.resolveBinary ?? resolveTrivyBinary;
-  const graceMs = options2.timeoutGraceMs ?? DEFAULT_GRACE_MS;
   return {
     name: "trivy",
     async scan(context) {
@@ -35197,7 +35325,8 @@ function createTrivyScanner(options2 = {}) {
       try {
         return await scanWithTrivy(context, {
           binary: await resolveBinary(context),
-          graceMs,
+          graceMs: options2.timeoutGraceMs ?? graceFor(context.config.timeoutMs),
+          dbRetryDelayMs: options2.dbRetryDelayMs,
           state
         });
       } catch (error62) {
@@ -35212,6 +35341,9 @@ function createTrivyScanner(options2 = {}) {
       }
     }
   };
+}
+function graceFor(timeoutMs) {
+  return Math.min(MAX_GRACE_MS, Math.max(MIN_GRACE_MS, Math.round(timeoutMs / 10)));
 }
 async function scanWithTrivy(context, deps) {
   const { config: config2, logger } = context;
@@ -35230,7 +35362,7 @@ async function scanWithTrivy(context, deps) {
     `Running Trivy ${version3 ?? "(version unknown)"}: ${trivySubcommand(config2.scanType)} scan of ${config2.scanRef} (${plan.scanners.join(", ")})`
   );
   logger.debug(`trivy ${plan.args.join(" ")}`);
-  const report = await runAndRead(context, deps, plan.args, outputFile);
+  const report = await runAndRead(context, deps, plan, outputFile);
   const source = {
     tool: "Trivy",
     scanner: "trivy",
@@ -35254,10 +35386,15 @@ async function scanWithTrivy(context, deps) {
     notes
   };
 }
-async function runAndRead(context, deps, args, outputFile) {
+async function runAndRead(context, deps, plan, outputFile) {
   try {
-    const result = await run(context, deps.binary, args, {
-      timeoutMs: context.config.timeoutMs + deps.graceMs
+    const runOnce = (args) => run(context, deps.binary, args, { timeoutMs: context.config.timeoutMs + deps.graceMs });
+    const result = plan.db.repositories.length === 0 ? await runOnce(plan.args) : await withDbFallback({
+      repositories: plan.db.repositories,
+      capabilities: { multipleDbRepositories: plan.db.list },
+      logger: context.logger,
+      run: (dbArgs) => runOnce([...plan.db.baseArgs, ...dbArgs]),
+      ...deps.dbRetryDelayMs === void 0 ? {} : { retryDelayMs: deps.dbRetryDelayMs }
     });
     checkExit(result, context.config.timeoutMs);
     return await readReport(outputFile);
@@ -35366,8 +35503,8 @@ function stderrTail(stderr) {
 }
 function describeError(error62) {
   if (error62 instanceof ScannerError) return error62.message;
-  const message = error62 instanceof Error ? error62.message : String(error62);
-  return `trivy: ${sanitizeLogText(message.replace(/\s+/g, " "))}`;
+  const message2 = error62 instanceof Error ? error62.message : String(error62);
+  return `trivy: ${sanitizeLogText(message2.replace(/\s+/g, " "))}`;
 }
 
 // src/scanners/grype/run.ts
@@ -35679,8 +35816,8 @@ function describeRule(id) {
 // src/scanners/pinning/pinning-finding.ts
 var PINNING_TOOL = "Security Gate pinning";
 var PinningParseError = class extends Error {
-  constructor(path8, line, message) {
-    super(message);
+  constructor(path8, line, message2) {
+    super(message2);
     this.path = path8;
     this.line = line;
   }
@@ -36059,10 +36196,10 @@ function checkPinningFile(type, file2) {
   } catch (error62) {
     if (!isWorthANote(type, file2.text)) return { findings: [] };
     const where = error62 instanceof PinningParseError && error62.line !== void 0 ? `${file2.path}:${error62.line}` : file2.path;
-    const message = error62 instanceof Error ? error62.message : String(error62);
+    const message2 = error62 instanceof Error ? error62.message : String(error62);
     return {
       findings: [],
-      note: `Pinning checker could not parse ${showReference(where)} (${showReference(message)}); its references were not checked.`
+      note: `Pinning checker could not parse ${showReference(where)} (${showReference(message2)}); its references were not checked.`
     };
   }
 }
@@ -36089,6 +36226,9 @@ function classifyPinningFile(relativePath) {
   if (YAML.test(base)) return "kubernetes";
   return void 0;
 }
+
+// src/version.ts
+var SECURITY_GATE_VERSION = "0.1.0";
 
 // src/scanners/pinning/run.ts
 var MAX_FILE_BYTES2 = 2 * 1024 * 1024;
@@ -36136,6 +36276,7 @@ async function scanPinning(context) {
   const outcome = {
     scanner: "pinning",
     tool: PINNING_TOOL,
+    version: SECURITY_GATE_VERSION,
     target: context.config.scanRef,
     findings: []
   };
@@ -36523,6 +36664,327 @@ async function readOptionalFile(absolutePath) {
   }
 }
 
+// src/baseline/compare.ts
+function sourceFromRecord(record2) {
+  const branch = record2.ref.replace(/^refs\/heads\//, "");
+  return {
+    kind: "record",
+    label: `the baseline record of ${branch} at ${record2.sha.slice(0, 7)} (${record2.createdAt})`,
+    fingerprints: record2.fingerprints,
+    results: record2.results
+  };
+}
+function normalisePath(path8) {
+  if (path8 === void 0) return void 0;
+  const clean2 = path8.replace(/\\/g, "/").replace(/^file:\/\//, "").replace(/^(\.\/)+/, "").replace(/^\/+/, "");
+  return clean2 === "" ? void 0 : clean2;
+}
+var normaliseText = (text3) => text3.replace(/\s+/g, " ").trim().toLowerCase();
+function ruleIdsOf(finding) {
+  return [finding.ruleId, ...finding.aliases].map((id) => id.toLowerCase());
+}
+function pathMatches(finding, result) {
+  const path8 = normalisePath(finding.location?.path);
+  return path8 === void 0 || result.path === void 0 || normalisePath(result.path) === path8;
+}
+function containsWord(text3, word) {
+  if (word === "") return false;
+  const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[^\\w.+-])${escaped}($|[^\\w.+-])`).test(text3);
+}
+function messageMatches(finding, result) {
+  if (result.message === void 0 || result.message.trim() === "") return false;
+  const message2 = normaliseText(result.message);
+  if (finding.package !== void 0)
+    return containsWord(message2, normaliseText(finding.package.name));
+  const title = normaliseText(finding.title);
+  const description = normaliseText(finding.description);
+  return title !== "" && (message2.includes(title) || title.includes(message2)) || description !== "" && message2.includes(description);
+}
+function groupKey2(ruleId, path8) {
+  return `${ruleId.toLowerCase()}\0${normalisePath(path8) ?? ""}`;
+}
+function claimResult(finding, results, claimed, findingsPerKey) {
+  const ids = ruleIdsOf(finding);
+  const candidates = results.flatMap(
+    (r, index) => ids.includes(r.ruleId.toLowerCase()) && pathMatches(finding, r) ? [index] : []
+  );
+  const open2 = candidates.filter((index) => !claimed.has(index));
+  const byMessage = open2.filter(
+    (index) => messageMatches(finding, results[index])
+  );
+  const line = finding.location?.startLine;
+  const chosen = byMessage.find((index) => line !== void 0 && results[index]?.line === line) ?? byMessage[0] ?? (candidates.length === 1 && open2.length === 1 && finding.location !== void 0 && findingsPerKey.get(groupKey2(finding.ruleId, finding.location.path)) === 1 ? open2[0] : void 0);
+  if (chosen === void 0) return false;
+  claimed.add(chosen);
+  return true;
+}
+function markBaseline(findings2, baseline) {
+  const fingerprints = new Set(baseline.fingerprints);
+  const findingsPerKey = /* @__PURE__ */ new Map();
+  for (const f of findings2) {
+    if (f.location === void 0) continue;
+    const key = groupKey2(f.ruleId, f.location.path);
+    findingsPerKey.set(key, (findingsPerKey.get(key) ?? 0) + 1);
+  }
+  const known = findings2.map((finding) => fingerprints.has(finding.id));
+  const claimed = /* @__PURE__ */ new Set();
+  findings2.forEach((finding, index) => {
+    if (!known[index])
+      known[index] = claimResult(finding, baseline.results, claimed, findingsPerKey);
+  });
+  let existing = 0;
+  const marked = findings2.map((finding, index) => {
+    if (known[index] && finding.waiver === void 0) existing += 1;
+    return { ...finding, baselineState: known[index] ? "existing" : "new" };
+  });
+  return { findings: marked, existing };
+}
+
+// src/baseline/record.ts
+var BASELINE_RECORD_VERSION = 1;
+var recordSchema = external_exports.object({
+  version: external_exports.literal(BASELINE_RECORD_VERSION),
+  ref: external_exports.string(),
+  sha: external_exports.string(),
+  category: external_exports.string(),
+  createdAt: external_exports.string(),
+  fingerprints: external_exports.array(external_exports.string().min(1)),
+  results: external_exports.array(
+    external_exports.object({
+      ruleId: external_exports.string().min(1),
+      path: external_exports.string().optional(),
+      message: external_exports.string().optional()
+    })
+  )
+});
+function parseBaselineRecord(data) {
+  const parsed = recordSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue2 = parsed.error.issues[0];
+    const where = issue2 ? `${issue2.path.join(".") || "(root)"}: ${issue2.message}` : "unreadable";
+    throw new Error(`not a Security Gate baseline record (${where})`);
+  }
+  return parsed.data;
+}
+function isBaselineRecord(data) {
+  return typeof data === "object" && data !== null && "fingerprints" in data && !("runs" in data);
+}
+
+// src/baseline/sarif.ts
+var resultSchema = external_exports.looseObject({
+  ruleId: external_exports.string().optional(),
+  ruleIndex: external_exports.number().int().optional(),
+  rule: external_exports.looseObject({ id: external_exports.string().optional(), index: external_exports.number().int().optional() }).optional(),
+  message: external_exports.looseObject({ text: external_exports.string().optional() }).optional(),
+  locations: external_exports.array(
+    external_exports.looseObject({
+      physicalLocation: external_exports.looseObject({
+        artifactLocation: external_exports.looseObject({ uri: external_exports.string().optional() }).optional(),
+        region: external_exports.looseObject({ startLine: external_exports.number().optional() }).optional()
+      }).optional()
+    })
+  ).optional(),
+  partialFingerprints: external_exports.record(external_exports.string(), external_exports.unknown()).optional(),
+  fingerprints: external_exports.record(external_exports.string(), external_exports.unknown()).optional()
+});
+var sarifSchema = external_exports.looseObject({
+  runs: external_exports.array(
+    external_exports.looseObject({
+      tool: external_exports.looseObject({
+        driver: external_exports.looseObject({
+          rules: external_exports.array(external_exports.looseObject({ id: external_exports.string().optional() })).optional()
+        }).optional()
+      }).optional(),
+      results: external_exports.array(resultSchema).optional()
+    })
+  )
+});
+function ruleIdOf(result, rules) {
+  const index = result.ruleIndex ?? result.rule?.index;
+  return result.ruleId ?? result.rule?.id ?? (index === void 0 ? void 0 : rules[index]?.id);
+}
+function fingerprintValues(result) {
+  return [
+    ...Object.values(result.partialFingerprints ?? {}),
+    ...Object.values(result.fingerprints ?? {})
+  ].filter((value) => typeof value === "string" && value !== "");
+}
+function sourceFromSarif(log, label) {
+  const parsed = sarifSchema.safeParse(log);
+  if (!parsed.success) {
+    const issue2 = parsed.error.issues[0];
+    throw new Error(
+      `not a SARIF log (${issue2 ? `${issue2.path.join(".") || "(root)"}: ${issue2.message}` : "unreadable"})`
+    );
+  }
+  const fingerprints = /* @__PURE__ */ new Set();
+  const results = [];
+  for (const run2 of parsed.data.runs) {
+    const rules = run2.tool?.driver?.rules ?? [];
+    for (const result of run2.results ?? []) {
+      for (const value of fingerprintValues(result)) fingerprints.add(value);
+      if (typeof result.partialFingerprints?.[FINGERPRINT_KEY] === "string") continue;
+      const ruleId = ruleIdOf(result, rules);
+      if (ruleId === void 0) continue;
+      results.push({
+        ruleId,
+        path: result.locations?.[0]?.physicalLocation?.artifactLocation?.uri,
+        message: result.message?.text,
+        line: result.locations?.[0]?.physicalLocation?.region?.startLine
+      });
+    }
+  }
+  return { kind: "sarif", label, fingerprints: [...fingerprints].sort(), results };
+}
+
+// src/baseline/sources.ts
+function logCacheProblem(logger, error62, text3) {
+  if (error62 instanceof CacheUnavailableError) logger.info(text3);
+  else logger.warning(text3);
+}
+var PULL_REQUEST_EVENTS = ["pull_request", "pull_request_target", "workflow_run"];
+var branchName = (ref) => ref.replace(/^refs\/heads\//, "");
+function keyPart(text3) {
+  return text3.replace(/[^A-Za-z0-9.]/g, (ch) => `_${ch.charCodeAt(0).toString(16)}`);
+}
+function baselineKeyPrefix(category, branch) {
+  return `security-gate-baseline-${keyPart(category)}-${keyPart(branchName(branch))}-`;
+}
+var message = (error62) => error62 instanceof Error ? error62.message : String(error62);
+async function resolveBaseline(options2) {
+  const { config: config2 } = options2;
+  if (config2.gateScope === "all") return { note: "gate-scope is all: every finding counts." };
+  if (!PULL_REQUEST_EVENTS.includes(options2.eventName)) {
+    return {
+      note: `gate-scope new applies to pull requests; on ${options2.eventName} every finding counts.`
+    };
+  }
+  if (config2.baseline.kind === "none") return { note: "baseline is none: every finding counts." };
+  if (config2.baseline.kind === "file")
+    return { source: await readBaselineFile(options2, config2.baseline.path), note: "" };
+  if (options2.baseRef === void 0 || options2.baseRef === "") {
+    return { note: "the base branch of the pull request is unknown: every finding counts." };
+  }
+  const record2 = await restoreRecord(options2, options2.baseRef);
+  if (record2) return { source: sourceFromRecord(record2), note: "" };
+  const fromAlerts = await readAlerts(options2, options2.baseRef);
+  if (fromAlerts.source) return fromAlerts;
+  return {
+    note: `no baseline record of ${branchName(options2.baseRef)} (a push run saves one) and ${fromAlerts.note}: every finding counts.`
+  };
+}
+async function readBaselineFile(options2, path8) {
+  let data;
+  try {
+    data = JSON.parse(await options2.readFile(path8));
+  } catch (error62) {
+    throw new ConfigError(
+      `Input 'baseline' names ${JSON.stringify(path8)}, which could not be read as JSON (${message(error62)}): expected a SARIF file, auto or none.`
+    );
+  }
+  try {
+    return isBaselineRecord(data) ? { ...sourceFromRecord(parseBaselineRecord(data)), label: path8 } : sourceFromSarif(data, path8);
+  } catch (error62) {
+    throw new ConfigError(
+      `Input 'baseline' names ${JSON.stringify(path8)}, which is ${message(error62)}: expected a SARIF file, auto or none.`
+    );
+  }
+}
+async function restoreRecord(options2, baseRef) {
+  const prefix = baselineKeyPrefix(options2.config.sarifCategory, baseRef);
+  try {
+    const key = await options2.cache.restore([options2.recordPath], prefix, [prefix]);
+    if (key === void 0) return void 0;
+    const record2 = parseBaselineRecord(
+      JSON.parse(await options2.readFile(options2.recordPath))
+    );
+    options2.logger.info(`Baseline: restored ${key}.`);
+    return record2;
+  } catch (error62) {
+    logCacheProblem(
+      options2.logger,
+      error62,
+      `Baseline: could not restore the record of ${branchName(baseRef)}: ${message(error62)}`
+    );
+    return void 0;
+  }
+}
+var alertSchema = external_exports.looseObject({
+  rule: external_exports.looseObject({ id: external_exports.string().nullish() }).nullish(),
+  most_recent_instance: external_exports.looseObject({
+    message: external_exports.looseObject({ text: external_exports.string().nullish() }).nullish(),
+    location: external_exports.looseObject({ path: external_exports.string().nullish(), start_line: external_exports.number().nullish() }).nullish()
+  }).nullish()
+});
+function resultsFromAlerts(alerts) {
+  return alerts.flatMap((alert) => {
+    const parsed = alertSchema.safeParse(alert);
+    const ruleId = parsed.success ? parsed.data.rule?.id : void 0;
+    if (!parsed.success || !ruleId) return [];
+    const instance = parsed.data.most_recent_instance;
+    return [
+      {
+        ruleId,
+        path: instance?.location?.path ?? void 0,
+        message: instance?.message?.text ?? void 0,
+        line: instance?.location?.start_line ?? void 0
+      }
+    ];
+  });
+}
+async function readAlerts(options2, baseRef) {
+  if (!options2.alerts) return { note: "code scanning alerts cannot be read without a token" };
+  const ref = `refs/heads/${branchName(baseRef)}`;
+  try {
+    const alerts = await options2.alerts.listOpenAlerts(ref);
+    const results = resultsFromAlerts(alerts);
+    return {
+      source: {
+        kind: "alerts",
+        label: `${results.length} open code scanning alerts of ${branchName(baseRef)}`,
+        fingerprints: [],
+        results
+      },
+      note: ""
+    };
+  } catch (error62) {
+    options2.logger.warning(
+      `Baseline: could not read the code scanning alerts of ${branchName(baseRef)}: ${message(error62)}`
+    );
+    return {
+      note: `the code scanning alerts of ${branchName(baseRef)} could not be read (${message(error62)})`
+    };
+  }
+}
+function describeBaseline(resolved, existing) {
+  if (!resolved.source) return resolved.note;
+  return `${existing} existing finding(s) from ${resolved.source.label} do not count; only new ones do.`;
+}
+
+// src/baseline/marker.ts
+function createBaselineMarking(resolved) {
+  return (findings2) => {
+    if (resolved.source === void 0) {
+      return {
+        findings: findings2,
+        countOnlyNew: false,
+        summary: { scope: "new", note: describeBaseline(resolved, 0), existing: 0 }
+      };
+    }
+    const marked = markBaseline(findings2, resolved.source);
+    return {
+      findings: marked.findings,
+      countOnlyNew: true,
+      summary: {
+        scope: "new",
+        note: describeBaseline(resolved, marked.existing),
+        existing: marked.existing
+      }
+    };
+  };
+}
+
 // src/cli.ts
 var EXIT = { pass: 0, warn: 0, fail: 1, error: 2 };
 var CLI_FLAGS = ["summary-file", "workspace"];
@@ -36581,8 +37043,8 @@ function renderHelp() {
   return lines.join("\n");
 }
 function createConsoleLogger() {
-  const out = (prefix) => (message) => {
-    for (const line of sanitizeLogText(message).split("\n"))
+  const out = (prefix) => (message2) => {
+    for (const line of sanitizeLogText(message2).split("\n"))
       process.stderr.write(`${prefix}${line}
 `);
   };
@@ -36598,6 +37060,24 @@ function createConsoleLogger() {
       if (process.env.SECURITY_GATE_DEBUG) out("debug: ")(m);
     }
   };
+}
+async function createCliBaselineMarking(config2, workspace, logger) {
+  if (config2.gateScope !== "new") return void 0;
+  if (config2.baseline.kind !== "file") {
+    throw new ConfigError(
+      `Flag --gate-scope new needs --baseline PATH (a SARIF file of the base branch's findings) on the command line; --baseline ${config2.baseline.kind} only works inside GitHub Actions.`
+    );
+  }
+  const resolved = await resolveBaseline({
+    config: config2,
+    // The CLI compares a change with a base: the pull request semantics apply.
+    eventName: "pull_request",
+    cache: { restore: () => Promise.resolve(void 0), save: () => Promise.resolve(void 0) },
+    recordPath: path7.join(os.tmpdir(), "security-gate-unused-record.json"),
+    readFile: (file2) => readFile5(path7.resolve(workspace, file2), "utf8"),
+    logger
+  });
+  return createBaselineMarking(resolved);
 }
 async function runCli(argv) {
   const logger = createConsoleLogger();
@@ -36618,6 +37098,7 @@ async function runCli(argv) {
       explicit: config2.waiversFileExplicit
     });
     tempDir = await mkdtemp(path7.join(os.tmpdir(), "security-gate-"));
+    const markBaseline2 = await createCliBaselineMarking(config2, workspace, logger);
     const result = await runPipeline(config2, reportFiles, {
       workspace,
       runner: createCommandRunner(),
@@ -36625,6 +37106,7 @@ async function runCli(argv) {
       tempDir,
       scanners: createScannerTable(),
       waivers,
+      markBaseline: markBaseline2,
       now: /* @__PURE__ */ new Date(),
       links: {}
     });
@@ -36641,7 +37123,10 @@ async function runCli(argv) {
       );
       logger.info(`Summary: ${path7.relative(process.cwd(), file2)}`);
     }
-    return EXIT[result.gate.verdict];
+    const { verdict, reasons } = result.gate;
+    if (verdict === "fail" || verdict === "error")
+      logger.error(`Security Gate ${verdict}: ${reasons.join("; ")}`);
+    return EXIT[verdict];
   } catch (error62) {
     logger.error(error62 instanceof ConfigError ? error62.message : describeError3(error62));
     return 2;

@@ -3,7 +3,7 @@
  * other CI systems. Flags are named like the action's inputs. Exit codes:
  * 0 pass/warn, 1 fail, 2 error or a bad option.
  */
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './config/errors.js';
@@ -13,6 +13,7 @@ import {
   parseConfig,
   type InputName,
   type RawInputs,
+  type Config,
 } from './config/schema.js';
 import { prepareReports, runPipeline } from './pipeline.js';
 import { renderConsoleTable } from './report/console.js';
@@ -23,6 +24,8 @@ import { describeError } from './util/errors.js';
 import type { Logger } from './util/logger.js';
 import { sanitizeLogText } from './util/safe-text.js';
 import { loadWaivers } from './waivers/load.js';
+import { resolveBaseline } from './baseline/sources.js';
+import { createBaselineMarking } from './baseline/marker.js';
 
 const EXIT = { pass: 0, warn: 0, fail: 1, error: 2 } as const;
 
@@ -112,6 +115,30 @@ function createConsoleLogger(): Logger {
   };
 }
 
+/**
+ * `--gate-scope new` on the command line compares with the SARIF file (or
+ * record) named by `--baseline`: there is no pull request, cache or code
+ * scanning to read a baseline from.
+ */
+async function createCliBaselineMarking(config: Config, workspace: string, logger: Logger) {
+  if (config.gateScope !== 'new') return undefined;
+  if (config.baseline.kind !== 'file') {
+    throw new ConfigError(
+      `Flag --gate-scope new needs --baseline PATH (a SARIF file of the base branch's findings) on the command line; --baseline ${config.baseline.kind} only works inside GitHub Actions.`,
+    );
+  }
+  const resolved = await resolveBaseline({
+    config,
+    // The CLI compares a change with a base: the pull request semantics apply.
+    eventName: 'pull_request',
+    cache: { restore: () => Promise.resolve(undefined), save: () => Promise.resolve(undefined) },
+    recordPath: path.join(os.tmpdir(), 'security-gate-unused-record.json'),
+    readFile: (file) => readFile(path.resolve(workspace, file), 'utf8'),
+    logger,
+  });
+  return createBaselineMarking(resolved);
+}
+
 /** Runs the CLI and returns its exit code. */
 export async function runCli(argv: string[]): Promise<number> {
   const logger = createConsoleLogger();
@@ -132,6 +159,7 @@ export async function runCli(argv: string[]): Promise<number> {
       explicit: config.waiversFileExplicit,
     });
     tempDir = await mkdtemp(path.join(os.tmpdir(), 'security-gate-'));
+    const markBaseline = await createCliBaselineMarking(config, workspace, logger);
     const result = await runPipeline(config, reportFiles, {
       workspace,
       runner: createCommandRunner(),
@@ -139,6 +167,7 @@ export async function runCli(argv: string[]): Promise<number> {
       tempDir,
       scanners: createScannerTable(),
       waivers,
+      markBaseline,
       now: new Date(),
       links: {},
     });
@@ -155,7 +184,11 @@ export async function runCli(argv: string[]): Promise<number> {
       );
       logger.info(`Summary: ${path.relative(process.cwd(), file)}`);
     }
-    return EXIT[result.gate.verdict];
+    // Like the action's failed step: one line on stderr stating every reason.
+    const { verdict, reasons } = result.gate;
+    if (verdict === 'fail' || verdict === 'error')
+      logger.error(`Security Gate ${verdict}: ${reasons.join('; ')}`);
+    return EXIT[verdict];
   } catch (error) {
     logger.error(error instanceof ConfigError ? error.message : describeError(error));
     return 2;

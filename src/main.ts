@@ -28,8 +28,14 @@ import { loadWaivers } from './waivers/load.js';
 import { findWaiversNeedingReview } from './waivers/review.js';
 import type { Waiver } from './waivers/parse.js';
 import { resolveRunContext, type RunContext } from './github/context.js';
-import { createGitHubClient, type GitHubClient } from './github/client.js';
-import { publishToGitHub } from './github/publish.js';
+import {
+  createGitHubClient,
+  LOOPBACK_TEST_TIMING_ENV,
+  readTestTiming,
+  type ClientTiming,
+  type GitHubClient,
+} from './github/client.js';
+import { publishToGitHub, resolveWorkflowRunPullRequest } from './github/publish.js';
 import { commentMarker } from './github/comment.js';
 import { createAlertsReader, readRepositoryFile } from './github/reads.js';
 import { createWorkspaceFiles } from './util/workspace-files.js';
@@ -47,15 +53,9 @@ import {
   type CacheStore,
 } from './install/db-cache.js';
 import { generateSbom } from './sbom/generate.js';
-import {
-  resolveBaseline,
-  saveBaselineRecord,
-  describeBaseline,
-  PULL_REQUEST_EVENTS,
-} from './baseline/sources.js';
-import { markBaseline } from './baseline/compare.js';
+import { resolveBaseline, saveBaselineRecord, PULL_REQUEST_EVENTS } from './baseline/sources.js';
+import { createBaselineMarking } from './baseline/marker.js';
 import { buildBaselineRecord } from './baseline/record.js';
-import type { Finding } from './findings/finding.js';
 
 const COMMENT_LIMIT = 65_536;
 const SUMMARY_LIMIT = 1024 * 1024 - 1024;
@@ -69,6 +69,8 @@ interface RunSetup {
   waivers: Waiver[];
   ctx: RunContext;
   client?: GitHubClient;
+  /** Shortened API waits for tests against a loopback API stand-in (never on a real API). */
+  timing?: ClientTiming;
   tempDir: string;
   runner: CommandRunner;
   cache: CacheStore;
@@ -93,6 +95,33 @@ function securityTabUrl(ctx: RunContext): string | undefined {
   return `${ctx.serverUrl}/${ctx.owner}/${ctx.repo}/security/code-scanning`;
 }
 
+/**
+ * The run's context and API client. A workflow_run's pull request is looked
+ * up here, once, because the baseline (its base branch) and the waiver
+ * review need it before the reporters do.
+ */
+async function connectToGitHub(
+  config: Config,
+  logger: Logger,
+): Promise<{ ctx: RunContext; client?: GitHubClient; timing?: ClientTiming }> {
+  const ctx = resolveRunContext(process.env, await readEvent());
+  if (config.githubToken === '') return { ctx };
+  const { timing, ignored } = readTestTiming(process.env, ctx.apiUrl);
+  if (ignored)
+    logger.warning(
+      `${LOOPBACK_TEST_TIMING_ENV} is ignored: GITHUB_API_URL is not a loopback address.`,
+    );
+  const client = createGitHubClient({
+    token: config.githubToken,
+    baseUrl: ctx.apiUrl,
+    logger,
+    ...(timing ? { writeSpacingMs: timing.writeSpacingMs, retryBaseMs: timing.retryBaseMs } : {}),
+  });
+  if (ctx.owner === '') return { ctx, client, timing };
+  const resolved = await resolveWorkflowRunPullRequest(client, ctx, (line) => logger.warning(line));
+  return { ctx: resolved, client, timing };
+}
+
 /** Everything that can fail on the user's input fails here, before any scan. */
 async function prepare(logger: Logger, tempDirHolder: { dir?: string }): Promise<RunSetup> {
   const config = readConfigFromInputs();
@@ -103,11 +132,7 @@ async function prepare(logger: Logger, tempDirHolder: { dir?: string }): Promise
     waiversFile: config.waiversFile,
     explicit: config.waiversFileExplicit,
   });
-  const ctx = resolveRunContext(process.env, await readEvent());
-  const client =
-    config.githubToken !== ''
-      ? createGitHubClient({ token: config.githubToken, baseUrl: ctx.apiUrl, logger })
-      : undefined;
+  const { ctx, client, timing } = await connectToGitHub(config, logger);
   tempDirHolder.dir = await mkdtemp(
     path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'security-gate-'),
   );
@@ -118,6 +143,7 @@ async function prepare(logger: Logger, tempDirHolder: { dir?: string }): Promise
     waivers,
     ctx,
     client,
+    timing,
     tempDir: tempDirHolder.dir,
     runner: createCommandRunner(),
     cache: createCacheStore(),
@@ -212,25 +238,7 @@ async function createBaselineMarker(
     readFile: (file) => readFile(path.resolve(setup.workspace, file), 'utf8'),
     logger,
   });
-  return (findings: Finding[]) => {
-    if (resolved.source === undefined) {
-      return {
-        findings,
-        countOnlyNew: false,
-        summary: { scope: 'new', note: describeBaseline(resolved, 0), existing: 0 },
-      };
-    }
-    const marked = markBaseline(findings, resolved.source);
-    return {
-      findings: marked.findings,
-      countOnlyNew: true,
-      summary: {
-        scope: 'new',
-        note: describeBaseline(resolved, marked.existing),
-        existing: marked.existing,
-      },
-    };
-  };
+  return createBaselineMarking(resolved);
 }
 
 /** On pushes, saves the branch's fingerprints for later pull requests' `gate-scope: new`. */
@@ -332,8 +340,12 @@ async function publish(setup: RunSetup, result: PipelineResult, logger: Logger):
     header: marker,
     moreHint: 'the job summary and the report file',
   });
+  const imageScan = config.scanType === 'image';
   const annotations = buildAnnotations(result.view.findings, result.gate, {
     fileExists: createWorkspaceFiles(setup.workspace).exists,
+    // The same Dockerfile fallback as the SARIF's (pipeline.ts resolveDockerfile).
+    dockerfile: imageScan ? config.dockerfile || 'Dockerfile' : undefined,
+    imageTarget: imageScan ? config.scanRef : undefined,
   });
   const published = await publishToGitHub(
     { client: setup.client, ctx: setup.ctx, logger },
@@ -353,6 +365,7 @@ async function publish(setup: RunSetup, result: PipelineResult, logger: Logger):
         maxFindings: 50,
       }),
       annotations,
+      uploadPollIntervalMs: setup.timing?.uploadPollIntervalMs,
     },
   );
   if (published.commentUrl) core.setOutput('comment-url', published.commentUrl);

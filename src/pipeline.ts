@@ -26,7 +26,7 @@ import { buildRunSpecs, buildSarif } from './report/sarif.js';
 import type { ImportOutcome, ScanContext, ScannerStrategy, ScanOutcome } from './scanners/types.js';
 import { applyWaivers } from './waivers/apply.js';
 import type { Waiver } from './waivers/parse.js';
-import type { BaselineSummary, ReportView, WaiverSummary } from './report/view.js';
+import type { BaselineSummary, ReportView, WaiverEntry, WaiverSummary } from './report/view.js';
 import type { Logger } from './util/logger.js';
 import type { CommandRunner } from './util/command.js';
 import type { SbomResult } from './sbom/generate.js';
@@ -96,7 +96,9 @@ async function runScanners(config: Config, deps: PipelineDeps): Promise<ScanOutc
         findings: [],
         error: `${name} failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
       }));
-    if (outcome.error !== undefined) deps.logger.error(outcome.error);
+    // Logged as a plain line: the step's conclusion states it once as the error (or, with
+    // `fail-on-scanner-error: false`, the warning); a second annotation would duplicate it.
+    if (outcome.error !== undefined) deps.logger.info(outcome.error);
     outcomes.push(outcome);
   }
   return outcomes;
@@ -113,11 +115,21 @@ async function runImports(
       imports.push(await importReport(deps.workspace, file));
     } catch (error) {
       if (!(error instanceof ReportFormatError)) throw error;
-      deps.logger.error(`Report ${error.message}`);
+      // Stated once by the step's conclusion, like a scanner error.
+      deps.logger.info(`Report ${error.message}`);
       errors.push(`report ${error.message}`);
     }
   }
   return { imports, errors };
+}
+
+/** The review list is computed before waivers apply: take each entry's match count from the result. */
+function withMatchCounts(entries: WaiverEntry[], summary: WaiverSummary): WaiverEntry[] {
+  const applied = [...summary.used, ...summary.expired, ...summary.expiring, ...summary.unused];
+  return entries.map((entry) => ({
+    ...entry,
+    matched: applied.find((a) => a.origin === entry.origin)?.matched ?? entry.matched,
+  }));
 }
 
 function processFindings(
@@ -140,7 +152,10 @@ function processFindings(
   return {
     findings,
     filtered: { bySeverity: filtered.removedBySeverity, unfixed: filtered.removedUnfixed },
-    waivers: { ...waived.summary, needsReview: deps.waiversNeedingReview ?? [] },
+    waivers: {
+      ...waived.summary,
+      needsReview: withMatchCounts(deps.waiversNeedingReview ?? [], waived.summary),
+    },
     baseline: marked?.summary,
     countOnlyNew: marked?.countOnlyNew ?? false,
   };
@@ -248,12 +263,11 @@ function buildSarifFile(
       imageTarget: config.scanType === 'image' ? config.scanRef : undefined,
     },
   });
-  // buildSarif has already brought the log within GitHub's limits.
-  return {
-    log: built.log,
-    text: `${JSON.stringify(built.log, null, 2)}\n`,
-    truncation: built.truncation,
-  };
+  // buildSarif has already brought the log within GitHub's limits. Indented for
+  // people reading a small file; compact when large (faster, further from 10 MB).
+  const results = built.log.runs.reduce((n, run) => n + (run.results?.length ?? 0), 0);
+  const text = results > 1000 ? JSON.stringify(built.log) : JSON.stringify(built.log, null, 2);
+  return { log: built.log, text: `${text}\n`, truncation: built.truncation };
 }
 
 function resolveDockerfile(config: Config, files: WorkspaceFiles): string | undefined {

@@ -276,6 +276,8 @@ export interface ServerState {
   checkRuns: FakeCheckRun[];
   sarifs: FakeSarifUpload[];
   pulls: FakePull[];
+  /** Open code scanning alerts by ref (`refs/heads/main`), as the API returns them. */
+  alerts: Record<string, unknown[]>;
   /** What GET sarifs/{id} reports once `sarifPendingPolls` polls have passed. */
   sarifOutcome: { status: 'complete' | 'failed'; errors: string[] };
   sarifPendingPolls: number;
@@ -562,6 +564,21 @@ function listPulls(c: HandlerContext): Reply {
   return { status: 200, body: pulls.map(pullJson) };
 }
 
+function listAlerts(c: HandlerContext): Reply {
+  const ref = c.query.get('ref') ?? 'refs/heads/main';
+  const perPage = Math.min(100, Number(c.query.get('per_page') ?? 30) || 30);
+  const page = Math.max(1, Number(c.query.get('page') ?? 1) || 1);
+  const all = c.state.alerts[ref] ?? [];
+  const last = Math.max(1, Math.ceil(all.length / perPage));
+  const headers: Record<string, string> =
+    page < last
+      ? {
+          link: `<${c.baseUrl}${c.path}?ref=${encodeURIComponent(ref)}&per_page=${perPage}&page=${page + 1}>; rel="next"`,
+        }
+      : {};
+  return { status: 200, body: all.slice((page - 1) * perPage, page * perPage), headers };
+}
+
 function getUser(c: HandlerContext): Reply {
   if (c.state.actor.type === 'Bot') return error(403, 'Resource not accessible by integration');
   return { status: 200, body: { login: c.state.actor.login, id: 1, type: 'User' } };
@@ -576,6 +593,7 @@ const HANDLERS: Record<string, Handler> = {
   'POST /repos/{owner}/{repo}/code-scanning/sarifs': uploadSarif,
   'GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}': getSarif,
   'GET /repos/{owner}/{repo}/pulls': listPulls,
+  'GET /repos/{owner}/{repo}/code-scanning/alerts': listAlerts,
   'GET /user': getUser,
 };
 
@@ -651,6 +669,7 @@ function createState(
     checkRuns: [],
     sarifs: [],
     pulls: [],
+    alerts: {},
     sarifOutcome: { status: 'complete', errors: [] },
     sarifPendingPolls: 1,
     requests: [],

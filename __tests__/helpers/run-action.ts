@@ -125,3 +125,49 @@ export const TRIVY_BIN = path.join(
 );
 
 export { ROOT };
+
+/** The commit a runner's GITHUB_SHA names for events whose payload has no such commit (workflow_run). */
+export const DEFAULT_BRANCH_SHA = '8c7a6b5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b';
+
+interface EventShape {
+  ref?: string;
+  after?: string;
+  repository?: { full_name?: string; default_branch?: string };
+  pull_request?: {
+    number: number;
+    merge_commit_sha?: string | null;
+    head: { ref: string };
+    base: { ref: string; sha: string };
+  };
+}
+
+/**
+ * The GITHUB_* variables the runner sets for an event (docs: "Events that
+ * trigger workflows"): `pull_request` points at the merge commit and
+ * `refs/pull/N/merge`; `pull_request_target` and `workflow_run` at the base
+ * or default branch; `push` at the pushed commit and ref.
+ */
+export function runnerEnvForEvent(eventName: string, event: unknown): Record<string, string> {
+  const e = event as EventShape;
+  const env: Record<string, string> = { GITHUB_EVENT_NAME: eventName };
+  if (e.repository?.full_name) env.GITHUB_REPOSITORY = e.repository.full_name;
+  const pr = e.pull_request;
+  if (eventName === 'pull_request' && pr) {
+    env.GITHUB_SHA = pr.merge_commit_sha ?? DEFAULT_BRANCH_SHA;
+    env.GITHUB_REF = `refs/pull/${pr.number}/merge`;
+  } else if (eventName === 'pull_request_target' && pr) {
+    env.GITHUB_SHA = pr.base.sha;
+    env.GITHUB_REF = `refs/heads/${pr.base.ref}`;
+  } else if (eventName === 'push' && e.ref && e.after) {
+    env.GITHUB_SHA = e.after;
+    env.GITHUB_REF = e.ref;
+  } else {
+    env.GITHUB_SHA = DEFAULT_BRANCH_SHA;
+    env.GITHUB_REF = `refs/heads/${e.repository?.default_branch ?? 'main'}`;
+  }
+  if (pr && eventName.startsWith('pull_request')) {
+    env.GITHUB_HEAD_REF = pr.head.ref;
+    env.GITHUB_BASE_REF = pr.base.ref;
+  }
+  return env;
+}

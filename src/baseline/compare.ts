@@ -78,26 +78,45 @@ function groupKey(ruleId: string, path: string | undefined): string {
 }
 
 /**
- * Matches one finding against the rule-and-path candidates: by message, or,
- * when both sides have exactly one of that rule in that file, by being the one.
+ * Claims one baseline result for a finding among the rule-and-path candidates
+ * no other finding has claimed: one whose message matches (on the same line
+ * first), or, when both sides have exactly one of that rule in that file, that
+ * one. One result stands for one finding: a second secret of one rule in one
+ * file is new even though its message reads like the first's.
  */
-function matchesResults(
+function claimResult(
   finding: Finding,
   results: readonly BaselineResult[],
+  claimed: Set<number>,
   findingsPerKey: Map<string, number>,
 ): boolean {
   const ids = ruleIdsOf(finding);
-  const candidates = results.filter(
-    (r) => ids.includes(r.ruleId.toLowerCase()) && pathMatches(finding, r),
+  const candidates = results.flatMap((r, index) =>
+    ids.includes(r.ruleId.toLowerCase()) && pathMatches(finding, r) ? [index] : [],
   );
-  if (candidates.some((r) => messageMatches(finding, r))) return true;
-  if (candidates.length !== 1 || finding.location === undefined) return false;
-  return findingsPerKey.get(groupKey(finding.ruleId, finding.location.path)) === 1;
+  const open = candidates.filter((index) => !claimed.has(index));
+  const byMessage = open.filter((index) =>
+    messageMatches(finding, results[index] as BaselineResult),
+  );
+  const line = finding.location?.startLine;
+  const chosen =
+    byMessage.find((index) => line !== undefined && results[index]?.line === line) ??
+    byMessage[0] ??
+    (candidates.length === 1 &&
+    open.length === 1 &&
+    finding.location !== undefined &&
+    findingsPerKey.get(groupKey(finding.ruleId, finding.location.path)) === 1
+      ? open[0]
+      : undefined);
+  if (chosen === undefined) return false;
+  claimed.add(chosen);
+  return true;
 }
 
 /**
  * Sets `baselineState` on copies of the findings and counts the existing
- * ones (waived findings are marked too but not counted).
+ * ones (waived findings are marked too but not counted). Fingerprints match
+ * first; the rest claim the baseline's rule-path-message results one each.
  */
 export function markBaseline(
   findings: readonly Finding[],
@@ -110,12 +129,16 @@ export function markBaseline(
     const key = groupKey(f.ruleId, f.location.path);
     findingsPerKey.set(key, (findingsPerKey.get(key) ?? 0) + 1);
   }
+  const known = findings.map((finding) => fingerprints.has(finding.id));
+  const claimed = new Set<number>();
+  findings.forEach((finding, index) => {
+    if (!known[index])
+      known[index] = claimResult(finding, baseline.results, claimed, findingsPerKey);
+  });
   let existing = 0;
-  const marked = findings.map((finding): Finding => {
-    const known =
-      fingerprints.has(finding.id) || matchesResults(finding, baseline.results, findingsPerKey);
-    if (known && finding.waiver === undefined) existing += 1;
-    return { ...finding, baselineState: known ? 'existing' : 'new' };
+  const marked = findings.map((finding, index): Finding => {
+    if (known[index] && finding.waiver === undefined) existing += 1;
+    return { ...finding, baselineState: known[index] ? 'existing' : 'new' };
   });
   return { findings: marked, existing };
 }

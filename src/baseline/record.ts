@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { Finding } from '../findings/finding.js';
+import { isWholeFileLocation } from '../findings/fingerprint.js';
 
 export const BASELINE_RECORD_VERSION = 1;
 
@@ -14,6 +15,8 @@ export interface BaselineResult {
   ruleId: string;
   path?: string;
   message?: string;
+  /** Start line, when known: only breaks ties between results of one rule in one file. */
+  line?: number;
 }
 
 export interface BaselineRecord {
@@ -65,7 +68,10 @@ export function buildBaselineRecord(
 ): BaselineRecord {
   const fingerprints = [...new Set(findings.map((f) => f.id).filter((id) => id !== ''))].sort();
   const results = findings
-    .filter((f) => f.location !== undefined && f.lineHash === undefined)
+    .filter(
+      (f) =>
+        f.location !== undefined && f.lineHash === undefined && !isWholeFileLocation(f.location),
+    )
     .map((f) => ({
       ruleId: f.ruleId,
       path: f.location?.path,

@@ -1,11 +1,13 @@
 /**
  * A SARIF file as a baseline (`baseline: <path>`): its results' fingerprints
  * (ours are under `partialFingerprints`, see the SARIF writer) plus rule,
- * path and message for results of other tools. Pure.
+ * path and message for results of other tools (ours are matched by
+ * fingerprint only). Pure.
  */
 import { z } from 'zod';
 import type { BaselineSource } from './compare.js';
 import type { BaselineResult } from './record.js';
+import { FINGERPRINT_KEY } from '../report/sarif.js';
 
 const resultSchema = z.looseObject({
   ruleId: z.string().optional(),
@@ -18,6 +20,7 @@ const resultSchema = z.looseObject({
         physicalLocation: z
           .looseObject({
             artifactLocation: z.looseObject({ uri: z.string().optional() }).optional(),
+            region: z.looseObject({ startLine: z.number().optional() }).optional(),
           })
           .optional(),
       }),
@@ -76,12 +79,16 @@ export function sourceFromSarif(log: unknown, label: string): BaselineSource {
     const rules = run.tool?.driver?.rules ?? [];
     for (const result of run.results ?? []) {
       for (const value of fingerprintValues(result)) fingerprints.add(value);
+      // Our own results are matched by their fingerprint only: by rule, path and
+      // message a second secret of one rule in one file would pass for the first.
+      if (typeof result.partialFingerprints?.[FINGERPRINT_KEY] === 'string') continue;
       const ruleId = ruleIdOf(result, rules);
       if (ruleId === undefined) continue;
       results.push({
         ruleId,
         path: result.locations?.[0]?.physicalLocation?.artifactLocation?.uri,
         message: result.message?.text,
+        line: result.locations?.[0]?.physicalLocation?.region?.startLine,
       });
     }
   }

@@ -17,6 +17,13 @@ import {
   type BaselineResult,
 } from './record.js';
 import { sourceFromSarif } from './sarif.js';
+import { CacheUnavailableError } from '../install/db-cache.js';
+
+/** Outside GitHub Actions the cache is simply absent: that is information, not a warning. */
+function logCacheProblem(logger: Logger, error: unknown, text: string): void {
+  if (error instanceof CacheUnavailableError) logger.info(text);
+  else logger.warning(text);
+}
 
 /** The part of `@actions/cache` the baseline uses. */
 export interface BaselineCache {
@@ -139,7 +146,9 @@ async function restoreRecord(
     options.logger.info(`Baseline: restored ${key}.`);
     return record;
   } catch (error) {
-    options.logger.warning(
+    logCacheProblem(
+      options.logger,
+      error,
       `Baseline: could not restore the record of ${branchName(baseRef)}: ${message(error)}`,
     );
     return undefined;
@@ -151,7 +160,9 @@ const alertSchema = z.looseObject({
   most_recent_instance: z
     .looseObject({
       message: z.looseObject({ text: z.string().nullish() }).nullish(),
-      location: z.looseObject({ path: z.string().nullish() }).nullish(),
+      location: z
+        .looseObject({ path: z.string().nullish(), start_line: z.number().nullish() })
+        .nullish(),
     })
     .nullish(),
 });
@@ -168,6 +179,7 @@ export function resultsFromAlerts(alerts: readonly unknown[]): BaselineResult[] 
         ruleId,
         path: instance?.location?.path ?? undefined,
         message: instance?.message?.text ?? undefined,
+        line: instance?.location?.start_line ?? undefined,
       },
     ];
   });
@@ -220,7 +232,9 @@ export async function saveBaselineRecord(options: {
     options.logger.info(`Baseline: saved ${record.fingerprints.length} fingerprints as ${key}.`);
     return key;
   } catch (error) {
-    options.logger.warning(
+    logCacheProblem(
+      options.logger,
+      error,
       `Baseline: could not save the record of ${branchName(record.ref)}: ${message(error)}`,
     );
     return undefined;

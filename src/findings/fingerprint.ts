@@ -9,13 +9,14 @@
  * - File findings: kind, rule, path and a hash of the flagged line's content
  *   with whitespace normalised — not its number, so unrelated edits above it
  *   do not change the id. The line number is used only when the file cannot
- *   be read.
+ *   be read. Whole-file findings (line 1, no end line: the scanner named no
+ *   line) hash no line at all.
  * - Anything else: kind, rule, target, title.
  *
  * Pure: the file system is reached through `readLine`; node:crypto only hashes.
  */
 import { createHash } from 'node:crypto';
-import type { Finding } from './finding.js';
+import type { FileLocation, Finding } from './finding.js';
 
 /** Hex characters kept from the SHA-256 (128 bits: collisions are not a practical concern). */
 export const FINGERPRINT_LENGTH = 32;
@@ -33,6 +34,18 @@ function hashParts(parts: Array<string | undefined>): string {
 /** Hash of a line's content, ignoring indentation and runs of whitespace. */
 export function hashLineContent(line: string): string {
   return hashParts([line.replace(/\s+/g, ' ').trim()]);
+}
+
+/**
+ * True for a finding about a whole file rather than a line: scanners that name
+ * no line (Trivy's `Image user should not be 'root'`, `No HEALTHCHECK defined`)
+ * are placed at line 1 with no end line. Its id must not hash line 1, or a
+ * comment added at the top of the file would make it new.
+ */
+export function isWholeFileLocation(
+  location: Pick<FileLocation, 'startLine' | 'endLine'>,
+): boolean {
+  return location.startLine === 1 && location.endLine === undefined;
 }
 
 /**
@@ -61,6 +74,10 @@ function fingerprintOne(finding: Finding, readLine: LineReader): Finding {
     return { ...finding, id };
   }
   const location = finding.location;
+  if (location !== undefined && isWholeFileLocation(location)) {
+    // No line was flagged: line 1's content is not the finding's, so it stays out of the id.
+    return { ...finding, id: hashParts([finding.kind, finding.ruleId, location.path, 'file']) };
+  }
   if (location !== undefined) {
     const line = readLine(location.path, location.startLine);
     const lineHash = line === undefined ? undefined : hashLineContent(line);

@@ -23,7 +23,8 @@
  *   `docker.io/library/` prefix, which one scanner may add.
  * - Other findings (secrets, misconfigurations, licenses, pinning) merge
  *   when kind, rule, file and start line are equal (target and package
- *   stand in for the file when there is none).
+ *   stand in for the file when there is none), unless they come from one
+ *   report that describes them differently (`toldApartByOneReport`).
  */
 import { maxSeverity, type Finding, type Severity } from './finding.js';
 
@@ -60,7 +61,7 @@ function groupDuplicates(findings: Finding[]): Finding[][] {
       const key = `${bucket}\u0000${id.trim().toUpperCase()}`;
       const seen = firstById.get(key);
       if (seen === undefined) firstById.set(key, index);
-      else union(seen, index);
+      else if (!toldApartByOneReport(findings[seen] as Finding, finding)) union(seen, index);
     }
   });
   const groups = new Map<number, Finding[]>();
@@ -72,6 +73,24 @@ function groupDuplicates(findings: Finding[]): Finding[][] {
   });
   // Map iteration follows insertion order, and a root is always its group's first index.
   return [...groups.values()];
+}
+
+/**
+ * Merging is for one problem seen by several reporters. When one report lists
+ * two results under the same rule at the same place but says different things
+ * about them, the tool has already told them apart (Trivy's SARIF puts every
+ * vulnerable package of an image at the image, line 1, and names the package
+ * only in the message): they stay two findings. Package findings are exempt:
+ * their bucket already holds the package and version.
+ */
+function toldApartByOneReport(a: Finding, b: Finding): boolean {
+  if (a.kind === 'vulnerability' && a.package !== undefined) return false;
+  const sameReport =
+    a.source.tool === b.source.tool &&
+    a.source.scanner === b.source.scanner &&
+    a.source.reportFile === b.source.reportFile &&
+    a.source.automationId === b.source.automationId;
+  return sameReport && (a.description !== b.description || a.title !== b.title);
 }
 
 /** Everything but the id that two reports of one problem must share. */

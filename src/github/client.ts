@@ -37,6 +37,48 @@ export interface GitHubClientOptions {
   writeSpacingMs?: number;
 }
 
+/**
+ * Set to `true` to shorten the client's waits (write spacing, 5xx backoff,
+ * SARIF status polling) for tests against a local GitHub API stand-in. It is
+ * honoured only when `GITHUB_API_URL` is a loopback address, so a workflow
+ * can never use it to hammer the real API.
+ */
+export const LOOPBACK_TEST_TIMING_ENV = 'SECURITY_GATE_LOOPBACK_TEST_TIMING';
+
+/** The shortened waits of `LOOPBACK_TEST_TIMING_ENV`. */
+export interface ClientTiming {
+  writeSpacingMs: number;
+  retryBaseMs: number;
+  uploadPollIntervalMs: number;
+}
+
+/** True for `http(s)://127.x.x.x`, `[::1]` and `localhost` URLs. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * The test timing when `LOOPBACK_TEST_TIMING_ENV` asks for it and the API is
+ * on this machine; otherwise undefined (GitHub's own pacing applies).
+ */
+export function readTestTiming(
+  env: NodeJS.ProcessEnv,
+  apiUrl: string,
+): { timing?: ClientTiming; ignored: boolean } {
+  if (env[LOOPBACK_TEST_TIMING_ENV] !== 'true') return { ignored: false };
+  if (!isLoopbackUrl(apiUrl)) return { ignored: true };
+  return {
+    timing: { writeSpacingMs: 0, retryBaseMs: 10, uploadPollIntervalMs: 50 },
+    ignored: false,
+  };
+}
+
 /** Statuses a retry can never fix; 403 and 429 are left to the rate-limit handler. */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 const MAX_RATE_LIMIT_RETRIES = 3;

@@ -43,6 +43,11 @@ export interface RunContext {
   sarifTarget?: { commitSha: string; ref: string };
   pullRequest?: PullRequestInfo;
   workflowRun?: WorkflowRunInfo;
+  /**
+   * workflow_run only: how the search for the pull request went (`found` also
+   * when the payload named it). Set once, so the search runs once per step.
+   */
+  pullRequestLookup?: 'found' | 'none' | 'failed';
 }
 
 const repoSchema = z.object({ full_name: z.string() }).nullish();
@@ -51,6 +56,18 @@ const pullRequestSchema = z.object({
   head: z.object({ sha: z.string(), ref: z.string().optional(), repo: repoSchema }),
   base: z.object({ ref: z.string(), repo: repoSchema }),
 });
+/**
+ * `workflow_run.pull_requests[]` is GitHub's "pull-request-minimal": its
+ * repositories carry `id`, `url` and `name`, no `full_name`.
+ */
+const minimalRepoSchema = z
+  .object({ full_name: z.string().optional(), url: z.string().optional() })
+  .nullish();
+const minimalPullRequestSchema = z.object({
+  number: z.number().int().positive(),
+  head: z.object({ sha: z.string(), ref: z.string().optional(), repo: minimalRepoSchema }),
+  base: z.object({ ref: z.string(), repo: minimalRepoSchema }),
+});
 const workflowRunSchema = z.object({
   id: z.number(),
   event: z.string(),
@@ -58,20 +75,12 @@ const workflowRunSchema = z.object({
   head_branch: z.string().nullish(),
   head_repository: repoSchema,
   html_url: z.string().optional(),
-  pull_requests: z
-    .array(
-      z.object({
-        number: z.number().int().positive(),
-        head: z.object({ sha: z.string(), ref: z.string().optional(), repo: repoSchema }),
-        base: z.object({ ref: z.string(), repo: repoSchema }),
-      }),
-    )
-    .nullish(),
+  pull_requests: z.array(minimalPullRequestSchema).nullish(),
 });
 const eventSchema = z.object({
-  pull_request: pullRequestSchema.optional(),
-  workflow_run: workflowRunSchema.optional(),
-  repository: z.object({ full_name: z.string() }).optional(),
+  pull_request: pullRequestSchema.optional().catch(undefined),
+  workflow_run: workflowRunSchema.optional().catch(undefined),
+  repository: z.object({ full_name: z.string() }).optional().catch(undefined),
 });
 type PullRequestPayload = z.infer<typeof pullRequestSchema>;
 
@@ -131,10 +140,25 @@ function resolveWorkflowRun(
     headRepoFullName: run.head_repository?.full_name,
     htmlUrl: run.html_url,
   };
-  const first =
-    run.pull_requests?.find((pr) => pr.head.sha === run.head_sha) ?? run.pull_requests?.[0];
+  // The list can name pull requests of other repositories whose base is this branch.
+  const ours = (run.pull_requests ?? []).filter((pr) => {
+    const baseRepo = repoFullName(pr.base.repo);
+    return baseRepo === undefined || baseRepo.toLowerCase() === fullName.toLowerCase();
+  });
+  const first = ours.find((pr) => pr.head.sha === run.head_sha) ?? ours[0];
   if (first) {
-    return withPullRequest({ ...base, workflowRun }, toPullRequestInfo(first, fullName));
+    const pullRequest = toPullRequestInfo(
+      {
+        ...first,
+        head: { ...first.head, repo: toRepo(first.head.repo) },
+        base: { ...first.base, repo: toRepo(first.base.repo) },
+      },
+      fullName,
+    );
+    return {
+      ...withPullRequest({ ...base, workflowRun }, pullRequest),
+      pullRequestLookup: 'found',
+    };
   }
   const fromFork =
     workflowRun.headRepoFullName !== undefined && workflowRun.headRepoFullName !== fullName;
@@ -144,6 +168,19 @@ function resolveWorkflowRun(
       ? { commitSha: run.head_sha, ref: `refs/heads/${workflowRun.headBranch}` }
       : undefined;
   return { ...base, workflowRun, sarifTarget };
+}
+
+/** `owner/name` of a minimal repository: its `full_name`, else the end of its API `url`. */
+function repoFullName(repo: z.infer<typeof minimalRepoSchema>): string | undefined {
+  if (!repo) return undefined;
+  if (repo.full_name) return repo.full_name;
+  const match = /\/repos\/([^/]+\/[^/]+?)\/?$/.exec(repo.url ?? '');
+  return match?.[1];
+}
+
+function toRepo(repo: z.infer<typeof minimalRepoSchema>): { full_name: string } | null {
+  const name = repoFullName(repo);
+  return name === undefined ? null : { full_name: name };
 }
 
 function toPullRequestInfo(pr: PullRequestPayload, baseFullName: string): PullRequestInfo {
@@ -173,15 +210,16 @@ const pullListSchema = z.array(pullRequestSchema);
 /**
  * For `workflow_run` events whose payload lists no pull request (always the
  * case for forks): lists open PRs whose head is `owner:branch` and keeps the
- * one whose head is the run's commit. Returns the context unchanged when
- * nothing matches or the lookup fails (the caller then skips PR reporters).
+ * one whose head is the run's commit. Marks the context with how the search
+ * went (`pullRequestLookup`); throws on API errors.
  */
 export async function findWorkflowRunPullRequest(
   client: GitHubClient,
   ctx: RunContext,
 ): Promise<RunContext> {
   const run = ctx.workflowRun;
-  if (ctx.pullRequest || !run || !run.headBranch || !run.headRepoFullName) return ctx;
+  if (ctx.pullRequest || !run) return ctx;
+  if (!run.headBranch || !run.headRepoFullName) return { ...ctx, pullRequestLookup: 'none' };
   const headOwner = run.headRepoFullName.split('/')[0] ?? '';
   const response = await client.rest.pulls.list({
     owner: ctx.owner,
@@ -191,7 +229,9 @@ export async function findWorkflowRunPullRequest(
     per_page: 100,
   });
   const pulls = pullListSchema.safeParse(response.data);
-  if (!pulls.success) return ctx;
+  if (!pulls.success) throw new Error('the list of pull requests has an unexpected shape');
   const match = pulls.data.find((pr) => pr.head.sha === run.headSha);
-  return match ? withPullRequest(ctx, toPullRequestInfo(match, `${ctx.owner}/${ctx.repo}`)) : ctx;
+  if (!match) return { ...ctx, pullRequestLookup: 'none' };
+  const found = toPullRequestInfo(match, `${ctx.owner}/${ctx.repo}`);
+  return { ...withPullRequest(ctx, found), pullRequestLookup: 'found' };
 }

@@ -74,8 +74,9 @@ export async function publishToGitHub(
       noticeSkipped(deps, input);
       return result;
     }
-    const ctx = await resolvePullRequest(client, deps.ctx, warn);
+    const ctx = await resolveWorkflowRunPullRequest(client, deps.ctx, warn);
     const session: Session = { client, ctx, logger: deps.logger, input, result, warn };
+    noticeNoPullRequest(session);
     if (input.uploadSarif) await runUpload(session);
     await runComment(session);
     await runCheckRun(session);
@@ -107,24 +108,51 @@ function noticeSkipped(deps: PublishDeps, input: PublishInput): void {
   deps.logger.notice(`Skipping ${skipped.join(', ')}: ${why}.`);
 }
 
-async function resolvePullRequest(
+/**
+ * For `workflow_run` events whose payload names no pull request: searches
+ * the open ones once (the context remembers it did). A failed search is one
+ * warning; the pull request reporters are then skipped.
+ */
+export async function resolveWorkflowRunPullRequest(
   client: GitHubClient,
   ctx: RunContext,
   warn: (line: string) => void,
 ): Promise<RunContext> {
-  if (ctx.pullRequest || !ctx.workflowRun) return ctx;
+  if (ctx.pullRequest || !ctx.workflowRun || ctx.pullRequestLookup !== undefined) return ctx;
   try {
     return await findWorkflowRunPullRequest(client, ctx);
   } catch (error) {
     warn(
       `Could not find the pull request of the triggering workflow run: ${describeGitHubError('lookup', error)}`,
     );
-    return ctx;
+    return { ...ctx, pullRequestLookup: 'failed' };
   }
+}
+
+/** One line when a workflow_run has no pull request to report on (the search itself worked). */
+function noticeNoPullRequest(s: Session): void {
+  const { ctx, input } = s;
+  const run = ctx.workflowRun;
+  if (!run || ctx.pullRequest || ctx.pullRequestLookup !== 'none') return;
+  const skipped = [
+    input.comment !== 'never' ? 'PR comment' : undefined,
+    input.checkRun ? 'check run' : undefined,
+    input.uploadSarif && !ctx.sarifTarget ? 'SARIF upload' : undefined,
+  ].filter((x): x is string => x !== undefined);
+  if (skipped.length === 0) return;
+  const owner = run.headRepoFullName?.split('/')[0] ?? '?';
+  const line =
+    `No open pull request has head ${owner}:${run.headBranch ?? '?'} at ${run.headSha.slice(0, 12)} ` +
+    `(workflow run ${run.id}, ${run.event}): ${skipped.join(', ')} skipped; the job summary, outputs and files are still written.`;
+  // A workflow_run of a push is not expected to have a pull request.
+  if (run.event.startsWith('pull_request')) s.warn(line);
+  else s.logger.info(line);
 }
 
 async function runUpload(s: Session): Promise<void> {
   if (!s.input.sarifText) return;
+  // A workflow_run without its pull request was already reported by noticeNoPullRequest.
+  if (!s.ctx.sarifTarget && s.ctx.workflowRun && s.ctx.pullRequestLookup !== undefined) return;
   const upload = await uploadSarif(s.client, {
     ctx: s.ctx,
     sarifText: s.input.sarifText,

@@ -17,22 +17,40 @@ import { detectReportFormat } from './detect.js';
 type Importer = (json: unknown, file: string, workspace: string) => ImportOutcome;
 
 const IMPORTERS: Record<ReportFormat, Importer> = {
-  'trivy-json': (json, file) => ({
-    file,
-    format: 'trivy-json',
-    findings: parseTrivyReport(json, {
+  'trivy-json': (json, file) => {
+    const parsed = parseTrivyReport(json, {
       source: { tool: 'Trivy', reportFile: file },
       pathPrefix: '',
-    }).findings,
-  }),
-  'grype-json': (json, file) => ({
-    file,
-    format: 'grype-json',
-    findings: parseGrypeReport(json, {
+    });
+    return {
+      file,
+      format: 'trivy-json',
+      findings: parsed.findings,
+      scan: {
+        tool: 'Trivy',
+        toolVersion: parsed.version,
+        informationUri: 'https://github.com/aquasecurity/trivy',
+        target: parsed.target,
+      },
+    };
+  },
+  'grype-json': (json, file) => {
+    const parsed = parseGrypeReport(json, {
       source: { tool: 'Grype', reportFile: file },
       pathPrefix: '',
-    }).findings,
-  }),
+    });
+    return {
+      file,
+      format: 'grype-json',
+      findings: parsed.findings,
+      scan: {
+        tool: 'Grype',
+        toolVersion: parsed.version,
+        informationUri: 'https://github.com/anchore/grype',
+        target: parsed.target,
+      },
+    };
+  },
   'gitleaks-json': (json, file) => importGitleaksReport(json, file),
   sarif: (json, file, workspace) => importSarif(json, file, { workspace }),
 };

@@ -300,6 +300,41 @@ interface RunContext {
   workspace?: string;
 }
 
+const ownPropertiesSchema = z.looseObject({
+  package: z.string().optional(),
+  'installed-version': z.string().optional(),
+  'fixed-versions': z.array(z.string()).optional(),
+  'package-type': z.string().optional(),
+  purl: z.string().optional(),
+  target: z.string().optional(),
+  aliases: z.array(z.string()).optional(),
+});
+
+/**
+ * The package, target and aliases this action writes into a result's
+ * properties: reading them back lets an aggregate job that imports the SARIF
+ * of earlier jobs tell apart two packages that share a CVE, and plan upgrades.
+ */
+function readOwnProperties(properties: unknown): Pick<Finding, 'package' | 'target' | 'aliases'> {
+  const parsed = ownPropertiesSchema.safeParse(properties ?? {});
+  if (!parsed.success) return { aliases: [] };
+  const p = parsed.data;
+  return {
+    aliases: p.aliases ?? [],
+    target: p.target,
+    package:
+      p.package === undefined
+        ? undefined
+        : {
+            name: p.package,
+            installedVersion: p['installed-version'],
+            fixedVersions: p['fixed-versions'] ?? [],
+            type: p['package-type'],
+            purl: p.purl,
+          },
+  };
+}
+
 function importResult(result: SarifResult, context: RunContext): Finding {
   const { run, file } = context;
   const driver = run.tool.driver;
@@ -335,11 +370,15 @@ function importResult(result: SarifResult, context: RunContext): Finding {
     },
     references: rule?.helpUri === undefined ? [] : [rule.helpUri],
   };
+  const ours = readOwnProperties(result.properties);
   const rest: Partial<Finding> = {
     rule: buildRuleInfo(rule),
     location,
+    package: ours.package,
+    aliases: ours.aliases,
     target:
-      typeof imageName === 'string' ? imageName : (logical?.fullyQualifiedName ?? logical?.name),
+      ours.target ??
+      (typeof imageName === 'string' ? imageName : (logical?.fullyQualifiedName ?? logical?.name)),
     cvssScore: Number.isFinite(score) ? score : undefined,
     primaryUrl: rule?.helpUri,
     partialFingerprints: keptFingerprints(result),

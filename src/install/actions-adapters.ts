@@ -6,7 +6,7 @@
  */
 import * as actionsCache from '@actions/cache';
 import * as toolCache from '@actions/tool-cache';
-import type { CacheStore } from './db-cache.js';
+import { CacheUnavailableError, type CacheStore } from './db-cache.js';
 import type { HttpDownloader, ToolCacheStore } from './install.js';
 
 /** Downloads with `@actions/tool-cache`; 4xx answers fail at once, 5xx are retried. */
@@ -28,13 +28,28 @@ export function createToolCacheStore(): ToolCacheStore {
   };
 }
 
-/** The Actions cache through `@actions/cache`; a key another job is saving counts as saved. */
+/**
+ * The Actions cache through `@actions/cache`; a key another job is saving
+ * counts as saved. Without the cache service (outside GitHub Actions, or a
+ * runner that does not offer it) every call rejects with
+ * `CacheUnavailableError` before `@actions/cache` is asked: it would log its
+ * own warning and report a save that never happened as done.
+ */
 export function createCacheStore(): CacheStore {
+  const available = (): void => {
+    if (!actionsCache.isFeatureAvailable()) {
+      throw new CacheUnavailableError(
+        'the Actions cache service is not available to this step (ACTIONS_CACHE_URL / ACTIONS_RESULTS_URL are not set)',
+      );
+    }
+  };
   return {
     async restore(paths, primaryKey, restoreKeys) {
+      available();
       return actionsCache.restoreCache(paths, primaryKey, restoreKeys);
     },
     async save(paths, key) {
+      available();
       await actionsCache.saveCache(paths, key);
     },
   };

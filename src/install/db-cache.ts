@@ -73,19 +73,27 @@ export async function withDbFallback(options: DbFallbackOptions): Promise<Comman
       if (attempt > 1) await wait(options.retryDelayMs ?? 5000);
       last = await options.run(trivyDbArgs(group, capabilities));
       if (!isDbDownloadFailure(last)) return last;
+      const nextGroup = attempt === attempts ? groups[groupIndex + 1] : undefined;
       const next =
         attempt < attempts
           ? 'retrying'
-          : groupIndex + 1 < groups.length
-            ? `trying ${groups[groupIndex + 1]?.join(', ')}`
+          : nextGroup !== undefined
+            ? `trying ${nextGroup.join(', ')}`
             : 'no repository left';
-      logger.warning(
-        `Trivy could not download its vulnerability database from ${group.join(', ')} (attempt ${attempt} of ${attempts}); ${next}.`,
-      );
+      const line = `Trivy could not download its vulnerability database from ${group.join(', ')} (attempt ${attempt} of ${attempts}); ${next}.`;
+      // Only a switch of repository is worth an annotation: a retry is routine, and when
+      // nothing is left the scanner's own error says so.
+      if (nextGroup !== undefined) logger.warning(line);
+      else logger.info(line);
     }
   }
   // `last` is set: there is always at least one group and one attempt.
   return last as CommandResult;
+}
+
+/** The Actions cache service is not there at all (outside GitHub Actions): not worth a warning. */
+export class CacheUnavailableError extends Error {
+  override readonly name = 'CacheUnavailableError';
 }
 
 /** The Actions cache (the real one wraps `@actions/cache` restoreCache/saveCache). */
@@ -151,9 +159,9 @@ export async function restoreScannerCaches(
     );
     return restoredKey === undefined ? { key } : { key, restoredKey };
   } catch (error) {
-    logger.warning(
-      `Could not restore the ${options.tool} database cache: ${(error as Error).message}`,
-    );
+    const line = `Could not restore the ${options.tool} database cache: ${(error as Error).message}`;
+    if (error instanceof CacheUnavailableError) logger.info(line);
+    else logger.warning(line);
     return { key };
   }
 }
@@ -178,9 +186,9 @@ export async function saveScannerCaches(
     logger.info(`Saved the ${options.tool} database to cache ${key}.`);
     return true;
   } catch (error) {
-    logger.warning(
-      `Could not save the ${options.tool} database cache ${key}: ${(error as Error).message}`,
-    );
+    const line = `Could not save the ${options.tool} database cache ${key}: ${(error as Error).message}`;
+    if (error instanceof CacheUnavailableError) logger.info(line);
+    else logger.warning(line);
     return false;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { compareFindings, type Finding } from '../findings/finding.js';
 import type { GateResult, Verdict } from '../gate/evaluate.js';
+import { resolveSarifLocation, type LocationOptions } from './location.js';
 
 export type AnnotationLevel = 'failure' | 'warning' | 'notice';
 
@@ -35,22 +36,38 @@ export function conclusionForVerdict(verdict: Verdict): CheckConclusion {
   return 'failure';
 }
 
+/** Where an annotation points. */
+type Place = NonNullable<Finding['location']>;
+
 /**
  * Annotations for located, unwaived findings (path of an existing repository
- * file, line ≥ 1), most severe first.
+ * file, line ≥ 1; image findings at the Dockerfile's line 1 like in the
+ * SARIF, when `dockerfile` and `imageTarget` are given), most severe first.
  */
 export function buildAnnotations(
   findings: Finding[],
   gate: GateResult,
-  options: { fileExists: (path: string) => boolean },
+  options: LocationOptions,
 ): CheckAnnotation[] {
-  const annotated = findings
-    .filter((f) => f.waiver === undefined && isLocated(f, options.fileExists))
-    .map((f) => ({ finding: f, level: levelFor(f, gate) }));
+  const annotated = findings.flatMap((f) => {
+    const place = f.waiver === undefined ? placeOf(f, options) : undefined;
+    return place === undefined ? [] : [{ finding: f, place, level: levelFor(f, gate) }];
+  });
   annotated.sort(
     (a, b) => LEVEL_RANK[a.level] - LEVEL_RANK[b.level] || compareFindings(a.finding, b.finding),
   );
-  return annotated.map(({ finding, level }) => toAnnotation(finding, level));
+  return annotated.map(({ finding, place, level }) => toAnnotation(finding, place, level));
+}
+
+function placeOf(finding: Finding, options: LocationOptions): Place | undefined {
+  if (isLocated(finding, options.fileExists)) return finding.location;
+  if (options.dockerfile === undefined || options.imageTarget === undefined) return undefined;
+  // SPEC 5: an image finding that names no repository file points at the Dockerfile, line 1.
+  const resolved = resolveSarifLocation(finding, options);
+  const dockerfile = options.dockerfile.replace(/^\.\//, '');
+  return resolved.located && resolved.path === dockerfile
+    ? { path: resolved.path, startLine: 1 }
+    : undefined;
 }
 
 function isLocated(finding: Finding, fileExists: (path: string) => boolean): boolean {
@@ -77,8 +94,7 @@ function levelFor(finding: Finding, gate: GateResult): AnnotationLevel {
   return 'notice';
 }
 
-function toAnnotation(finding: Finding, level: AnnotationLevel): CheckAnnotation {
-  const location = finding.location ?? { path: '', startLine: 1 };
+function toAnnotation(finding: Finding, location: Place, level: AnnotationLevel): CheckAnnotation {
   const endLine = Math.max(location.startLine, location.endLine ?? location.startLine);
   const sameLine = endLine === location.startLine;
   const columns =

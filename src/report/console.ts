@@ -45,8 +45,11 @@ export function renderConsoleTable(view: ReportView): string[] {
     const fixes = SEVERITIES.filter((s) => advice.fixes[s] > 0)
       .map((s) => `${advice.fixes[s]} ${s}`)
       .join(', ');
+    // No fixed version means no upgrade helps: say what stays open instead of "fixes".
     lines.push(
-      `Upgrade ${advice.packageName} ${advice.installedVersion} -> ${advice.targetVersion ?? '(no fix)'}: fixes ${fixes}`,
+      advice.targetVersion === undefined
+        ? `No fix yet for ${advice.packageName} ${advice.installedVersion}: ${fixes} remain`
+        : `Upgrade ${advice.packageName} ${advice.installedVersion} -> ${advice.targetVersion}: fixes ${fixes}`,
     );
   }
   return lines;

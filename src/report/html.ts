@@ -142,7 +142,7 @@ function renderRow(finding: Finding, index: number): string {
       : whereOf(finding);
   const waiver = finding.waiver ? ` title="${e(`waived: ${finding.waiver.reason}`)}"` : '';
   return [
-    `<tr data-i="${index}">`,
+    `<tr data-i="${index}" data-id="${e(finding.id)}">`,
     `<td class="sev sev-${finding.severity}">${finding.severity}</td>`,
     `<td class="id"><code>${link(finding.ruleId, advisoryUrl(finding))}</code></td>`,
     `<td>${e(finding.kind)}</td>`,

@@ -150,11 +150,11 @@ function upgradeLine(advice: UpgradeAdvice): string {
   const fixes = SEVERITIES.filter((s) => advice.fixes[s] > 0)
     .map((s) => `${advice.fixes[s]} ${s}`)
     .join(', ');
-  const target =
-    advice.targetVersion === undefined
-      ? 'no fixed version yet'
-      : escapeMarkdown(advice.targetVersion, 60);
-  return `- upgrade ${markdownCode(advice.packageName, 80)} ${escapeMarkdown(advice.installedVersion, 60)} → ${target}: fixes ${fixes}`;
+  const installed = `${markdownCode(advice.packageName, 80)} ${escapeMarkdown(advice.installedVersion, 60)}`;
+  // No upgrade helps a package without a fixed version: "fixes" would be false.
+  if (advice.targetVersion === undefined)
+    return `- no fixed version yet for ${installed}: ${fixes} remain`;
+  return `- upgrade ${installed} → ${escapeMarkdown(advice.targetVersion, 60)}: fixes ${fixes}`;
 }
 
 function renderUpgrades(view: ReportView, max: number): string[] {

@@ -200,8 +200,15 @@ function limitRuns(log: Log, max: number): string[] {
   ];
 }
 
-function gzippedSize(log: Log): number {
-  return gzipSync(JSON.stringify(log)).length;
+/**
+ * Upper bound of the gzipped size: the raw size when that already fits (gzip
+ * never needs to run), else gzip at its fastest level, whose output is never
+ * smaller than the upload's default level.
+ */
+function gzippedSize(log: Log, limit: number): number {
+  const raw = Buffer.from(JSON.stringify(log));
+  if (raw.length <= limit) return raw.length;
+  return gzipSync(raw, { level: 1 }).length;
 }
 
 /** Drops the `count` least severe results across all runs. */
@@ -225,7 +232,17 @@ export function applySarifLimits(
   input: Log,
   limits: SarifLimits = GITHUB_SARIF_LIMITS,
 ): { log: Log; truncation: string[] } {
-  const log = structuredClone(input);
+  return enforceSarifLimits(structuredClone(input), limits);
+}
+
+/**
+ * The same, changing `log` in place: for a log built just now, where a copy
+ * of tens of thousands of results would only cost time and memory.
+ */
+export function enforceSarifLimits(
+  log: Log,
+  limits: SarifLimits = GITHUB_SARIF_LIMITS,
+): { log: Log; truncation: string[] } {
   const truncation = limitRuns(log, limits.maxRuns);
   const cuts: RunCuts[] = log.runs.map((run) => {
     const rulesMetadata = (run.tool.driver.rules ?? []).filter((rule) =>
@@ -244,7 +261,7 @@ export function applySarifLimits(
   // Measured after the notes are written, so the notes themselves cannot push the file over.
   for (;;) {
     log.runs.forEach((run, r) => stateCuts(run, runNotes(run, cuts[r] as RunCuts, limits)));
-    const size = gzippedSize(log);
+    const size = gzippedSize(log, limits.maxGzipBytes);
     const total = log.runs.reduce((n, run) => n + (run.results?.length ?? 0), 0);
     if (size <= limits.maxGzipBytes || total === 0) break;
     dropLeastSevere(

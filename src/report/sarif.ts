@@ -36,7 +36,7 @@ import {
   truncate,
 } from '../util/safe-text.js';
 import { resolveSarifLocation, slugifyTarget, type LocationOptions } from './location.js';
-import { applySarifLimits, GITHUB_SARIF_LIMITS, type SarifLimits } from './sarif-limits.js';
+import { enforceSarifLimits, GITHUB_SARIF_LIMITS, type SarifLimits } from './sarif-limits.js';
 
 /** Key under which our fingerprint goes into `partialFingerprints`. */
 export const FINGERPRINT_KEY = 'securityGate/v1';
@@ -159,7 +159,18 @@ export function buildRunSpecs(options: {
     seen.add(key);
     specs.push(spec);
   };
+  const importRunKey = (file: string, tool: string, target: string | undefined) => {
+    const usable = target === undefined || /^\.?\/?$/.test(target) ? undefined : target;
+    const categoryId = sarifCategoryId(options.category, slugifyTarget(tool), usable);
+    return { key: `${file}\u0000${tool}\u0000${categoryId}`, categoryId };
+  };
   for (const outcome of options.imports) {
+    if (outcome.findings.length === 0 && outcome.scan !== undefined) {
+      // A clean report is news too: its empty run closes the alerts it no longer has.
+      const { tool, toolVersion, informationUri, target } = outcome.scan;
+      const { key, categoryId } = importRunKey(outcome.file, tool, target);
+      add(key, { tool, toolVersion, informationUri, reportFile: outcome.file, categoryId });
+    }
     for (const finding of outcome.findings) {
       const { tool, toolVersion, informationUri, automationId } = finding.source;
       if (outcome.format === 'sarif') {
@@ -170,12 +181,8 @@ export function buildRunSpecs(options: {
           automationId,
         });
       } else {
-        const target =
-          finding.target === undefined || /^\.?\/?$/.test(finding.target)
-            ? undefined
-            : finding.target;
-        const categoryId = sarifCategoryId(options.category, slugifyTarget(tool), target);
-        add(`${outcome.file}\u0000${tool}\u0000${categoryId}`, {
+        const { key, categoryId } = importRunKey(outcome.file, tool, finding.target);
+        add(key, {
           tool,
           toolVersion,
           informationUri,
@@ -415,5 +422,6 @@ export function buildSarif(input: BuildSarifInput): { log: Log; truncation: stri
     version: '2.1.0',
     runs: [...groups.values()].map((g) => buildRun(g.spec, g.findings, input.location)),
   };
-  return applySarifLimits(log, input.limits ?? GITHUB_SARIF_LIMITS);
+  // The log was built here: limit it in place rather than copying it.
+  return enforceSarifLimits(log, input.limits ?? GITHUB_SARIF_LIMITS);
 }

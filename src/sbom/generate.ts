@@ -45,6 +45,13 @@ export function buildSbomArgs(
   return [command, '--format', options.format, '--output', options.outputFile, ...skip, ...target];
 }
 
+/** The environment minus the action's inputs (the token among them), like the Trivy scan's. */
+function scannerEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('INPUT_')),
+  );
+}
+
 function describeFailure(result: CommandResult, timeoutMs: number): string | undefined {
   if (result.spawnError !== undefined) return `could not start Trivy: ${result.spawnError.message}`;
   if (result.timedOut) return `Trivy did not finish within ${Math.round(timeoutMs / 1000)}s`;
@@ -70,9 +77,7 @@ export async function generateSbom(options: GenerateSbomOptions): Promise<SbomRe
     const result = await options.runner.run(
       options.trivyPath,
       buildSbomArgs({ ...options, scanType }),
-      {
-        timeoutMs: options.timeoutMs,
-      },
+      { timeoutMs: options.timeoutMs, env: scannerEnv() },
     );
     const failure = describeFailure(result, options.timeoutMs);
     if (failure !== undefined) return { error: `sbom: ${failure}` };

@@ -43,6 +43,11 @@ export interface ImportOutcome {
   findings: Finding[];
   /** Imported SARIF runs that produced no result still need a run in our SARIF (to keep alerts open). */
   emptyRuns?: Array<{ tool: string; toolVersion?: string; automationId?: string }>;
+  /**
+   * The scan a Trivy/Grype JSON report records. A clean report still gets its
+   * (empty) run, so the alerts of that tool and target close once fixed.
+   */
+  scan?: { tool: string; toolVersion?: string; informationUri: string; target: string };
 }
 
 export type ReportFormat = 'trivy-json' | 'grype-json' | 'gitleaks-json' | 'sarif';

@@ -12,6 +12,9 @@
 
 const ZERO_WIDTH_SPACE = '\u200b';
 
+/** Letters, digits and punctuation that can never start markup, a mention or a link. */
+const PLAIN_TEXT = /^[A-Za-z0-9 .,;'/+=?%-]*$/;
+
 /**
  * Makes a line safe to print to the runner's log: no workflow command can
  * start anywhere in it, and control characters (including the CR/LF that
@@ -51,6 +54,10 @@ export function escapeMarkdown(text: string, maxLength = 2000): string {
   // eslint-disable-next-line no-control-regex -- stripping control characters is the point
   const flat = text.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
   const clipped = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
+  // Fast path for the common case (package names, versions, ids): nothing to escape.
+  if (PLAIN_TEXT.test(clipped) && !/\bwww\./i.test(clipped) && !/[0-9a-f]{40}/i.test(clipped)) {
+    return clipped;
+  }
   return (
     clipped
       // HTML first, so the entities we add later are not double-encoded.

@@ -49,3 +49,11 @@ describe('dist/', () => {
     execFileSync(process.execPath, ['scripts/check-dist.mjs'], { stdio: 'pipe' });
   }, 120_000);
 });
+
+describe('version', () => {
+  it('src/version.ts matches package.json', async () => {
+    const { SECURITY_GATE_VERSION } = await import('../../../src/version.js');
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(SECURITY_GATE_VERSION).toBe(pkg.version);
+  });
+});

@@ -73,7 +73,8 @@ describe('GitHub limits on a generated log of 26,500 results', () => {
     const file = path.join(dir, 'big.sarif');
     await writeFile(file, JSON.stringify(built.log));
     report = (await validateSarifFilesWithMultitool([file])).get(file);
-  }, 120_000);
+    // The Multitool needs ~40 s for this 17 MB file on an idle core; CI shares two.
+  }, 400_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('keeps 25,000 results, dropping the lowest severities first', () => {

@@ -12,6 +12,7 @@ import type { ScanContext, ScanOutcome, ScannerStrategy } from '../types.js';
 import { checkPinningFile } from './check-file.js';
 import { classifyPinningFile, type PinningFileType } from './classify.js';
 import { PINNING_TOOL } from './pinning-finding.js';
+import { SECURITY_GATE_VERSION } from '../../version.js';
 
 /** Larger files are generated data, not hand-written manifests. */
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -78,6 +79,7 @@ async function scanPinning(context: ScanContext): Promise<ScanOutcome> {
   const outcome: ScanOutcome = {
     scanner: 'pinning',
     tool: PINNING_TOOL,
+    version: SECURITY_GATE_VERSION,
     target: context.config.scanRef,
     findings: [],
   };

@@ -3,6 +3,7 @@
  * binary's capabilities in, strings out; never joined into a shell line.
  */
 import type { Config, ScanType } from '../../config/schema.js';
+import { trivyDbArgs } from '../../install/db-cache.js';
 import { findFlag, selectTrivyScanners, type TrivyCapabilities } from './capabilities.js';
 
 export interface TrivyArgsOptions {
@@ -15,10 +16,23 @@ export interface TrivyArgsOptions {
 }
 
 export interface TrivyArgs {
+  /** The arguments of the first attempt (with the first `--db-repository` choice, if any). */
   args: string[];
   /** Scanner names passed to Trivy (in its own spelling). */
   scanners: string[];
   notes: string[];
+  /** What `withDbFallback` needs to rerun with the next DB repository after a DB download failure. */
+  db: TrivyDbPlan;
+}
+
+/** The DB repositories of a vuln scan, in order, and the arguments without `--db-repository`. */
+export interface TrivyDbPlan {
+  /** Empty when the scan needs no DB or the binary has no `--db-repository` flag. */
+  repositories: string[];
+  /** The binary takes a list (`--db-repository strings`) and falls back by itself. */
+  list: boolean;
+  /** `args` without the `--db-repository` pair; the fallback appends its own. */
+  baseArgs: string[];
 }
 
 /** Trivy's subcommand for a scan type. */
@@ -74,28 +88,38 @@ export function buildTrivyArgs(options: TrivyArgsOptions): TrivyArgs {
     args.push(`--skip-dirs=${dir}`);
   }
   args.push(...updateArgs(selection.names, options));
-  return { args, scanners: selection.names, notes: selection.notes };
+  const db = dbPlan(selection.names, options, args);
+  return {
+    args: [...args, ...trivyDbArgs(db.repositories, { multipleDbRepositories: db.list })],
+    scanners: selection.names,
+    notes: selection.notes,
+    db,
+  };
 }
 
-/** Flags about downloads: embedded checks for misconfig, the configured DB repositories for vuln. */
-function updateArgs(scanners: readonly string[], options: TrivyArgsOptions): string[] {
+/** The vulnerability DB is never skipped (a stale or missing DB would hide vulnerabilities); its repositories are tried in order. */
+function dbPlan(
+  scanners: readonly string[],
+  options: TrivyArgsOptions,
+  baseArgs: string[],
+): TrivyDbPlan {
   const { capabilities, config } = options;
+  const usesDb = scanners.includes('vuln') && capabilities.flags.has('--db-repository');
+  return {
+    repositories: usesDb ? [...config.trivyDbRepositories] : [],
+    list: capabilities.dbRepositoryList,
+    baseArgs,
+  };
+}
+
+/** Flags about downloads: embedded checks for misconfig (the DB repositories are `dbPlan`'s). */
+function updateArgs(scanners: readonly string[], options: TrivyArgsOptions): string[] {
+  const { capabilities } = options;
   const args: string[] = [];
   if (scanners.includes('misconfig') || scanners.includes('config')) {
     // The embedded checks ship with the binary: no download, same result offline.
     const skip = findFlag(capabilities, ['--skip-check-update', '--skip-policy-update']);
     if (skip !== undefined) args.push(skip);
-  }
-  // The vulnerability DB is never skipped: a stale or missing DB would hide vulnerabilities.
-  if (
-    scanners.includes('vuln') &&
-    capabilities.flags.has('--db-repository') &&
-    config.trivyDbRepositories.length > 0
-  ) {
-    const repositories = capabilities.dbRepositoryList
-      ? config.trivyDbRepositories
-      : config.trivyDbRepositories.slice(0, 1);
-    args.push('--db-repository', repositories.join(','));
   }
   return args;
 }

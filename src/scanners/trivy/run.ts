@@ -12,7 +12,8 @@ import type { FindingSource } from '../../findings/finding.js';
 import type { CommandOptions, CommandResult } from '../../util/command.js';
 import { sanitizeLogText } from '../../util/safe-text.js';
 import type { ScanContext, ScannerStrategy, ScanOutcome } from '../types.js';
-import { buildTrivyArgs, trivySubcommand } from './args.js';
+import { withDbFallback } from '../../install/db-cache.js';
+import { buildTrivyArgs, trivySubcommand, type TrivyArgs } from './args.js';
 import { resolveTrivyBinary } from './binary.js';
 import { parseTrivyHelp, parseTrivyVersion, type TrivyCapabilities } from './capabilities.js';
 import { parseTrivyReport } from './parse.js';
@@ -20,18 +21,21 @@ import { parseTrivyReport } from './parse.js';
 export interface TrivyScannerOptions {
   /** Where the binary comes from (default: `trivy-path`, else PATH); a download step plugs in here. */
   resolveBinary?: (context: ScanContext) => Promise<string>;
-  /** How long past Trivy's own `--timeout` the process may run before it is killed. */
+  /** How long past Trivy's own `--timeout` the process may run before it is killed (default: see `graceFor`). */
   timeoutGraceMs?: number;
+  /** Pause before retrying a DB repository after a DB download failure (default: `withDbFallback`'s). */
+  dbRetryDelayMs?: number;
 }
 
 const PROBE_TIMEOUT_MS = 60_000;
-const DEFAULT_GRACE_MS = 30_000;
+/** The longest grace past Trivy's own `--timeout`, for long scans. */
+const MAX_GRACE_MS = 30_000;
+const MIN_GRACE_MS = 1_000;
 const STDERR_TAIL = 300;
 
 /** The Trivy entry of the scanner strategy table. */
 export function createTrivyScanner(options: TrivyScannerOptions = {}): ScannerStrategy {
   const resolveBinary = options.resolveBinary ?? resolveTrivyBinary;
-  const graceMs = options.timeoutGraceMs ?? DEFAULT_GRACE_MS;
   return {
     name: 'trivy',
     async scan(context) {
@@ -39,7 +43,8 @@ export function createTrivyScanner(options: TrivyScannerOptions = {}): ScannerSt
       try {
         return await scanWithTrivy(context, {
           binary: await resolveBinary(context),
-          graceMs,
+          graceMs: options.timeoutGraceMs ?? graceFor(context.config.timeoutMs),
+          dbRetryDelayMs: options.dbRetryDelayMs,
           state,
         });
       } catch (error) {
@@ -56,9 +61,19 @@ export function createTrivyScanner(options: TrivyScannerOptions = {}): ScannerSt
   };
 }
 
+/**
+ * Trivy stops itself at its `--timeout` and says why; the grace only covers a
+ * Trivy that does not. It is a tenth of the limit (1–30 s), so a short
+ * `timeout` is still a short step rather than one padded by 30 s.
+ */
+export function graceFor(timeoutMs: number): number {
+  return Math.min(MAX_GRACE_MS, Math.max(MIN_GRACE_MS, Math.round(timeoutMs / 10)));
+}
+
 interface ScanDeps {
   binary: string;
   graceMs: number;
+  dbRetryDelayMs?: number;
   /** Filled as soon as known, so an error outcome can still name the version. */
   state: { version?: string };
 }
@@ -83,7 +98,7 @@ async function scanWithTrivy(context: ScanContext, deps: ScanDeps): Promise<Scan
     `Running Trivy ${version ?? '(version unknown)'}: ${trivySubcommand(config.scanType)} scan of ${config.scanRef} (${plan.scanners.join(', ')})`,
   );
   logger.debug(`trivy ${plan.args.join(' ')}`);
-  const report = await runAndRead(context, deps, plan.args, outputFile);
+  const report = await runAndRead(context, deps, plan, outputFile);
   const source: FindingSource = {
     tool: 'Trivy',
     scanner: 'trivy',
@@ -109,17 +124,30 @@ async function scanWithTrivy(context: ScanContext, deps: ScanDeps): Promise<Scan
   };
 }
 
-/** Runs the scan and reads its report; the report file never outlives this call. */
+/**
+ * Runs the scan and reads its report; the report file never outlives this
+ * call. A failed DB download is retried, then the next `trivy-db-repositories`
+ * entry is tried (Trivy before 0.56 takes one repository per run).
+ */
 async function runAndRead(
   context: ScanContext,
   deps: ScanDeps,
-  args: string[],
+  plan: TrivyArgs,
   outputFile: string,
 ): Promise<unknown> {
   try {
-    const result = await run(context, deps.binary, args, {
-      timeoutMs: context.config.timeoutMs + deps.graceMs,
-    });
+    const runOnce = (args: string[]): Promise<CommandResult> =>
+      run(context, deps.binary, args, { timeoutMs: context.config.timeoutMs + deps.graceMs });
+    const result =
+      plan.db.repositories.length === 0
+        ? await runOnce(plan.args)
+        : await withDbFallback({
+            repositories: plan.db.repositories,
+            capabilities: { multipleDbRepositories: plan.db.list },
+            logger: context.logger,
+            run: (dbArgs) => runOnce([...plan.db.baseArgs, ...dbArgs]),
+            ...(deps.dbRetryDelayMs === undefined ? {} : { retryDelayMs: deps.dbRetryDelayMs }),
+          });
     checkExit(result, context.config.timeoutMs);
     return await readReport(outputFile);
   } finally {

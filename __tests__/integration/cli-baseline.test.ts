@@ -1,0 +1,87 @@
+/** `--gate-scope new` from the command line: the baseline is a SARIF file given by --baseline. */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/run-action.js';
+
+const run = promisify(execFile);
+const CLI = path.join(ROOT, 'dist/cli.js');
+const FIXTURES = path.join(ROOT, '__tests__/fixtures/shared/trivy');
+
+async function cli(
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('security-gate --gate-scope new', () => {
+  const workspace = mkdtempSync(path.join(os.tmpdir(), 'sg-cli-baseline-'));
+  cpSync(
+    path.join(FIXTURES, 'v0.20.0-image-debian-stretch-large.json'),
+    path.join(workspace, 'base.json'),
+  );
+  cpSync(path.join(FIXTURES, 'repo-pom-critical-high.json'), path.join(workspace, 'added.json'));
+  const common = ['--scanners', '', '--workspace', workspace, '--report-file', 'report.md'];
+
+  it('fails only on what the change adds', async () => {
+    const base = await cli(
+      [...common, '--reports', 'base.json', '--sarif-file', 'base.sarif'],
+      workspace,
+    );
+    expect(base.code).toBe(1);
+    const change = await cli(
+      [
+        ...common,
+        '--reports',
+        'base.json',
+        '--reports',
+        'added.json',
+        '--sarif-file',
+        'pr.sarif',
+        '--gate-scope',
+        'new',
+        '--baseline',
+        'base.sarif',
+      ],
+      workspace,
+    );
+    // The base has 12 CRITICAL; the change adds repo-pom's 1 CRITICAL and 1 HIGH.
+    expect(change.code).toBe(1);
+    expect(change.stderr).toContain('1 new CRITICAL ≥ threshold 1');
+    expect(change.stderr).not.toContain('13');
+    const baseOnly = await cli(
+      [
+        ...common,
+        '--reports',
+        'base.json',
+        '--sarif-file',
+        'again.sarif',
+        '--gate-scope',
+        'new',
+        '--baseline',
+        'base.sarif',
+      ],
+      workspace,
+    );
+    expect(baseOnly.code).toBe(0);
+  });
+
+  it('refuses --gate-scope new without --baseline', async () => {
+    const result = await cli(
+      [...common, '--reports', 'base.json', '--gate-scope', 'new'],
+      workspace,
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--gate-scope new needs --baseline PATH');
+  });
+});

@@ -1,0 +1,208 @@
+/**
+ * The bundled action against a GitHub API stand-in that misbehaves: 5xx,
+ * read-only tokens, code scanning missing, rate limits, an API that is gone.
+ * The channels are best effort: whatever the API does, the verdict, the exit
+ * code and the outputs are the gate's.
+ */
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  startGitHubApiServer,
+  type GitHubApiServer,
+  type GitHubApiServerOptions,
+} from '../helpers/github-api-server.js';
+import { readTestTiming } from '../../src/github/client.js';
+import { ROOT, runAction, runnerEnvForEvent, type ActionRun } from '../helpers/run-action.js';
+
+/** 160 image findings (12 CRITICAL, 24 HIGH, 20 MEDIUM, 104 LOW), all at Dockerfile line 1. */
+const REPORT = 'v0.20.0-image-debian-stretch-large.json';
+const IMAGE = 'testdata/fixtures/images/debian-stretch.tar.gz';
+const UPLOAD = 'POST /repos/{owner}/{repo}/code-scanning/sarifs';
+const CHECK_RUN = 'POST /repos/{owner}/{repo}/check-runs';
+
+let server: GitHubApiServer | undefined;
+afterEach(async () => {
+  expect(server?.invalidRequests ?? []).toEqual([]);
+  await server?.close();
+  server = undefined;
+});
+
+const event = JSON.parse(
+  readFileSync(
+    path.join(ROOT, '__tests__/fixtures/events/runner/pull_request.synchronize.json'),
+    'utf8',
+  ),
+) as unknown;
+
+async function start(options: GitHubApiServerOptions = {}): Promise<GitHubApiServer> {
+  server = await startGitHubApiServer(options);
+  return server;
+}
+
+async function runGate(apiUrl: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
+  const workspace = mkdtempSync(path.join(os.tmpdir(), 'sg-faults-ws-'));
+  copyFileSync(
+    path.join(ROOT, '__tests__/fixtures/shared/trivy', REPORT),
+    path.join(workspace, REPORT),
+  );
+  writeFileSync(path.join(workspace, 'Dockerfile'), 'FROM debian:stretch\n');
+  return runAction({
+    workspace,
+    eventName: 'pull_request',
+    event,
+    inputs: {
+      'github-token': 'ghs_16C7e42F292c6912E7710c838347Ae178B4a',
+      scanners: '',
+      reports: REPORT,
+      'scan-type': 'image',
+      'scan-ref': IMAGE,
+      'high-threshold': '30',
+      ...inputs,
+    },
+    env: {
+      ...runnerEnvForEvent('pull_request', event),
+      GITHUB_API_URL: apiUrl,
+      SECURITY_GATE_LOOPBACK_TEST_TIMING: 'true',
+    },
+  });
+}
+
+function commands(result: ActionRun, name: 'warning' | 'error' | 'notice'): string[] {
+  return result.stdout.split('\n').filter((l) => l.startsWith(`::${name}`));
+}
+
+/** Warnings without file properties: the channels' own, not fallback annotations. */
+function channelWarnings(result: ActionRun): string[] {
+  return commands(result, 'warning').filter((l) => l.startsWith('::warning::'));
+}
+
+/** The gate's own result, which no API fault may change. */
+function expectGateResult(result: ActionRun): void {
+  expect(result.exitCode).toBe(1);
+  expect(result.outputs).toMatchObject({ verdict: 'fail', critical: '12', high: '24' });
+  expect(commands(result, 'error').at(-1)).toMatch(/^::error::Security Gate fail: 12 CRITICAL/);
+}
+
+describe('the bundled action under API faults', () => {
+  it('retries a 502 twice and then succeeds', async () => {
+    const api = await start();
+    api.faults.add({ route: UPLOAD, type: 'bad-gateway', times: 2 });
+    const result = await runGate(api.url);
+    expectGateResult(result);
+    expect(commands(result, 'warning')).toEqual([]);
+    expect(api.state.requests.filter((r) => r.operation === UPLOAD).map((r) => r.status)).toEqual([
+      502, 502, 202,
+    ]);
+    expect(api.state.sarifs).toHaveLength(1);
+    expect(result.outputs['sarif-id']).toBe(api.state.sarifs[0]?.id);
+    expect(api.faults.pending()).toEqual([]);
+  }, 60_000);
+
+  it('read-only token: one warning per channel, annotations through workflow commands', async () => {
+    const api = await start({ readOnly: true });
+    const result = await runGate(api.url);
+    expectGateResult(result);
+    const warnings = channelWarnings(result);
+    expect(warnings).toHaveLength(3);
+    expect(warnings[0]).toMatch(
+      /^::warning::SARIF upload failed: HTTP 403 .*security-events: write/,
+    );
+    expect(warnings[1]).toMatch(
+      /^::warning::PR comment not posted: HTTP 403 .*pull-requests: write/,
+    );
+    expect(warnings[2]).toMatch(/^::warning::Check run not created.*HTTP 403 .*checks: write/);
+    // The runner shows 10 per level: the 10 most severe failures, warnings and notices.
+    const located = (name: 'warning' | 'error' | 'notice') =>
+      commands(result, name).filter((l) => l.includes('file=Dockerfile,line=1'));
+    expect(located('error')).toHaveLength(10);
+    expect(located('warning')).toHaveLength(10);
+    expect(located('notice')).toHaveLength(10);
+    expect(located('error').every((l) => l.includes('title=CRITICAL '))).toBe(true);
+    expect(located('warning').every((l) => l.includes('title=HIGH '))).toBe(true);
+    expect(located('notice').every((l) => l.includes('title=MEDIUM '))).toBe(true);
+    expect(result.stdout).toContain(
+      '130 more annotations not shown (the runner shows 10 per level)',
+    );
+    expect(result.outputs['comment-url']).toBeUndefined();
+    expect(result.outputs['check-run-url']).toBeUndefined();
+    expect(result.outputs['sarif-id']).toBeUndefined();
+  }, 60_000);
+
+  it.each([
+    { type: 'not-found' as const, status: 404 },
+    { type: 'advanced-security-disabled' as const, status: 403 },
+  ])(
+    'code scanning $status: a warning naming the permission and code scanning',
+    async ({ type, status }) => {
+      const api = await start();
+      api.faults.add({ route: UPLOAD, type });
+      const result = await runGate(api.url);
+      expectGateResult(result);
+      const warnings = channelWarnings(result);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`SARIF upload failed: HTTP ${status}`);
+      expect(warnings[0]).toContain("'permissions: security-events: write'");
+      expect(warnings[0]).toContain('code scanning is enabled');
+      // 4xx is not retried; the SARIF file is still written; the other channels still work.
+      expect(api.state.requests.filter((r) => r.operation === UPLOAD)).toHaveLength(1);
+      expect(result.outputs['sarif-file']).toBe('security-gate.sarif');
+      expect(api.state.comments).toHaveLength(1);
+      expect(api.state.checkRuns).toHaveLength(1);
+    },
+    60_000,
+  );
+
+  it('waits out a secondary rate limit (retry-after 1) and succeeds', async () => {
+    const api = await start();
+    api.faults.add({ route: CHECK_RUN, type: 'secondary-rate-limit', retryAfterSeconds: 1 });
+    const result = await runGate(api.url);
+    expectGateResult(result);
+    expect(commands(result, 'warning')).toEqual([]);
+    expect(
+      api.state.requests.filter((r) => r.operation === CHECK_RUN).map((r) => r.status),
+    ).toEqual([403, 201]);
+    expect(api.state.checkRuns).toHaveLength(1);
+    expect(api.state.checkRuns[0]?.annotations).toHaveLength(160);
+    expect(result.stdout).toContain('retrying in 1s');
+  }, 60_000);
+
+  it('an API that fails every request never crashes the step', async () => {
+    const api = await start();
+    api.faults.add({ route: '*', type: 'server-error', times: 1000 });
+    const result = await runGate(api.url);
+    expectGateResult(result);
+    const warnings = channelWarnings(result);
+    expect(warnings).toHaveLength(3);
+    expect(warnings.every((w) => w.includes('HTTP 500'))).toBe(true);
+    expect(result.stderr).not.toMatch(/Unhandled|TypeError|at .*dist\/index\.js/);
+  }, 60_000);
+
+  it('an API that is gone (connection refused) never crashes the step', async () => {
+    const api = await start();
+    const url = api.url;
+    await api.close();
+    server = undefined;
+    const result = await runGate(url);
+    expectGateResult(result);
+    expect(channelWarnings(result)).toHaveLength(3);
+    expect(result.stderr).not.toMatch(/Unhandled|TypeError|at .*dist\/index\.js/);
+  }, 60_000);
+});
+
+describe('the test timing switch', () => {
+  it.each([
+    ['http://127.0.0.1:4321', true],
+    ['http://localhost:4321/api/v3', true],
+    ['http://[::1]:4321', true],
+    ['https://api.github.com', false],
+    ['https://github.example.com/api/v3', false],
+    ['http://127.0.0.1.attacker.example', false],
+  ])('is honoured for %s: %s', (apiUrl, honoured) => {
+    const env = { SECURITY_GATE_LOOPBACK_TEST_TIMING: 'true' };
+    expect(readTestTiming(env, apiUrl).timing !== undefined).toBe(honoured);
+    expect(readTestTiming(env, apiUrl).ignored).toBe(!honoured);
+    expect(readTestTiming({}, apiUrl)).toEqual({ ignored: false });
+  });
+});
