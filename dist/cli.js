@@ -32664,7 +32664,9 @@ var trivyResultSchema = external_exports.object({
   Class: text2,
   Type: text2,
   Packages: external_exports.array(packageSchema).nullish(),
-  Vulnerabilities: external_exports.array(trivyVulnerabilitySchema).nullish(),
+  // Validated one by one while converting (see parse.ts): a report of 50,000
+  // vulnerabilities then never exists twice in memory.
+  Vulnerabilities: external_exports.array(external_exports.unknown()).nullish(),
   Misconfigurations: external_exports.array(trivyMisconfigurationSchema).nullish(),
   Secrets: external_exports.array(trivySecretSchema).nullish(),
   Licenses: external_exports.array(trivyLicenseSchema).nullish(),
@@ -32709,7 +32711,9 @@ function parseTrivyReport(report, options2) {
   const notes = [];
   let suppressedByVex = 0;
   (parsed.Results ?? []).forEach((result, index) => {
-    findings2.push(...convertResult(result, context).map((finding) => withoutUndefined(finding)));
+    findings2.push(
+      ...convertResult(result, index, context).map((finding) => withoutUndefined(finding))
+    );
     suppressedByVex += result.ExperimentalModifiedFindings?.length ?? 0;
     notes.push(...describeUnconverted(result, rawResults[index]));
   });
@@ -32763,9 +32767,23 @@ function validateTrivyReport(report, file2) {
   }
   return result.data;
 }
-function convertResult(result, context) {
+function parseVulnerability(raw, [resultIndex, index], context) {
+  const parsed = trivyVulnerabilitySchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue2 = parsed.error.issues[0];
+  const where = ["Results", resultIndex, "Vulnerabilities", index, ...issue2?.path ?? []].join(
+    "."
+  );
+  throw new ReportFormatError(
+    context.source.reportFile ?? "trivy",
+    `is not a Trivy JSON report this version understands: ${where}: ${issue2?.message ?? "invalid"}.`
+  );
+}
+function convertResult(result, resultIndex, context) {
   return [
-    ...(result.Vulnerabilities ?? []).map((vuln) => convertVulnerability(vuln, result, context)),
+    ...(result.Vulnerabilities ?? []).map(
+      (raw, index) => convertVulnerability(parseVulnerability(raw, [resultIndex, index], context), result, context)
+    ),
     ...(result.Misconfigurations ?? []).filter(
       (misconf) => misconf.Status === void 0 || misconf.Status === null || misconf.Status === "FAIL"
     ).map((misconf) => convertMisconfiguration(misconf, result, context)),
@@ -33690,7 +33708,7 @@ async function collectFiles(workspace) {
   await walk(workspace, "", out);
   return out;
 }
-async function importReport(workspace, file2) {
+async function readJsonReport(workspace, file2) {
   let text3;
   try {
     text3 = await readFile(path.resolve(workspace, file2), "utf8");
@@ -33698,15 +33716,17 @@ async function importReport(workspace, file2) {
     const code = error62.code ?? "unreadable";
     throw new ReportFormatError(file2, `cannot be read (${code}); check the 'reports' input`);
   }
-  let json2;
   try {
-    json2 = JSON.parse(text3);
+    return JSON.parse(text3);
   } catch {
     throw new ReportFormatError(
       file2,
       text3.trim() === "" ? "is empty: the step that should have written it probably failed" : "is not valid JSON, so it is neither a Trivy/Grype/gitleaks JSON report nor a SARIF file"
     );
   }
+}
+async function importReport(workspace, file2) {
+  const json2 = await readJsonReport(workspace, file2);
   const format = detectReportFormat(json2, file2);
   return IMPORTERS[format](json2, file2, workspace);
 }

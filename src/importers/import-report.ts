@@ -102,8 +102,8 @@ async function collectFiles(workspace: string): Promise<string[]> {
   return out;
 }
 
-/** Reads, detects and parses one report. Throws ReportFormatError naming the file. */
-export async function importReport(workspace: string, file: string): Promise<ImportOutcome> {
+/** Reads and parses a report file; the text is not kept once parsed (reports reach 100 MB). */
+async function readJsonReport(workspace: string, file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path.resolve(workspace, file), 'utf8');
@@ -111,9 +111,8 @@ export async function importReport(workspace: string, file: string): Promise<Imp
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new ReportFormatError(file, `cannot be read (${code}); check the 'reports' input`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch {
     throw new ReportFormatError(
       file,
@@ -122,6 +121,11 @@ export async function importReport(workspace: string, file: string): Promise<Imp
         : 'is not valid JSON, so it is neither a Trivy/Grype/gitleaks JSON report nor a SARIF file',
     );
   }
+}
+
+/** Reads, detects and parses one report. Throws ReportFormatError naming the file. */
+export async function importReport(workspace: string, file: string): Promise<ImportOutcome> {
+  const json = await readJsonReport(workspace, file);
   const format = detectReportFormat(json, file);
   return IMPORTERS[format](json, file, workspace);
 }

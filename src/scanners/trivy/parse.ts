@@ -27,6 +27,7 @@ import { hardenMaskedExcerpt } from './masked-excerpt.js';
 import {
   KNOWN_RESULT_KEYS,
   trivyReportSchema,
+  trivyVulnerabilitySchema,
   type TrivyLicense,
   type TrivyMisconfiguration,
   type TrivyReport,
@@ -84,7 +85,9 @@ export function parseTrivyReport(report: unknown, options: TrivyParseOptions): T
   const notes: string[] = [];
   let suppressedByVex = 0;
   (parsed.Results ?? []).forEach((result, index) => {
-    findings.push(...convertResult(result, context).map((finding) => withoutUndefined(finding)));
+    findings.push(
+      ...convertResult(result, index, context).map((finding) => withoutUndefined(finding)),
+    );
     suppressedByVex += result.ExperimentalModifiedFindings?.length ?? 0;
     notes.push(...describeUnconverted(result, rawResults[index]));
   });
@@ -141,9 +144,32 @@ function validateTrivyReport(report: unknown, file: string): TrivyReport {
   return result.data;
 }
 
-function convertResult(result: TrivyResult, context: ReportContext): Finding[] {
+function parseVulnerability(
+  raw: unknown,
+  [resultIndex, index]: [number, number],
+  context: ReportContext,
+): TrivyVulnerability {
+  const parsed = trivyVulnerabilitySchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = ['Results', resultIndex, 'Vulnerabilities', index, ...(issue?.path ?? [])].join(
+    '.',
+  );
+  throw new ReportFormatError(
+    context.source.reportFile ?? 'trivy',
+    `is not a Trivy JSON report this version understands: ${where}: ${issue?.message ?? 'invalid'}.`,
+  );
+}
+
+function convertResult(
+  result: TrivyResult,
+  resultIndex: number,
+  context: ReportContext,
+): Finding[] {
   return [
-    ...(result.Vulnerabilities ?? []).map((vuln) => convertVulnerability(vuln, result, context)),
+    ...(result.Vulnerabilities ?? []).map((raw, index) =>
+      convertVulnerability(parseVulnerability(raw, [resultIndex, index], context), result, context),
+    ),
     ...(result.Misconfigurations ?? [])
       .filter(
         (misconf) =>
