@@ -15405,7 +15405,7 @@ function handleIntersectionResults(result, left, right) {
   const unrecKeys = /* @__PURE__ */ new Map();
   let unrecIssue;
   const keyIssues = /* @__PURE__ */ new Map();
-  const collect = (iss, side) => {
+  const collect2 = (iss, side) => {
     let keys;
     if (iss.code === "unrecognized_keys" && !iss.path?.length) {
       unrecIssue ?? (unrecIssue = iss);
@@ -15426,11 +15426,11 @@ function handleIntersectionResults(result, left, right) {
     return true;
   };
   for (const iss of left.issues) {
-    if (!collect(iss, "l"))
+    if (!collect2(iss, "l"))
       result.issues.push(iss);
   }
   for (const iss of right.issues) {
-    if (!collect(iss, "r"))
+    if (!collect2(iss, "r"))
       result.issues.push(iss);
   }
   const bothKeys = [...unrecKeys].filter(([, f]) => f.l && f.r).map(([k]) => k);
@@ -34256,6 +34256,15 @@ var GITHUB_SARIF_LIMITS = {
   maxGzipBytes: 10 * 1024 * 1024
 };
 var TRUNCATION_PROPERTY = "securityGate/truncation";
+var droppedBeforeBuild = /* @__PURE__ */ new WeakMap();
+function noteDroppedBeforeBuild(run2, ranks) {
+  if (ranks.length > 0) droppedBeforeBuild.set(run2, ranks);
+}
+function takeDroppedBeforeBuild(run2) {
+  const ranks = droppedBeforeBuild.get(run2) ?? [];
+  droppedBeforeBuild.delete(run2);
+  return ranks;
+}
 var LEVEL_RANK = { error: 1, warning: 2, note: 3, none: 4 };
 var fmt = (n) => n.toLocaleString("en-US");
 function rankResult(result, rules) {
@@ -34410,7 +34419,10 @@ function enforceSarifLimits(log, limits = GITHUB_SARIF_LIMITS) {
       result.locations = result.locations?.slice(0, limits.maxLocationsPerResult);
       locations += 1;
     }
-    const dropped = keepMostSevere(run2, limits.maxResultsPerRun);
+    const dropped = [
+      ...takeDroppedBeforeBuild(run2),
+      ...keepMostSevere(run2, limits.maxResultsPerRun)
+    ];
     dropped.push(...limitRules(run2, limits.maxRulesPerRun));
     return { dropped, locations, rulesMetadata };
   });
@@ -34681,6 +34693,15 @@ function buildResult(finding, ruleIndex, location) {
     result.baselineState = finding.baselineState === "new" ? "new" : "unchanged";
   return result;
 }
+function buildLimitedRun(group, location, maxResults) {
+  const sorted = [...group.findings].sort(compareFindings);
+  const run2 = buildRun(group.spec, sorted.slice(0, maxResults), location);
+  noteDroppedBeforeBuild(
+    run2,
+    sorted.slice(maxResults).map((f) => severityRank(f.severity))
+  );
+  return run2;
+}
 function buildRun(spec, findings2, location) {
   const rules = [];
   const ruleIndexes = /* @__PURE__ */ new Map();
@@ -34719,7 +34740,9 @@ function buildSarif(input2) {
   const log = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
-    runs: [...groups.values()].map((g) => buildRun(g.spec, g.findings, input2.location))
+    runs: [...groups.values()].map(
+      (g) => buildLimitedRun(g, input2.location, (input2.limits ?? GITHUB_SARIF_LIMITS).maxResultsPerRun)
+    )
   };
   return enforceSarifLimits(log, input2.limits ?? GITHUB_SARIF_LIMITS);
 }
@@ -34864,6 +34887,22 @@ function readFixState(finding) {
   return "unknown";
 }
 
+// src/util/release-memory.ts
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+var collect;
+function releaseMemory() {
+  try {
+    if (collect === void 0) {
+      setFlagsFromString("--expose-gc");
+      collect = runInNewContext("gc");
+    }
+    collect();
+  } catch {
+    collect = () => void 0;
+  }
+}
+
 // src/util/workspace-files.ts
 import { readFileSync, statSync } from "node:fs";
 import path2 from "node:path";
@@ -34945,6 +34984,7 @@ async function runImports(files, deps) {
   for (const file2 of files) {
     try {
       imports.push(await importReport(deps.workspace, file2));
+      releaseMemory();
     } catch (error62) {
       if (!(error62 instanceof ReportFormatError)) throw error62;
       deps.logger.info(`Report ${error62.message}`);
@@ -36065,17 +36105,17 @@ function scalarText(node2) {
 }
 function mapEntries(map2, document) {
   const keys = /* @__PURE__ */ new Set();
-  const collect = (current, seen) => {
+  const collect2 = (current, seen) => {
     if (seen.has(current)) return;
     seen.add(current);
     for (const pair of current.items) {
       if (!(0, import_yaml.isScalar)(pair.key)) continue;
       if (pair.key.value === "<<")
-        mergeSources(pair.value, document).forEach((source) => collect(source, seen));
+        mergeSources(pair.value, document).forEach((source) => collect2(source, seen));
       else keys.add(String(pair.key.value));
     }
   };
-  collect(map2, /* @__PURE__ */ new Set());
+  collect2(map2, /* @__PURE__ */ new Set());
   return [...keys].flatMap((key) => {
     const value = getMapValue(map2, key, document);
     return value === void 0 ? [] : [[key, value]];

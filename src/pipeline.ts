@@ -30,6 +30,7 @@ import type { BaselineSummary, ReportView, WaiverEntry, WaiverSummary } from './
 import type { Logger } from './util/logger.js';
 import type { CommandRunner } from './util/command.js';
 import type { SbomResult } from './sbom/generate.js';
+import { releaseMemory } from './util/release-memory.js';
 import { createWorkspaceFiles, type WorkspaceFiles } from './util/workspace-files.js';
 
 /** Side effects and context the pipeline needs, created by the entry point. */
@@ -113,6 +114,8 @@ async function runImports(
   for (const file of files) {
     try {
       imports.push(await importReport(deps.workspace, file));
+      // The parsed report is garbage now; large ones are worth collecting at once.
+      releaseMemory();
     } catch (error) {
       if (!(error instanceof ReportFormatError)) throw error;
       // Stated once by the step's conclusion, like a scanner error.

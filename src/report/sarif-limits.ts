@@ -38,6 +38,25 @@ export const GITHUB_SARIF_LIMITS: SarifLimits = {
 export const TRUNCATION_PROPERTY = 'securityGate/truncation';
 
 /** Per run: what was cut, for the notes. */
+/** Severity ranks of results a builder left out before building a run (see `noteDroppedBeforeBuild`). */
+const droppedBeforeBuild = new WeakMap<Run, number[]>();
+
+/**
+ * Records that the builder of `run` did not build results of these severity
+ * ranks (0 CRITICAL … 4 UNKNOWN) because they could not have been kept:
+ * building 50,000 results to throw half away costs time and memory. The
+ * limits step states them like any other cut.
+ */
+export function noteDroppedBeforeBuild(run: Run, ranks: number[]): void {
+  if (ranks.length > 0) droppedBeforeBuild.set(run, ranks);
+}
+
+function takeDroppedBeforeBuild(run: Run): number[] {
+  const ranks = droppedBeforeBuild.get(run) ?? [];
+  droppedBeforeBuild.delete(run);
+  return ranks;
+}
+
 interface RunCuts {
   dropped: number[];
   locations: number;
@@ -254,7 +273,10 @@ export function enforceSarifLimits(
       result.locations = result.locations?.slice(0, limits.maxLocationsPerResult);
       locations += 1;
     }
-    const dropped = keepMostSevere(run, limits.maxResultsPerRun);
+    const dropped = [
+      ...takeDroppedBeforeBuild(run),
+      ...keepMostSevere(run, limits.maxResultsPerRun),
+    ];
     dropped.push(...limitRules(run, limits.maxRulesPerRun));
     return { dropped, locations, rulesMetadata };
   });

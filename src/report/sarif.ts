@@ -22,6 +22,7 @@
 import type { Log, ReportingDescriptor, Result, Run } from 'sarif';
 import {
   compareFindings,
+  severityRank,
   type Finding,
   type FindingKind,
   type ScannerName,
@@ -36,7 +37,12 @@ import {
   truncate,
 } from '../util/safe-text.js';
 import { resolveSarifLocation, slugifyTarget, type LocationOptions } from './location.js';
-import { enforceSarifLimits, GITHUB_SARIF_LIMITS, type SarifLimits } from './sarif-limits.js';
+import {
+  enforceSarifLimits,
+  GITHUB_SARIF_LIMITS,
+  noteDroppedBeforeBuild,
+  type SarifLimits,
+} from './sarif-limits.js';
 
 /** Key under which our fingerprint goes into `partialFingerprints`. */
 export const FINGERPRINT_KEY = 'securityGate/v1';
@@ -375,6 +381,25 @@ function buildResult(finding: Finding, ruleIndex: number, location: LocationOpti
   return result;
 }
 
+/**
+ * Builds a run of at most `maxResults` results: the most severe findings
+ * (findings sorted as `compareFindings` sorts them, severity first); the
+ * others are only counted, for the truncation note.
+ */
+function buildLimitedRun(
+  group: { spec: SarifRunSpec; findings: Finding[] },
+  location: LocationOptions,
+  maxResults: number,
+): Run {
+  const sorted = [...group.findings].sort(compareFindings);
+  const run = buildRun(group.spec, sorted.slice(0, maxResults), location);
+  noteDroppedBeforeBuild(
+    run,
+    sorted.slice(maxResults).map((f) => severityRank(f.severity)),
+  );
+  return run;
+}
+
 function buildRun(spec: SarifRunSpec, findings: Finding[], location: LocationOptions): Run {
   const rules: ReportingDescriptor[] = [];
   const ruleIndexes = new Map<string, number>();
@@ -420,7 +445,9 @@ export function buildSarif(input: BuildSarifInput): { log: Log; truncation: stri
   const log: Log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [...groups.values()].map((g) => buildRun(g.spec, g.findings, input.location)),
+    runs: [...groups.values()].map((g) =>
+      buildLimitedRun(g, input.location, (input.limits ?? GITHUB_SARIF_LIMITS).maxResultsPerRun),
+    ),
   };
   // The log was built here: limit it in place rather than copying it.
   return enforceSarifLimits(log, input.limits ?? GITHUB_SARIF_LIMITS);
