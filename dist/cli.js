@@ -33870,23 +33870,28 @@ function waiverLine(entry) {
   ].filter(Boolean).join(", ");
   return `- ${markdownCode(entry.id, 80)}${scope ? ` (${scope})` : ""}, expires ${escapeMarkdown(entry.expires ?? "never", 20)}, ${entry.matched} matched \u2014 ${escapeMarkdown(entry.reason, 300)} _(${escapeMarkdown(entry.origin, 120)})_`;
 }
-function renderWaivers(view) {
+function renderWaivers(view, compact) {
   const w = view.waivers;
   if (w === void 0) return [];
   const sections = [
-    ["\u{1F50D} Waivers added or changed by this pull request (need review)", w.needsReview],
-    ["\u23F0 Expired waivers (no longer applied)", w.expired],
-    ["\u26A0\uFE0F Waivers expiring within 14 days", w.expiring],
-    ["Waivers applied", w.used],
-    ["Unused waivers (matched nothing)", w.unused]
+    ["\u{1F50D} Waivers added or changed by this pull request (need review)", w.needsReview, true],
+    ["\u23F0 Expired waivers (no longer applied)", w.expired, true],
+    ["\u26A0\uFE0F Waivers expiring within 14 days", w.expiring, false],
+    ["Waivers applied", w.used, false],
+    ["Unused waivers (matched nothing)", w.unused, false]
   ];
+  const max = compact ? 5 : 30;
   const lines = [];
-  for (const [title, entries] of sections) {
+  for (const [title, entries, essential] of sections) {
     if (entries.length === 0) continue;
-    lines.push(`#### ${title}`, "", ...entries.slice(0, 30).map(waiverLine), "");
-    if (entries.length > 30) lines.push(`\u2026and ${entries.length - 30} more`, "");
+    if (compact && !essential) {
+      lines.push(`- ${title}: ${entries.length}`);
+      continue;
+    }
+    lines.push(`#### ${title}`, "", ...entries.slice(0, max).map(waiverLine), "");
+    if (entries.length > max) lines.push(`\u2026and ${entries.length - max} more`, "");
   }
-  return lines.length > 0 ? ["### Waivers", "", ...lines] : [];
+  return lines.length > 0 ? ["### Waivers", "", ...lines, ""] : [];
 }
 function renderScanners(view) {
   const rows = view.scanners.map(
@@ -33939,7 +33944,7 @@ function renderWithLimit(view, options2, maxFindings, compact) {
   const parts = [
     ...options2.header !== void 0 ? [options2.header] : [],
     ...renderHeadline(view),
-    ...compact ? [] : renderWaivers(view).filter((_, i) => i < 200),
+    ...renderWaivers(view, compact),
     ...renderFindings(view, maxFindings, moreHint),
     ...renderUpgrades(view, compact ? 5 : 20),
     ...compact ? [] : renderScanners(view),

@@ -175,23 +175,33 @@ function waiverLine(entry: WaiverEntry): string {
   return `- ${markdownCode(entry.id, 80)}${scope ? ` (${scope})` : ''}, expires ${escapeMarkdown(entry.expires ?? 'never', 20)}, ${entry.matched} matched — ${escapeMarkdown(entry.reason, 300)} _(${escapeMarkdown(entry.origin, 120)})_`;
 }
 
-function renderWaivers(view: ReportView): string[] {
+/**
+ * The waivers a reviewer must see. The compact form keeps the ones that need
+ * action (added or changed by the pull request, expired), fewer of each, and
+ * counts the rest.
+ */
+function renderWaivers(view: ReportView, compact: boolean): string[] {
   const w = view.waivers;
   if (w === undefined) return [];
-  const sections: Array<[string, WaiverEntry[]]> = [
-    ['🔍 Waivers added or changed by this pull request (need review)', w.needsReview],
-    ['⏰ Expired waivers (no longer applied)', w.expired],
-    ['⚠️ Waivers expiring within 14 days', w.expiring],
-    ['Waivers applied', w.used],
-    ['Unused waivers (matched nothing)', w.unused],
+  const sections: Array<[string, WaiverEntry[], boolean]> = [
+    ['🔍 Waivers added or changed by this pull request (need review)', w.needsReview, true],
+    ['⏰ Expired waivers (no longer applied)', w.expired, true],
+    ['⚠️ Waivers expiring within 14 days', w.expiring, false],
+    ['Waivers applied', w.used, false],
+    ['Unused waivers (matched nothing)', w.unused, false],
   ];
+  const max = compact ? 5 : 30;
   const lines: string[] = [];
-  for (const [title, entries] of sections) {
+  for (const [title, entries, essential] of sections) {
     if (entries.length === 0) continue;
-    lines.push(`#### ${title}`, '', ...entries.slice(0, 30).map(waiverLine), '');
-    if (entries.length > 30) lines.push(`…and ${entries.length - 30} more`, '');
+    if (compact && !essential) {
+      lines.push(`- ${title}: ${entries.length}`);
+      continue;
+    }
+    lines.push(`#### ${title}`, '', ...entries.slice(0, max).map(waiverLine), '');
+    if (entries.length > max) lines.push(`…and ${entries.length - max} more`, '');
   }
-  return lines.length > 0 ? ['### Waivers', '', ...lines] : [];
+  return lines.length > 0 ? ['### Waivers', '', ...lines, ''] : [];
 }
 
 function renderScanners(view: ReportView): string[] {
@@ -257,7 +267,7 @@ function renderWithLimit(
   const parts = [
     ...(options.header !== undefined ? [options.header] : []),
     ...renderHeadline(view),
-    ...(compact ? [] : renderWaivers(view).filter((_, i) => i < 200)),
+    ...renderWaivers(view, compact),
     ...renderFindings(view, maxFindings, moreHint),
     ...renderUpgrades(view, compact ? 5 : 20),
     ...(compact ? [] : renderScanners(view)),

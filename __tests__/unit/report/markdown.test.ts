@@ -127,4 +127,34 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('✅ Passed');
     expect(markdown).toContain('No findings');
   });
+
+  it('keeps waivers that need review even in the compact form', () => {
+    const findings = Array.from({ length: 2_000 }, (_, i) =>
+      makeFinding({ severity: 'HIGH', id: `id-${i}`, title: 'z'.repeat(200) }),
+    );
+    const entry = (id: string) => ({
+      id,
+      reason: 'accepted',
+      expires: '2027-01-01',
+      origin: `w.yml#${id}`,
+      matched: 1,
+    });
+    const view: ReportView = {
+      ...viewOf(findings),
+      waivers: {
+        needsReview: [entry('CVE-2024-0001')],
+        expired: [entry('CVE-2020-0002')],
+        expiring: [],
+        used: Array.from({ length: 40 }, (_, i) => entry(`CVE-2023-${1000 + i}`)),
+        unused: [],
+      },
+    };
+    const markdown = renderMarkdown(view, { maxLength: 4_000, maxFindings: 2_000 });
+    expect(markdown.length).toBeLessThanOrEqual(4_000);
+    expect(markdown).toContain('need review');
+    expect(markdown).toContain('CVE-2024-0001');
+    expect(markdown).toContain('CVE-2020-0002');
+    // The compact form counts the waivers that need no action.
+    expect(markdown).toContain('- Waivers applied: 40');
+  });
 });
