@@ -574,11 +574,11 @@ var require_clean = __commonJS({
   "node_modules/semver/functions/clean.js"(exports, module) {
     "use strict";
     var parse4 = require_parse();
-    var clean2 = (version3, options2) => {
+    var clean3 = (version3, options2) => {
       const s = parse4(version3.trim().replace(/^[=v]+/, ""), options2);
       return s ? s.version : null;
     };
-    module.exports = clean2;
+    module.exports = clean3;
   }
 });
 
@@ -890,12 +890,12 @@ var require_coerce = __commonJS({
         match = version3.match(options2.includePrerelease ? re[t.COERCEFULL] : re[t.COERCE]);
       } else {
         const coerceRtlRegex = options2.includePrerelease ? re[t.COERCERTLFULL] : re[t.COERCERTL];
-        let next;
-        while ((next = coerceRtlRegex.exec(version3)) && (!match || match.index + match[0].length !== version3.length)) {
-          if (!match || next.index + next[0].length !== match.index + match[0].length) {
-            match = next;
+        let next2;
+        while ((next2 = coerceRtlRegex.exec(version3)) && (!match || match.index + match[0].length !== version3.length)) {
+          if (!match || next2.index + next2[0].length !== match.index + match[0].length) {
+            match = next2;
           }
-          coerceRtlRegex.lastIndex = next.index + next[1].length + next[2].length;
+          coerceRtlRegex.lastIndex = next2.index + next2[1].length + next2[2].length;
         }
         coerceRtlRegex.lastIndex = -1;
       }
@@ -1063,11 +1063,11 @@ var require_trim_comparator_whitespace = __commonJS({
         end = findPrereleaseIdentifierEndIndex(range, start, loose, digitRuns);
       }
       while (range[end] === ".") {
-        const next = findPrereleaseIdentifierEndIndex(range, end + 1, loose, digitRuns);
-        if (next === end + 1) {
+        const next2 = findPrereleaseIdentifierEndIndex(range, end + 1, loose, digitRuns);
+        if (next2 === end + 1) {
           break;
         }
-        end = next;
+        end = next2;
       }
       return end;
     };
@@ -1087,22 +1087,22 @@ var require_trim_comparator_whitespace = __commonJS({
         return start;
       }
       while (range[end] === ".") {
-        const next = findBuildIdentifierEndIndex(range, end + 1);
-        if (next === end + 1) {
+        const next2 = findBuildIdentifierEndIndex(range, end + 1);
+        if (next2 === end + 1) {
           break;
         }
-        end = next;
+        end = next2;
       }
       return end;
     };
     var findLooseFullVersionEndIndex = (range, start, digitRuns) => {
       let end = start;
       for (let component = 0; component < 3; component++) {
-        const next = findVersionNumberEndIndex(range, end, true, digitRuns);
-        if (next === end) {
+        const next2 = findVersionNumberEndIndex(range, end, true, digitRuns);
+        if (next2 === end) {
           return start;
         }
-        end = next;
+        end = next2;
         if (component < 2) {
           if (range[end] !== ".") {
             return start;
@@ -1125,11 +1125,11 @@ var require_trim_comparator_whitespace = __commonJS({
         if (range[end] !== ".") {
           return end;
         }
-        const next = findPartialVersionComponentEndIndex(range, end + 1, digitRuns);
-        if (next === end + 1) {
+        const next2 = findPartialVersionComponentEndIndex(range, end + 1, digitRuns);
+        if (next2 === end + 1) {
           return end;
         }
-        end = next;
+        end = next2;
       }
       const prereleaseEnd = findPrereleaseEndIndex(range, end, false, digitRuns);
       return findBuildEndIndex(range, prereleaseEnd);
@@ -1213,10 +1213,10 @@ var require_range = __commonJS({
           throw new TypeError(`Invalid SemVer Range: ${this.raw}`);
         }
         if (this.set.length > 1) {
-          const first = this.set[0];
+          const first2 = this.set[0];
           this.set = this.set.filter((c) => !isNullSet(c[0]));
           if (this.set.length === 0) {
-            this.set = [first];
+            this.set = [first2];
           } else if (this.set.length > 1) {
             for (const c of this.set) {
               if (c.length === 1 && isAny(c[0])) {
@@ -1952,26 +1952,26 @@ var require_simplify = __commonJS({
     var compare2 = require_compare();
     module.exports = (versions, range, options2) => {
       const set2 = [];
-      let first = null;
+      let first2 = null;
       let prev = null;
       const v = versions.sort((a, b) => compare2(a, b, options2));
       for (const version3 of v) {
         const included = satisfies2(version3, range, options2);
         if (included) {
           prev = version3;
-          if (!first) {
-            first = version3;
+          if (!first2) {
+            first2 = version3;
           }
         } else {
           if (prev) {
-            set2.push([first, prev]);
+            set2.push([first2, prev]);
           }
           prev = null;
-          first = null;
+          first2 = null;
         }
       }
-      if (first) {
-        set2.push([first, null]);
+      if (first2) {
+        set2.push([first2, null]);
       }
       const ranges = [];
       for (const [min, max] of set2) {
@@ -2166,7 +2166,7 @@ var require_semver2 = __commonJS({
     var identifiers = require_identifiers();
     var parse4 = require_parse();
     var valid2 = require_valid();
-    var clean2 = require_clean();
+    var clean3 = require_clean();
     var inc2 = require_inc();
     var diff = require_diff();
     var major2 = require_major();
@@ -2205,7 +2205,7 @@ var require_semver2 = __commonJS({
     module.exports = {
       parse: parse4,
       valid: valid2,
-      clean: clean2,
+      clean: clean3,
       inc: inc2,
       diff,
       major: major2,
@@ -2508,8 +2508,8 @@ var require_utils = __commonJS({
       }
       return output2;
     };
-    exports.basename = (path8, { windows } = {}) => {
-      const segs = path8.split(windows ? /[\\/]/ : "/");
+    exports.basename = (path10, { windows } = {}) => {
+      const segs = path10.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -2597,7 +2597,7 @@ var require_scan = __commonJS({
       };
       while (index < length) {
         code = advance();
-        let next;
+        let next2;
         if (code === CHAR_BACKWARD_SLASH) {
           backslashes = token.backslashes = true;
           code = advance();
@@ -2712,13 +2712,13 @@ var require_scan = __commonJS({
           break;
         }
         if (code === CHAR_LEFT_SQUARE_BRACKET) {
-          while (eos() !== true && (next = advance())) {
-            if (next === CHAR_BACKWARD_SLASH) {
+          while (eos() !== true && (next2 = advance())) {
+            if (next2 === CHAR_BACKWARD_SLASH) {
               backslashes = token.backslashes = true;
               advance();
               continue;
             }
-            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+            if (next2 === CHAR_RIGHT_SQUARE_BRACKET) {
               isBracket = token.isBracket = true;
               isGlob = token.isGlob = true;
               finished = true;
@@ -3292,26 +3292,26 @@ var require_parse2 = __commonJS({
       };
       if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
         let backslashes = false;
-        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc2, chars, first, rest, index) => {
-          if (first === "\\") {
+        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc2, chars, first2, rest, index) => {
+          if (first2 === "\\") {
             backslashes = true;
             return m;
           }
-          if (first === "?") {
+          if (first2 === "?") {
             if (esc2) {
-              return esc2 + first + (rest ? QMARK.repeat(rest.length) : "");
+              return esc2 + first2 + (rest ? QMARK.repeat(rest.length) : "");
             }
             if (index === 0) {
               return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
             }
             return QMARK.repeat(chars.length);
           }
-          if (first === ".") {
+          if (first2 === ".") {
             return DOT_LITERAL.repeat(chars.length);
           }
-          if (first === "*") {
+          if (first2 === "*") {
             if (esc2) {
-              return esc2 + first + (rest ? star : "");
+              return esc2 + first2 + (rest ? star : "");
             }
             return star;
           }
@@ -3339,14 +3339,14 @@ var require_parse2 = __commonJS({
           continue;
         }
         if (value === "\\") {
-          const next = peek();
-          if (next === "/" && opts.bash !== true) {
+          const next2 = peek();
+          if (next2 === "/" && opts.bash !== true) {
             continue;
           }
-          if (next === "." || next === ";") {
+          if (next2 === "." || next2 === ";") {
             continue;
           }
-          if (!next) {
+          if (!next2) {
             value += "\\";
             push({ type: "text", value });
             continue;
@@ -3584,9 +3584,9 @@ var require_parse2 = __commonJS({
             continue;
           }
           if (prev && prev.type === "paren") {
-            const next = peek();
+            const next2 = peek();
             let output2 = value;
-            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
+            if (prev.value === "(" && !/[!=<:]/.test(next2) || next2 === "<" && !/<([!=]|\w+>)/.test(remaining())) {
               output2 = `\\${value}`;
             }
             push({ type: "text", value, output: output2 });
@@ -4106,17 +4106,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path8) {
-      const ctrl = callVisitor(key, node2, visitor, path8);
+    function visit_(key, node2, visitor, path10) {
+      const ctrl = callVisitor(key, node2, visitor, path10);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path8, ctrl);
-        return visit_(key, ctrl, visitor, path8);
+        replaceNode(key, path10, ctrl);
+        return visit_(key, ctrl, visitor, path10);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path8 = Object.freeze(path8.concat(node2));
+          path10 = Object.freeze(path10.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path8);
+            const ci = visit_(i, node2.items[i], visitor, path10);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -4127,13 +4127,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path8 = Object.freeze(path8.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path8);
+          path10 = Object.freeze(path10.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path10);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path8);
+          const cv = visit_("value", node2.value, visitor, path10);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -4154,17 +4154,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path8) {
-      const ctrl = await callVisitor(key, node2, visitor, path8);
+    async function visitAsync_(key, node2, visitor, path10) {
+      const ctrl = await callVisitor(key, node2, visitor, path10);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path8, ctrl);
-        return visitAsync_(key, ctrl, visitor, path8);
+        replaceNode(key, path10, ctrl);
+        return visitAsync_(key, ctrl, visitor, path10);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path8 = Object.freeze(path8.concat(node2));
+          path10 = Object.freeze(path10.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path8);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path10);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -4175,13 +4175,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path8 = Object.freeze(path8.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path8);
+          path10 = Object.freeze(path10.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path10);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path8);
+          const cv = await visitAsync_("value", node2.value, visitor, path10);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -4208,23 +4208,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path8) {
+    function callVisitor(key, node2, visitor, path10) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path8);
+        return visitor(key, node2, path10);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path8);
+        return visitor.Map?.(key, node2, path10);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path8);
+        return visitor.Seq?.(key, node2, path10);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path8);
+        return visitor.Pair?.(key, node2, path10);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path8);
+        return visitor.Scalar?.(key, node2, path10);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path8);
+        return visitor.Alias?.(key, node2, path10);
       return void 0;
     }
-    function replaceNode(key, path8, node2) {
-      const parent = path8[path8.length - 1];
+    function replaceNode(key, path10, node2) {
+      const parent = path10[path10.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -4836,10 +4836,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path8, value) {
+    function collectionFromPath(schema, path10, value) {
       let v = value;
-      for (let i = path8.length - 1; i >= 0; --i) {
-        const k = path8[i];
+      for (let i = path10.length - 1; i >= 0; --i) {
+        const k = path10[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -4858,7 +4858,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path8) => path8 == null || typeof path8 === "object" && !!path8[Symbol.iterator]().next().done;
+    var isEmptyPath = (path10) => path10 == null || typeof path10 === "object" && !!path10[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -4888,11 +4888,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path8, value) {
-        if (isEmptyPath(path8))
+      addIn(path10, value) {
+        if (isEmptyPath(path10))
           this.add(value);
         else {
-          const [key, ...rest] = path8;
+          const [key, ...rest] = path10;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -4906,8 +4906,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path8) {
-        const [key, ...rest] = path8;
+      deleteIn(path10) {
+        const [key, ...rest] = path10;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -4921,8 +4921,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path8, keepScalar) {
-        const [key, ...rest] = path8;
+      getIn(path10, keepScalar) {
+        const [key, ...rest] = path10;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -4940,8 +4940,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path8) {
-        const [key, ...rest] = path8;
+      hasIn(path10) {
+        const [key, ...rest] = path10;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -4951,8 +4951,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path8, value) {
-        const [key, ...rest] = path8;
+      setIn(path10, value) {
+        const [key, ...rest] = path10;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -4996,14 +4996,14 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text3, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text4, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text3;
+        return text4;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
       const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text3.length <= endStep)
-        return text3;
+      if (text4.length <= endStep)
+        return text4;
       const folds = [];
       const escapedFolds = {};
       let end = lineWidth - indent.length;
@@ -5020,14 +5020,14 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i = consumeMoreIndentedLines(text3, i, indent.length);
+        i = consumeMoreIndentedLines(text4, i, indent.length);
         if (i !== -1)
           end = i + endStep;
       }
-      for (let ch; ch = text3[i += 1]; ) {
+      for (let ch; ch = text4[i += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
           escStart = i;
-          switch (text3[i + 1]) {
+          switch (text4[i + 1]) {
             case "x":
               i += 3;
               break;
@@ -5044,13 +5044,13 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i = consumeMoreIndentedLines(text3, i, indent.length);
+            i = consumeMoreIndentedLines(text4, i, indent.length);
           end = i + indent.length + endStep;
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text3[i + 1];
-            if (next && next !== " " && next !== "\n" && next !== "	")
+            const next2 = text4[i + 1];
+            if (next2 && next2 !== " " && next2 !== "\n" && next2 !== "	")
               split = i;
           }
           if (i >= end) {
@@ -5061,12 +5061,12 @@ var require_foldFlowLines = __commonJS({
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text3[i += 1];
+                ch = text4[i += 1];
                 overflow = true;
               }
               const j = i > escEnd + 1 ? i - 2 : escStart - 1;
               if (escapedFolds[j])
-                return text3;
+                return text4;
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
@@ -5081,39 +5081,39 @@ var require_foldFlowLines = __commonJS({
       if (overflow && onOverflow)
         onOverflow();
       if (folds.length === 0)
-        return text3;
+        return text4;
       if (onFold)
         onFold();
-      let res = text3.slice(0, folds[0]);
+      let res = text4.slice(0, folds[0]);
       for (let i2 = 0; i2 < folds.length; ++i2) {
         const fold = folds[i2];
-        const end2 = folds[i2 + 1] || text3.length;
+        const end2 = folds[i2 + 1] || text4.length;
         if (fold === 0)
           res = `
-${indent}${text3.slice(0, end2)}`;
+${indent}${text4.slice(0, end2)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
-            res += `${text3[fold]}\\`;
+            res += `${text4[fold]}\\`;
           res += `
-${indent}${text3.slice(fold + 1, end2)}`;
+${indent}${text4.slice(fold + 1, end2)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text3, i, indent) {
+    function consumeMoreIndentedLines(text4, i, indent) {
       let end = i;
       let start = i + 1;
-      let ch = text3[start];
+      let ch = text4[start];
       while (ch === " " || ch === "	") {
         if (i < start + indent) {
-          ch = text3[++i];
+          ch = text4[++i];
         } else {
           do {
-            ch = text3[++i];
+            ch = text4[++i];
           } while (ch && ch !== "\n");
           end = i;
           start = i + 1;
-          ch = text3[start];
+          ch = text4[start];
         }
       }
       return end;
@@ -6890,8 +6890,8 @@ var require_int2 = __commonJS({
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
     function intResolve(str, offset, radix, { intAsBigInt }) {
-      const sign = str[0];
-      if (sign === "-" || sign === "+")
+      const sign2 = str[0];
+      if (sign2 === "-" || sign2 === "+")
         offset += 1;
       str = str.substring(offset).replace(/_/g, "");
       if (intAsBigInt) {
@@ -6907,10 +6907,10 @@ var require_int2 = __commonJS({
             break;
         }
         const n2 = BigInt(str);
-        return sign === "-" ? BigInt(-1) * n2 : n2;
+        return sign2 === "-" ? BigInt(-1) * n2 : n2;
       }
       const n = parseInt(str, radix);
-      return sign === "-" ? -1 * n : n;
+      return sign2 === "-" ? -1 * n : n;
     }
     function intStringify(node2, radix, prefix) {
       const { value } = node2;
@@ -7057,11 +7057,11 @@ var require_timestamp = __commonJS({
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     function parseSexagesimal(str, asBigInt) {
-      const sign = str[0];
-      const parts = sign === "-" || sign === "+" ? str.substring(1) : str;
+      const sign2 = str[0];
+      const parts = sign2 === "-" || sign2 === "+" ? str.substring(1) : str;
       const num = (n) => asBigInt ? BigInt(n) : Number(n);
       const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num(60) + num(p), num(0));
-      return sign === "-" ? num(-1) * res : res;
+      return sign2 === "-" ? num(-1) * res : res;
     }
     function stringifySexagesimal(node2) {
       let { value } = node2;
@@ -7070,9 +7070,9 @@ var require_timestamp = __commonJS({
         num = (n) => BigInt(n);
       else if (isNaN(value) || !isFinite(value))
         return stringifyNumber.stringifyNumber(node2);
-      let sign = "";
+      let sign2 = "";
       if (value < 0) {
-        sign = "-";
+        sign2 = "-";
         value *= num(-1);
       }
       const _60 = num(60);
@@ -7087,7 +7087,7 @@ var require_timestamp = __commonJS({
           parts.unshift(value);
         }
       }
-      return sign + parts.map((n) => String(n).padStart(2, "0")).join(":").replace(/000000\d*$/, "");
+      return sign2 + parts.map((n) => String(n).padStart(2, "0")).join(":").replace(/000000\d*$/, "");
     }
     var intTime = {
       identify: (value) => typeof value === "bigint" || Number.isInteger(value),
@@ -7467,9 +7467,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path8, value) {
+      addIn(path10, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path8, value);
+          this.contents.addIn(path10, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -7544,14 +7544,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path8) {
-        if (Collection.isEmptyPath(path8)) {
+      deleteIn(path10) {
+        if (Collection.isEmptyPath(path10)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path8) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path10) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -7566,10 +7566,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path8, keepScalar) {
-        if (Collection.isEmptyPath(path8))
+      getIn(path10, keepScalar) {
+        if (Collection.isEmptyPath(path10))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path8, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path10, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -7580,10 +7580,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path8) {
-        if (Collection.isEmptyPath(path8))
+      hasIn(path10) {
+        if (Collection.isEmptyPath(path10))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path8) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path10) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -7600,13 +7600,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path8, value) {
-        if (Collection.isEmptyPath(path8)) {
+      setIn(path10, value) {
+        if (Collection.isEmptyPath(path10)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path8), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path10), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path8, value);
+          this.contents.setIn(path10, value);
         }
       }
       /**
@@ -7767,7 +7767,7 @@ ${pointer}
 var require_resolve_props = __commonJS({
   "node_modules/yaml/dist/compose/resolve-props.js"(exports) {
     "use strict";
-    function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
+    function resolveProps(tokens, { flow, indicator, next: next2, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
       let atNewline = startOnNewline;
       let hasSpace = startOnNewline;
@@ -7796,7 +7796,7 @@ var require_resolve_props = __commonJS({
         }
         switch (token.type) {
           case "space":
-            if (!flow && (indicator !== "doc-start" || next?.type !== "flow-collection") && token.source.includes("	")) {
+            if (!flow && (indicator !== "doc-start" || next2?.type !== "flow-collection") && token.source.includes("	")) {
               tab = token;
             }
             hasSpace = true;
@@ -7875,10 +7875,10 @@ var require_resolve_props = __commonJS({
       }
       const last = tokens[tokens.length - 1];
       const end = last ? last.offset + last.source.length : offset;
-      if (reqSpace && next && next.type !== "space" && next.type !== "newline" && next.type !== "comma" && (next.type !== "scalar" || next.source !== "")) {
-        onError(next.offset, "MISSING_CHAR", "Tags and anchors must be separated from the next token by white space");
+      if (reqSpace && next2 && next2.type !== "space" && next2.type !== "newline" && next2.type !== "comma" && (next2.type !== "scalar" || next2.source !== "")) {
+        onError(next2.offset, "MISSING_CHAR", "Tags and anchors must be separated from the next token by white space");
       }
-      if (tab && (atNewline && tab.indent <= parentIndent || next?.type === "block-map" || next?.type === "block-seq"))
+      if (tab && (atNewline && tab.indent <= parentIndent || next2?.type === "block-map" || next2?.type === "block-seq"))
         onError(tab, "TAB_AS_INDENT", "Tabs are not allowed as indentation");
       return {
         comma,
@@ -8605,9 +8605,9 @@ var require_resolve_block_scalar = __commonJS({
     }
     function splitLines2(source) {
       const split = source.split(/\n( *)/);
-      const first = split[0];
-      const m = first.match(/^( *)/);
-      const line0 = m?.[1] ? [m[1], first.slice(m[1].length)] : ["", first];
+      const first2 = split[0];
+      const m = first2.match(/^( *)/);
+      const line0 = m?.[1] ? [m[1], first2.slice(m[1].length)] : ["", first2];
       const lines = [line0];
       for (let i = 1; i < split.length; i += 2)
         lines.push([split[i], split[i + 1]]);
@@ -8738,20 +8738,20 @@ var require_resolve_flow_scalar = __commonJS({
           res += fold;
           i = offset;
         } else if (ch === "\\") {
-          let next = source[++i];
-          const cc = escapeCodes[next];
+          let next2 = source[++i];
+          const cc = escapeCodes[next2];
           if (cc)
             res += cc;
-          else if (next === "\n") {
-            next = source[i + 1];
-            while (next === " " || next === "	")
-              next = source[++i + 1];
-          } else if (next === "\r" && source[i + 1] === "\n") {
-            next = source[++i + 1];
-            while (next === " " || next === "	")
-              next = source[++i + 1];
-          } else if (next === "x" || next === "u" || next === "U") {
-            const length = next === "x" ? 2 : next === "u" ? 4 : 8;
+          else if (next2 === "\n") {
+            next2 = source[i + 1];
+            while (next2 === " " || next2 === "	")
+              next2 = source[++i + 1];
+          } else if (next2 === "\r" && source[i + 1] === "\n") {
+            next2 = source[++i + 1];
+            while (next2 === " " || next2 === "	")
+              next2 = source[++i + 1];
+          } else if (next2 === "x" || next2 === "u" || next2 === "U") {
+            const length = next2 === "x" ? 2 : next2 === "u" ? 4 : 8;
             res += parseCharCode(source, i + 1, length, onError);
             i += length;
           } else {
@@ -8761,10 +8761,10 @@ var require_resolve_flow_scalar = __commonJS({
           }
         } else if (ch === " " || ch === "	") {
           const wsStart = i;
-          let next = source[i + 1];
-          while (next === " " || next === "	")
-            next = source[++i + 1];
-          if (next !== "\n" && !(next === "\r" && source[i + 2] === "\n"))
+          let next2 = source[i + 1];
+          while (next2 === " " || next2 === "	")
+            next2 = source[++i + 1];
+          if (next2 !== "\n" && !(next2 === "\r" && source[i + 2] === "\n"))
             res += i > wsStart ? source.slice(wsStart, i + 1) : ch;
         } else {
           res += ch;
@@ -9567,9 +9567,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path8) => {
+    visit2.itemAtPath = (cst, path10) => {
       let item = cst;
-      for (const [field, index] of path8) {
+      for (const [field, index] of path10) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -9578,23 +9578,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path8) => {
-      const parent = visit2.itemAtPath(cst, path8.slice(0, -1));
-      const field = path8[path8.length - 1][0];
+    visit2.parentCollection = (cst, path10) => {
+      const parent = visit2.itemAtPath(cst, path10.slice(0, -1));
+      const field = path10[path10.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path8, item, visitor) {
-      let ctrl = visitor(item, path8);
+    function _visit(path10, item, visitor) {
+      let ctrl = visitor(item, path10);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path8.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path10.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -9605,10 +9605,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path8);
+            ctrl = ctrl(item, path10);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path8) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path10) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -9766,9 +9766,9 @@ var require_lexer = __commonJS({
           this.lineEndPos = null;
         }
         this.atEnd = !incomplete;
-        let next = this.next ?? "stream";
-        while (next && (incomplete || this.hasChars(1)))
-          next = yield* this.parseNext(next);
+        let next2 = this.next ?? "stream";
+        while (next2 && (incomplete || this.hasChars(1)))
+          next2 = yield* this.parseNext(next2);
       }
       atLineEnd() {
         let i = this.pos;
@@ -9791,8 +9791,8 @@ var require_lexer = __commonJS({
           while (ch === " ")
             ch = this.buffer[++indent + offset];
           if (ch === "\r") {
-            const next = this.buffer[indent + offset + 1];
-            if (next === "\n" || !next && !this.atEnd)
+            const next2 = this.buffer[indent + offset + 1];
+            if (next2 === "\n" || !next2 && !this.atEnd)
               return offset + indent + 1;
           }
           return ch === "\n" || indent >= this.indentNext || !ch && !this.atEnd ? offset + indent : -1;
@@ -9829,8 +9829,8 @@ var require_lexer = __commonJS({
       peek(n) {
         return this.buffer.substr(this.pos, n);
       }
-      *parseNext(next) {
-        switch (next) {
+      *parseNext(next2) {
+        switch (next2) {
           case "stream":
             return yield* this.parseStream();
           case "line-start":
@@ -10019,8 +10019,8 @@ var require_lexer = __commonJS({
             this.flowKey = true;
             return yield* this.parseQuotedScalar();
           case ":": {
-            const next = this.charAt(1);
-            if (this.flowKey || isEmpty(next) || next === ",") {
+            const next2 = this.charAt(1);
+            if (this.flowKey || isEmpty(next2) || next2 === ",") {
               this.flowKey = false;
               yield* this.pushCount(1);
               yield* this.pushSpaces(true);
@@ -10099,10 +10099,10 @@ var require_lexer = __commonJS({
               indent = 0;
               break;
             case "\r": {
-              const next = this.buffer[i2 + 1];
-              if (!next && !this.atEnd)
+              const next2 = this.buffer[i2 + 1];
+              if (!next2 && !this.atEnd)
                 return this.setNext("block-scalar");
-              if (next === "\n")
+              if (next2 === "\n")
                 break;
             }
             // fallthrough
@@ -10164,21 +10164,21 @@ var require_lexer = __commonJS({
         let ch;
         while (ch = this.buffer[++i]) {
           if (ch === ":") {
-            const next = this.buffer[i + 1];
-            if (isEmpty(next) || inFlow && flowIndicatorChars.has(next))
+            const next2 = this.buffer[i + 1];
+            if (isEmpty(next2) || inFlow && flowIndicatorChars.has(next2))
               break;
             end = i;
           } else if (isEmpty(ch)) {
-            let next = this.buffer[i + 1];
+            let next2 = this.buffer[i + 1];
             if (ch === "\r") {
-              if (next === "\n") {
+              if (next2 === "\n") {
                 i += 1;
                 ch = "\n";
-                next = this.buffer[i + 1];
+                next2 = this.buffer[i + 1];
               } else
                 end = i;
             }
-            if (next === "#" || inFlow && flowIndicatorChars.has(next))
+            if (next2 === "#" || inFlow && flowIndicatorChars.has(next2))
               break;
             if (ch === "\n") {
               const cs = this.continueScalar(i + 1);
@@ -11360,9 +11360,9 @@ var require_dist = __commonJS({
 });
 
 // src/cli.ts
-import { mkdtemp, mkdir as mkdir2, readFile as readFile5, rm as rm3, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdtemp as mkdtemp2, mkdir as mkdir3, readFile as readFile6, rm as rm5, writeFile as writeFile4 } from "node:fs/promises";
 import os from "node:os";
-import path7 from "node:path";
+import path9 from "node:path";
 
 // src/config/errors.ts
 var ConfigError = class extends Error {
@@ -11384,6 +11384,12 @@ var ReportFormatError = class extends Error {
   file;
   name = "ReportFormatError";
 };
+
+// src/conclusion.ts
+function failureMessage(verdict, reasons) {
+  const lines = reasons.map((reason) => reason.replace(/\s*[\r\n]+\s*/g, " ").trim());
+  return [`Security Gate ${verdict}:`, ...lines.filter((line) => line !== "")].join("\n");
+}
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -12202,10 +12208,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path8) {
-  if (!path8)
+function getElementAtPath(obj, path10) {
+  if (!path10)
     return obj;
-  return path8.reduce((acc, key) => acc?.[key], obj);
+  return path10.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -12545,11 +12551,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path8, issues) {
+function prefixIssues(path10, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path8);
+    iss.path.unshift(path10);
     return iss;
   });
 }
@@ -13011,16 +13017,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path8 = []) => {
+  const processError = (error63, path10 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path8, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path10, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path8, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path8, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
       } else {
-        const fullpath = [...path8, ...issue2.path];
+        const fullpath = [...path10, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -13059,17 +13065,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path8 = []) => {
+  const processError = (error63, path10 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path8, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path10, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path8, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path8, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
       } else {
-        const fullpath = [...path8, ...issue2.path];
+        const fullpath = [...path10, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -13108,8 +13114,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path8 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path8) {
+  const path10 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path10) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -15157,10 +15163,10 @@ var $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
     }
     return void 0;
   });
-  const first = def.options.length === 1 ? def.options[0]._zod.run : null;
+  const first2 = def.options.length === 1 ? def.options[0]._zod.run : null;
   inst._zod.parse = (payload, ctx) => {
-    if (first) {
-      return first(payload, ctx);
+    if (first2) {
+      return first2(payload, ctx);
     }
     let async = false;
     const results = [];
@@ -15217,10 +15223,10 @@ function handleExclusiveUnionResults(results, final, inst, ctx) {
 var $ZodXor = /* @__PURE__ */ $constructor("$ZodXor", (inst, def) => {
   $ZodUnion.init(inst, def);
   def.inclusive = false;
-  const first = def.options.length === 1 ? def.options[0]._zod.run : null;
+  const first2 = def.options.length === 1 ? def.options[0]._zod.run : null;
   inst._zod.parse = (payload, ctx) => {
-    if (first) {
-      return first(payload, ctx);
+    if (first2) {
+      return first2(payload, ctx);
     }
     let async = false;
     const results = [];
@@ -16130,12 +16136,12 @@ var $ZodPipe = /* @__PURE__ */ $constructor("$ZodPipe", (inst, def) => {
     return handlePipeResult(left, def.out, ctx);
   };
 });
-function handlePipeResult(left, next, ctx) {
+function handlePipeResult(left, next2, ctx) {
   if (left.issues.some((iss) => iss.code !== "unrecognized_keys")) {
     left.aborted = true;
     return left;
   }
-  return next._zod.run({ value: left.value, issues: left.issues }, ctx);
+  return next2._zod.run({ value: left.value, issues: left.issues }, ctx);
 }
 var $ZodCodec = /* @__PURE__ */ $constructor("$ZodCodec", (inst, def) => {
   $ZodType.init(inst, def);
@@ -16452,7 +16458,7 @@ var recursive = /* @__PURE__ */ new WeakMap();
 var NONE = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
-function isRecursive(inst, stack, resolve4) {
+function isRecursive(inst, stack, resolve5) {
   const cached2 = recursive.get(inst);
   if (cached2 !== void 0)
     return cached2 ? PROVEN : NONE;
@@ -16462,7 +16468,7 @@ function isRecursive(inst, stack, resolve4) {
   let result = NONE;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve4);
+      const answer = isRecursive(child, stack, resolve5);
       if (answer > result)
         result = answer;
     }
@@ -16473,7 +16479,7 @@ function isRecursive(inst, stack, resolve4) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve4) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -16537,7 +16543,7 @@ function isRecursive(inst, stack, resolve4) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def._cachedInner ?? (resolve4 ? inst._zod.innerType : void 0);
+      const inner = def._cachedInner ?? (resolve5 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -20735,8 +20741,8 @@ function ko_default() {
 }
 
 // node_modules/zod/v4/locales/lt.js
-var capitalizeFirstCharacter = (text3) => {
-  return text3.charAt(0).toUpperCase() + text3.slice(1);
+var capitalizeFirstCharacter = (text4) => {
+  return text4.charAt(0).toUpperCase() + text4.slice(1);
 };
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
@@ -27695,9 +27701,9 @@ var numberProcessor = (schema, ctx, _json, params) => {
       else
         handleUnrepresentable(schema, ctx, json2, params, `A multipleOf divisor of ${divisor} cannot be represented in JSON Schema`);
     }
-    const [first, ...rest] = divisors;
-    if (first !== void 0)
-      json2.multipleOf = first;
+    const [first2, ...rest] = divisors;
+    if (first2 !== void 0)
+      json2.multipleOf = first2;
     if (rest.length)
       json2.allOf = [...json2.allOf ?? [], ...rest.map((m) => ({ multipleOf: m }))];
   }
@@ -30247,13 +30253,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path8 = ref.slice(1).split("/").filter(Boolean);
-  if (path8.length === 0) {
+  const path10 = ref.slice(1).split("/").filter(Boolean);
+  if (path10.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path8[0] === defsKey) {
-    const key = path8[1] === void 0 ? void 0 : decodeJSONPointerSegment(path8[1]);
+  if (path10[0] === defsKey) {
+    const key = path10[1] === void 0 ? void 0 : decodeJSONPointerSegment(path10[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -30401,14 +30407,14 @@ function checkArrayGuards(arraySchema, guards) {
         const key = canonicalKey(items[i], /* @__PURE__ */ new Set());
         if (key === null)
           continue;
-        const first = firstSeen.get(key);
-        if (first === void 0) {
+        const first2 = firstSeen.get(key);
+        if (first2 === void 0) {
           firstSeen.set(key, i);
           continue;
         }
         payload.issues.push({
           code: "custom",
-          message: `Array items must be unique: element at index ${i} duplicates the one at index ${first}`,
+          message: `Array items must be unique: element at index ${i} duplicates the one at index ${first2}`,
           input: items,
           path: [i],
           continue: true
@@ -31193,9 +31199,13 @@ function oneOf(input2, allowed) {
     return fail(ctx, input2, raw, `expected one of ${allowed.join(", ")}`);
   });
 }
-function listOf(input2, allowed, normalise = (item) => item.toLowerCase()) {
+function listOf(input2, allowed, options2 = {}) {
+  const normalise = options2.normalise ?? ((item) => item.toLowerCase());
   return external_exports.string().transform((raw, ctx) => {
     const items = splitList(raw).map(normalise);
+    if (items.length === 0 && options2.allowEmpty !== true) {
+      return fail(ctx, input2, raw, `expected one or more of ${allowed.join(", ")}`);
+    }
     const bad = items.filter((item) => !allowed.includes(item));
     if (bad.length > 0) {
       return fail(ctx, input2, raw, `${JSON.stringify(bad[0])} is not one of ${allowed.join(", ")}`);
@@ -31220,10 +31230,10 @@ function threshold(input2) {
 }
 var DURATION_UNITS_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
 function parseDuration(value) {
-  const text3 = value.trim();
-  if (!/^(\d+(ms|s|m|h))+$/.test(text3)) return void 0;
+  const text4 = value.trim();
+  if (!/^(\d+(ms|s|m|h))+$/.test(text4)) return void 0;
   let total = 0;
-  for (const match of text3.matchAll(/(\d+)(ms|s|m|h)/g)) {
+  for (const match of text4.matchAll(/(\d+)(ms|s|m|h)/g)) {
     total += Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? "s"] ?? 0);
   }
   return total > 0 ? total : void 0;
@@ -31252,6 +31262,53 @@ function version2(input2) {
     return fail(ctx, input2, raw, "expected a release version such as 0.44.1 or v0.44.1");
   });
 }
+var LOOPBACK_HOSTS = /* @__PURE__ */ new Set(["localhost", "127.0.0.1", "[::1]"]);
+function parseDownloadBaseUrl(raw, ctx) {
+  const value = raw.trim().replace(/\/+$/, "");
+  let url2;
+  try {
+    url2 = new URL(value);
+  } catch {
+  }
+  if (url2 !== void 0 && (url2.username !== "" || url2.password !== "")) {
+    return fail(
+      ctx,
+      "download-base-url",
+      `${url2.protocol}//***@${url2.host}${url2.pathname}`,
+      "expected a URL without user name or password (a mirror that needs credentials is not supported)"
+    );
+  }
+  if (url2 !== void 0 && url2.search === "" && url2.hash === "") {
+    if (url2.protocol === "https:") return value;
+    if (url2.protocol === "http:" && LOOPBACK_HOSTS.has(url2.hostname)) return value;
+  }
+  return fail(
+    ctx,
+    "download-base-url",
+    raw,
+    "expected an https URL without query or fragment, such as https://github.com (plain http only for localhost, 127.0.0.1 or [::1]: the archive and its checksums come from the same origin)"
+  );
+}
+var OCI_REPOSITORY = new RegExp(
+  [
+    "^(?:(?:\\[[0-9a-fA-F:]+\\]|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(?::[0-9]{1,5})?/)?",
+    "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*",
+    "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$"
+  ].join("")
+);
+function parseDbRepositories(raw, ctx) {
+  const items = splitList(raw);
+  if (items.length === 0)
+    return fail(ctx, "trivy-db-repositories", raw, "expected at least one OCI repository");
+  const bad = items.find((item) => !OCI_REPOSITORY.test(item));
+  if (bad === void 0) return items;
+  return fail(
+    ctx,
+    "trivy-db-repositories",
+    raw,
+    `${JSON.stringify(bad)} is not an OCI repository; expected references such as mirror.gcr.io/aquasec/trivy-db (no scheme, no spaces), separated by commas or newlines`
+  );
+}
 var rawSchema = external_exports.object({
   scanners: external_exports.string().transform((raw, ctx) => {
     const items = splitList(raw).map((item) => item.toLowerCase());
@@ -31275,20 +31332,22 @@ var rawSchema = external_exports.object({
     if (ms !== void 0) return ms;
     return fail(ctx, "timeout", raw, "expected a duration such as 90s, 10m or 1h30m");
   }),
-  "trivy-scanners": listOf(
-    "trivy-scanners",
-    TRIVY_SCANNERS,
-    (item) => item.toLowerCase() === "config" ? "misconfig" : item.toLowerCase()
-  ),
+  "trivy-scanners": listOf("trivy-scanners", TRIVY_SCANNERS, {
+    normalise: (item) => item.toLowerCase() === "config" ? "misconfig" : item.toLowerCase(),
+    // Empty is fine when Trivy does not run; the cross-field rule below refuses it when it does.
+    allowEmpty: true
+  }),
   reports: external_exports.string().transform(splitLines),
-  severities: listOf("severities", SEVERITIES, (item) => item.toUpperCase()),
+  severities: listOf("severities", SEVERITIES, { normalise: (item) => item.toUpperCase() }),
   "ignore-unfixed": boolean4("ignore-unfixed"),
   "critical-threshold": threshold("critical-threshold"),
   "high-threshold": threshold("high-threshold"),
   "medium-threshold": threshold("medium-threshold"),
   "low-threshold": threshold("low-threshold"),
   "waivers-file": text("waivers-file"),
-  "pinning-severity": listOf("pinning-severity", SEVERITIES, (item) => item.toUpperCase()),
+  "pinning-severity": listOf("pinning-severity", SEVERITIES, {
+    normalise: (item) => item.toUpperCase()
+  }),
   "sarif-file": text("sarif-file", { required: true }),
   "upload-sarif": boolean4("upload-sarif"),
   "sarif-category": external_exports.string().transform((raw, ctx) => {
@@ -31311,25 +31370,8 @@ var rawSchema = external_exports.object({
   "grype-version": version2("grype-version"),
   "trivy-sha256": sha256("trivy-sha256"),
   "grype-sha256": sha256("grype-sha256"),
-  "download-base-url": external_exports.string().transform((raw, ctx) => {
-    const value = raw.trim().replace(/\/+$/, "");
-    try {
-      const url2 = new URL(value);
-      if (url2.protocol === "https:" || url2.protocol === "http:") return value;
-    } catch {
-    }
-    return fail(
-      ctx,
-      "download-base-url",
-      raw,
-      "expected an http(s) URL such as https://github.com"
-    );
-  }),
-  "trivy-db-repositories": external_exports.string().transform((raw, ctx) => {
-    const items = splitList(raw);
-    if (items.length > 0) return items;
-    return fail(ctx, "trivy-db-repositories", raw, "expected at least one OCI repository");
-  }),
+  "download-base-url": external_exports.string().transform(parseDownloadBaseUrl),
+  "trivy-db-repositories": external_exports.string().transform(parseDbRepositories),
   "gate-scope": oneOf("gate-scope", GATE_SCOPES),
   baseline: external_exports.string().transform((raw) => {
     const value = raw.trim();
@@ -31427,134 +31469,58 @@ import path3 from "node:path";
 
 // src/findings/fingerprint.ts
 import { createHash } from "node:crypto";
-var FINGERPRINT_LENGTH = 32;
-function hashParts(parts) {
-  const hash2 = createHash("sha256");
-  for (const part of parts) hash2.update(`${part ?? ""}\0`);
-  return hash2.digest("hex").slice(0, FINGERPRINT_LENGTH);
+
+// src/findings/image-ref.ts
+var ARCHIVE_TRANSPORTS = /* @__PURE__ */ new Set(["docker-archive", "oci-archive", "oci-dir"]);
+var REFERENCE_TRANSPORTS = /* @__PURE__ */ new Set(["docker", "podman", "containerd", "registry"]);
+var TRANSPORT = /^([a-z][a-z-]*):(.*)$/is;
+var DIGEST = /@([a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-f]{32,})$/i;
+var TAG = /^[\w][\w.-]{0,127}$/;
+var DOCKER_HUB = /^(?:(?:index|registry-1)\.)?docker\.io\//i;
+function normalisePath(value) {
+  const forward = value.replace(/\\/g, "/");
+  if (/^\/+$/.test(forward)) return "/";
+  const trimmed = forward.replace(/^(?:\.\/)+/, "").replace(/\/+$/, "");
+  return trimmed === "" && forward !== "" ? "." : trimmed;
 }
-function hashLineContent(line) {
-  return hashParts([line.replace(/\s+/g, " ").trim()]);
+function splitTransport(value) {
+  const match = TRANSPORT.exec(value);
+  const transport = match?.[1]?.toLowerCase();
+  const rest = match?.[2] ?? "";
+  if (transport !== void 0 && ARCHIVE_TRANSPORTS.has(transport)) return { transport, rest };
+  if (transport !== void 0 && REFERENCE_TRANSPORTS.has(transport) && !/^\d+(?:\/|$)/.test(rest))
+    return { transport, rest: rest.replace(/^\/\//, "") };
+  return { rest: value };
 }
-function isWholeFileLocation(location) {
-  return location.startLine === 1 && location.endLine === void 0;
-}
-function canonicalVulnerabilityId(finding) {
-  const ids = [finding.ruleId, ...finding.aliases].map((id) => id.trim()).filter((id) => id !== "");
-  const cves = ids.filter((id) => /^CVE-/i.test(id)).map((id) => id.toUpperCase());
-  const pool = cves.length > 0 ? cves : ids;
-  return [...pool].sort()[0] ?? finding.ruleId;
-}
-function fingerprintOne(finding, readLine) {
-  const pkg = finding.package;
-  if (pkg !== void 0 && (finding.kind === "vulnerability" || finding.location === void 0)) {
-    const packageKey = pkg.purl ?? `${pkg.type ?? ""}/${pkg.name}`;
-    const id = hashParts([
-      finding.kind,
-      canonicalVulnerabilityId(finding),
-      packageKey,
-      pkg.installedVersion,
-      finding.target
-    ]);
-    return { ...finding, id };
+function parseImageRef(raw) {
+  const value = raw.trim();
+  const { transport, rest } = splitTransport(value);
+  if (transport !== void 0 && ARCHIVE_TRANSPORTS.has(transport)) {
+    const archivePath = normalisePath(rest);
+    return { display: rest, transport, identity: archivePath, reference: archivePath, archivePath };
   }
-  const location = finding.location;
-  if (location !== void 0 && isWholeFileLocation(location)) {
-    return { ...finding, id: hashParts([finding.kind, finding.ruleId, location.path, "file"]) };
-  }
-  if (location !== void 0) {
-    const line = readLine(location.path, location.startLine);
-    const lineHash = line === void 0 ? void 0 : hashLineContent(line);
-    const lineKey = lineHash ?? `line:${location.startLine}`;
-    const id = hashParts([finding.kind, finding.ruleId, location.path, lineKey]);
-    return lineHash === void 0 ? { ...finding, id } : { ...finding, id, lineHash };
-  }
-  return {
-    ...finding,
-    id: hashParts([finding.kind, finding.ruleId, finding.target, finding.title])
-  };
+  const digest = DIGEST.exec(rest)?.[1];
+  const named = digest === void 0 ? rest : rest.slice(0, rest.length - digest.length - 1);
+  const colon = named.lastIndexOf(":");
+  const tagCandidate = colon > named.lastIndexOf("/") ? named.slice(colon + 1) : void 0;
+  const tag = tagCandidate !== void 0 && TAG.test(tagCandidate) ? tagCandidate : void 0;
+  const name = tag === void 0 ? named : named.slice(0, colon);
+  const identity = normalisePath(name).replace(DOCKER_HUB, "").replace(/^library\//, "");
+  const reference = `${identity}${tag === void 0 ? "" : `:${tag}`}${digest === void 0 ? "" : `@${digest}`}`;
+  return { display: rest, ...transport === void 0 ? {} : { transport }, identity, reference };
 }
-function compareTwins(a, b) {
-  return (a.location?.startLine ?? 0) - (b.location?.startLine ?? 0) || (a.location?.startColumn ?? 0) - (b.location?.startColumn ?? 0) || a.description.localeCompare(b.description) || a.title.localeCompare(b.title);
+function targetIdentity(target) {
+  return target === void 0 || target.trim() === "" ? "" : parseImageRef(target).identity;
 }
-function fingerprintFindings(findings2, readLine) {
-  const result = findings2.map((f) => fingerprintOne(f, readLine));
-  const groups = /* @__PURE__ */ new Map();
-  result.forEach((f, index) => groups.set(f.id, [...groups.get(f.id) ?? [], index]));
-  for (const [id, indexes] of groups) {
-    if (indexes.length < 2) continue;
-    const ordered = [...indexes].sort(
-      (i, j) => compareTwins(result[i], result[j])
-    );
-    ordered.slice(1).forEach((index, n) => {
-      result[index] = { ...result[index], id: hashParts([id, String(n + 2)]) };
-    });
-  }
-  return result;
+function targetReference(target) {
+  return target === void 0 || target.trim() === "" ? "" : parseImageRef(target).reference;
+}
+function isSameTarget(a, b) {
+  const left = targetReference(a);
+  return left !== "" && left === targetReference(b);
 }
 
-// src/findings/merge.ts
-function mergeFindings(findings2) {
-  const groups = groupDuplicates(findings2);
-  return groups.map(
-    (members2) => members2.length === 1 ? members2[0] : mergeGroup(members2)
-  );
-}
-function groupDuplicates(findings2) {
-  const parent = findings2.map((_, index) => index);
-  const find = (index) => {
-    let root = index;
-    while (parent[root] !== root) root = parent[root];
-    parent[index] = root;
-    return root;
-  };
-  const union2 = (a, b) => {
-    const rootA = find(a);
-    const rootB = find(b);
-    if (rootA !== rootB) parent[Math.max(rootA, rootB)] = Math.min(rootA, rootB);
-  };
-  const firstById = /* @__PURE__ */ new Map();
-  findings2.forEach((finding, index) => {
-    const bucket = readBucketKey(finding);
-    const ids = finding.kind === "vulnerability" && finding.package ? [finding.ruleId, ...finding.aliases] : [finding.ruleId];
-    for (const id of ids) {
-      const key = `${bucket}\0${id.trim().toUpperCase()}`;
-      const seen = firstById.get(key);
-      if (seen === void 0) firstById.set(key, index);
-      else if (!toldApartByOneReport(findings2[seen], finding)) union2(seen, index);
-    }
-  });
-  const groups = /* @__PURE__ */ new Map();
-  findings2.forEach((finding, index) => {
-    const root = find(index);
-    const group = groups.get(root);
-    if (group) group.push(finding);
-    else groups.set(root, [finding]);
-  });
-  return [...groups.values()];
-}
-function toldApartByOneReport(a, b) {
-  if (a.kind === "vulnerability" && a.package !== void 0) return false;
-  const sameReport = a.source.tool === b.source.tool && a.source.scanner === b.source.scanner && a.source.reportFile === b.source.reportFile && a.source.automationId === b.source.automationId;
-  return sameReport && (a.description !== b.description || a.title !== b.title);
-}
-function readBucketKey(finding) {
-  if (finding.kind === "vulnerability" && finding.package) {
-    const pkg = finding.package;
-    return [
-      "vuln",
-      normaliseTarget(finding.target),
-      readPackageKey(finding),
-      pkg.installedVersion ?? ""
-    ].join("\0");
-  }
-  const place = finding.location ? [finding.location.path, String(finding.location.startLine)] : [normaliseTarget(finding.target), finding.subTarget ?? "", finding.package?.name ?? ""];
-  return [finding.kind, ...place].join("\0");
-}
-function normaliseTarget(target) {
-  const value = (target ?? "").trim().replace(/\/+$/, "");
-  return value.replace(/^(?:index\.)?docker\.io\//, "").replace(/^library\//, "");
-}
+// src/findings/package-key.ts
 var OS_PURL_TYPES = /* @__PURE__ */ new Set(["apk", "deb", "rpm", "alpm"]);
 var ECOSYSTEMS = {
   alpine: "apk",
@@ -31602,6 +31568,7 @@ var ECOSYSTEMS = {
   gobinary: "golang",
   "go-module": "golang",
   golang: "golang",
+  go: "golang",
   cargo: "cargo",
   "rust-binary": "cargo",
   "rust-crate": "cargo",
@@ -31623,17 +31590,12 @@ var ECOSYSTEMS = {
   pod: "cocoapods",
   swift: "swift"
 };
-function readPackageKey(finding) {
-  const pkg = finding.package;
-  if (!pkg) return "";
-  const purl = pkg.purl ? parsePurl(pkg.purl) : void 0;
-  if (purl) {
-    const namespace = OS_PURL_TYPES.has(purl.type) ? "" : purl.namespace;
-    return `purl\0${purl.type}\0${namespace}\0${purl.name}`;
+function decodeSegment(segment) {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
-  const ecosystem = ECOSYSTEMS[(pkg.type ?? "").toLowerCase()] ?? (pkg.type ?? "").toLowerCase();
-  const name = ecosystem === "maven" ? pkg.name.split(":").pop() ?? pkg.name : pkg.name;
-  return `purl\0${ecosystem}\0\0${name.toLowerCase()}`;
 }
 function parsePurl(purl) {
   const match = /^pkg:([^/]+)\/(.+?)(?:@[^?#]*)?(?:\?[^#]*)?(?:#.*)?$/.exec(purl.trim());
@@ -31644,27 +31606,162 @@ function parsePurl(purl) {
   if (name === "") return void 0;
   return { type, namespace: segments.join("/").toLowerCase(), name: name.toLowerCase() };
 }
-function decodeSegment(segment) {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
+function ecosystemOf(type) {
+  const word = (type ?? "").trim().toLowerCase();
+  return ECOSYSTEMS[word] ?? word;
+}
+function spellPurlName(ecosystem, purl) {
+  if (purl.namespace === "" || OS_PURL_TYPES.has(ecosystem)) return purl.name;
+  return ecosystem === "maven" ? `${purl.namespace}:${purl.name}` : `${purl.namespace}/${purl.name}`;
+}
+function normaliseName(ecosystem, name) {
+  const lower = name.trim().toLowerCase();
+  return ecosystem === "pypi" ? lower.replace(/[-_.]+/g, "-") : lower;
+}
+function packageKey(pkg) {
+  const purl = pkg.purl === void 0 || pkg.purl === "" ? void 0 : parsePurl(pkg.purl);
+  if (purl !== void 0) {
+    const ecosystem2 = ecosystemOf(purl.type);
+    return `${ecosystem2}/${normaliseName(ecosystem2, spellPurlName(ecosystem2, purl))}`;
   }
+  const ecosystem = ecosystemOf(pkg.type);
+  return `${ecosystem}/${normaliseName(ecosystem, pkg.name)}`;
+}
+
+// src/findings/vulnerability-id.ts
+var CVE = /^CVE-\d{4}-\d+$/i;
+function isCveId(id) {
+  return CVE.test(id.trim());
+}
+function canonicalVulnerabilityId(finding) {
+  const own2 = finding.ruleId.trim().toUpperCase();
+  if (isCveId(own2)) return own2;
+  const cves = [
+    ...new Set(finding.aliases.map((a) => a.trim().toUpperCase()).filter((a) => isCveId(a)))
+  ];
+  return cves.length === 1 ? cves[0] : own2;
+}
+
+// src/findings/fingerprint.ts
+var FINGERPRINT_KEY = "securityGate/v1";
+var FINGERPRINT_LENGTH = 32;
+function hashParts(parts) {
+  const hash2 = createHash("sha256");
+  for (const part of parts) hash2.update(`${part ?? ""}\0`);
+  return hash2.digest("hex").slice(0, FINGERPRINT_LENGTH);
+}
+function hashLineContent(line) {
+  return hashParts([line.replace(/\s+/g, " ").trim()]);
+}
+function isWholeFileLocation(location) {
+  return location.wholeFile === true;
+}
+function fingerprintOne(finding, readLine) {
+  if (finding.id !== "") return finding;
+  const pkg = finding.package;
+  if (pkg !== void 0 && (finding.kind === "vulnerability" || finding.location === void 0)) {
+    const id = hashParts([
+      finding.kind,
+      canonicalVulnerabilityId(finding),
+      packageKey(pkg),
+      pkg.installedVersion,
+      targetIdentity(finding.target)
+    ]);
+    return { ...finding, id };
+  }
+  const location = finding.location;
+  if (location !== void 0 && isWholeFileLocation(location)) {
+    return { ...finding, id: hashParts([finding.kind, finding.ruleId, location.path, "file"]) };
+  }
+  if (location !== void 0) {
+    const line = readLine(location.path, location.startLine);
+    const lineHash = line === void 0 ? void 0 : hashLineContent(line);
+    const lineKey = lineHash ?? `line:${location.startLine}`;
+    const id = hashParts([finding.kind, finding.ruleId, location.path, lineKey]);
+    return lineHash === void 0 ? { ...finding, id } : { ...finding, id, lineHash };
+  }
+  return {
+    ...finding,
+    id: hashParts([finding.kind, finding.ruleId, targetIdentity(finding.target), finding.title])
+  };
+}
+function compareTwins(a, b) {
+  return (a.location?.startLine ?? 0) - (b.location?.startLine ?? 0) || (a.location?.startColumn ?? 0) - (b.location?.startColumn ?? 0) || a.description.localeCompare(b.description) || a.title.localeCompare(b.title);
+}
+function fingerprintFindings(findings2, readLine) {
+  const result = findings2.map((f) => fingerprintOne(f, readLine));
+  const groups = /* @__PURE__ */ new Map();
+  result.forEach((f, index) => groups.set(f.id, [...groups.get(f.id) ?? [], index]));
+  for (const [id, indexes] of groups) {
+    if (indexes.length < 2) continue;
+    const ordered = [...indexes].sort(
+      (i, j) => compareTwins(result[i], result[j])
+    );
+    ordered.slice(1).forEach((index, n) => {
+      result[index] = { ...result[index], id: hashParts([id, String(n + 2)]) };
+    });
+  }
+  return result;
+}
+
+// src/findings/merge.ts
+function mergeFindings(findings2) {
+  return groupDuplicates(findings2).map(
+    (members2) => members2.length === 1 ? members2[0] : mergeGroup(members2)
+  );
+}
+function groupDuplicates(findings2) {
+  const groups = [];
+  const byKey = /* @__PURE__ */ new Map();
+  for (const finding of findings2) {
+    const key = readMergeKey(finding);
+    const candidates = byKey.get(key) ?? [];
+    const group = candidates.find((g) => g.every((m) => !toldApartByOneReport(m, finding)));
+    if (group !== void 0) {
+      group.push(finding);
+      continue;
+    }
+    const created = [finding];
+    groups.push(created);
+    candidates.push(created);
+    byKey.set(key, candidates);
+  }
+  return groups;
+}
+function toldApartByOneReport(a, b) {
+  if (a.kind === "vulnerability" && a.package !== void 0) return false;
+  const sameReport = a.source.tool === b.source.tool && a.source.scanner === b.source.scanner && a.source.reportFile === b.source.reportFile && a.source.automationId === b.source.automationId;
+  return sameReport && (a.description !== b.description || a.title !== b.title);
+}
+function readMergeKey(finding) {
+  if (finding.kind === "vulnerability" && finding.package) {
+    return [
+      "vuln",
+      targetReference(finding.target),
+      packageKey(finding.package),
+      finding.package.installedVersion ?? "",
+      canonicalVulnerabilityId(finding)
+    ].join("\0");
+  }
+  const place = finding.location ? [finding.location.path, String(finding.location.startLine)] : [targetReference(finding.target), finding.subTarget ?? "", finding.package?.name ?? ""];
+  return [finding.kind, ...place, finding.ruleId.trim().toUpperCase()].join("\0");
 }
 function mergeGroup(members2) {
-  const first = members2[0];
-  const ruleId = members2.find((m) => /^CVE-\d+-\d+$/i.test(m.ruleId) && !/^CVE-/i.test(first.ruleId))?.ruleId ?? first.ruleId;
+  const first2 = members2[0];
+  const ruleId = isCveId(first2.ruleId) ? first2.ruleId : members2.find((m) => isCveId(m.ruleId))?.ruleId ?? first2.ruleId;
   const ids = unique(members2.flatMap((m) => [m.ruleId, ...m.aliases]));
   const severity = members2.map((m) => m.severity).reduce(maxSeverity);
   const severityBySource = readSeverityBySource(members2);
   const scores = members2.map((m) => m.cvssScore).filter((s) => s !== void 0);
   const merged = {
-    ...first,
+    ...first2,
+    // An imported report's own fingerprint (`securityGate/v1`) is kept over recomputing it.
+    id: members2.find((m) => m.id !== "")?.id ?? "",
     ruleId,
     aliases: ids.filter((id) => id.toUpperCase() !== ruleId.toUpperCase()),
     severity,
-    title: members2.find((m) => m.title !== "")?.title ?? first.title,
-    description: members2.find((m) => m.description !== "")?.description ?? first.description,
+    title: members2.find((m) => m.title !== "")?.title ?? first2.title,
+    description: members2.find((m) => m.description !== "")?.description ?? first2.description,
     tools: unique(members2.flatMap((m) => m.tools)),
     references: unique(members2.flatMap((m) => m.references)),
     properties: mergeProperties(members2)
@@ -31676,7 +31773,7 @@ function mergeGroup(members2) {
   if (primaryUrl) merged.primaryUrl = primaryUrl;
   const location = members2.find((m) => m.location)?.location;
   if (location) merged.location = location;
-  if (first.package) merged.package = mergePackages(members2);
+  if (first2.package) merged.package = mergePackages(members2);
   if (!merged.properties) delete merged.properties;
   else if (merged.package && merged.package.fixedVersions.length > 0 && "fixState" in merged.properties) {
     merged.properties.fixState = "fixed";
@@ -31698,11 +31795,19 @@ function mergePackages(members2) {
   const packages = members2.map((m) => m.package).filter((p) => p !== void 0);
   const base = packages[0];
   const fill = (key) => packages.find((p) => p[key] !== void 0 && p[key] !== "")?.[key];
-  const merged = { ...base, fixedVersions: unique(packages.flatMap((p) => p.fixedVersions)) };
+  const merged = {
+    ...base,
+    fixedVersions: unique(packages.flatMap((p) => p.fixedVersions))
+  };
   for (const key of ["installedVersion", "type", "purl", "manifestPath"]) {
     const value = fill(key);
     if (value !== void 0) merged[key] = value;
   }
+  const aliases = unique(packages.flatMap((p) => [p.name, ...p.aliases ?? []])).filter(
+    (name) => name !== base.name
+  );
+  if (aliases.length > 0) merged.aliases = aliases;
+  else delete merged.aliases;
   return merged;
 }
 function mergeProperties(members2) {
@@ -31767,71 +31872,113 @@ function compareGeneric(a, b) {
 }
 
 // src/findings/versions/apk.ts
+var INITIAL_DIGIT = 0;
+var DIGIT = 1;
+var LETTER = 2;
+var SUFFIX = 3;
+var SUFFIX_NO = 4;
+var COMMIT_HASH = 5;
+var REVISION_NO = 6;
+var END = 7;
+var INVALID2 = 8;
 var SUFFIX_RANK = {
-  alpha: -4,
-  beta: -3,
-  pre: -2,
-  rc: -1,
-  cvs: 1,
-  svn: 2,
-  git: 3,
-  hg: 4,
-  p: 5
+  alpha: 1,
+  beta: 2,
+  pre: 3,
+  rc: 4,
+  cvs: 6,
+  svn: 7,
+  git: 8,
+  hg: 9,
+  p: 10
 };
-var APK_PATTERN = /^(\d+(?:\.\d+)*)([a-z]?)((?:_(?:alpha|beta|pre|rc|cvs|svn|git|hg|p)\d*)*)(?:~[0-9a-f]+)?(?:-r(\d+))?$/;
-function parseApk(version3) {
-  const match = APK_PATTERN.exec(version3.trim());
-  if (!match) return void 0;
-  const suffixes = [...(match[3] ?? "").matchAll(/_([a-z]+)(\d*)/g)].map((m) => ({
-    rank: SUFFIX_RANK[m[1] ?? ""] ?? 0,
-    number: Number(m[2] === "" ? 0 : m[2])
-  }));
-  return {
-    numbers: (match[1] ?? "0").split("."),
-    letter: match[2] ?? "",
-    suffixes,
-    revision: Number(match[4] ?? 0)
-  };
+var NONE2 = 5;
+function take(t, pattern) {
+  const match = pattern.exec(t.text.slice(t.pos))?.[0] ?? "";
+  t.pos += match.length;
+  return match;
 }
-function compareComponent(a, b, first) {
-  if (!first && (a.startsWith("0") || b.startsWith("0"))) {
-    const left = a.replace(/0+$/, "");
-    const right = b.replace(/0+$/, "");
-    return left < right ? -1 : left > right ? 1 : 0;
+function readDigits(t, type) {
+  t.value = take(t, /^\d*/);
+  t.type = t.value === "" ? INVALID2 : type;
+}
+function next(t) {
+  const ch = t.text[t.pos];
+  if (ch === void 0) {
+    t.type = END;
+  } else if (ch >= "a" && ch <= "z") {
+    t.value = ch;
+    t.pos += 1;
+    t.type = t.type > DIGIT ? INVALID2 : LETTER;
+  } else if (ch === "." || ch >= "0" && ch <= "9") {
+    if (ch === ".") t.pos += 1;
+    const type = t.type <= DIGIT ? DIGIT : t.type === SUFFIX && ch !== "." ? SUFFIX_NO : INVALID2;
+    if (type === INVALID2) t.type = INVALID2;
+    else readDigits(t, type);
+  } else if (ch === "_" && t.type <= SUFFIX_NO) {
+    t.pos += 1;
+    t.value = take(t, /^[a-z]*/);
+    t.suffix = SUFFIX_RANK[t.value] ?? 0;
+    t.type = t.suffix === 0 ? INVALID2 : SUFFIX;
+  } else if (ch === "~" && t.type < COMMIT_HASH) {
+    t.pos += 1;
+    t.value = take(t, /^[0-9a-fA-F]*/);
+    t.type = t.value === "" ? INVALID2 : COMMIT_HASH;
+  } else if (ch === "-" && t.type < REVISION_NO && t.text[t.pos + 1] === "r") {
+    t.pos += 2;
+    readDigits(t, REVISION_NO);
+  } else {
+    t.type = INVALID2;
   }
-  return Math.sign(Number(a) - Number(b));
 }
+function first(version3) {
+  const t = { text: version3.trim(), pos: 0, type: INITIAL_DIGIT, value: "", suffix: 0 };
+  readDigits(t, INITIAL_DIGIT);
+  return t;
+}
+var sign = (a, b) => a < b ? -1 : a > b ? 1 : 0;
 function compareNumbers(a, b) {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i += 1) {
-    const result = compareComponent(a[i] ?? "0", b[i] ?? "0", i === 0);
-    if (result !== 0) return result;
-  }
-  return Math.sign(a.length - b.length);
+  const x = a.replace(/^0+/, "");
+  const y = b.replace(/^0+/, "");
+  return Math.sign(x.length - y.length) || sign(x, y);
 }
-function compareSuffixes(a, b) {
-  const length = Math.max(a.length, b.length);
-  for (let i = 0; i < length; i += 1) {
-    const left = a[i] ?? { rank: 0, number: 0 };
-    const right = b[i] ?? { rank: 0, number: 0 };
-    const result = Math.sign(left.rank - right.rank) || Math.sign(left.number - right.number);
-    if (result !== 0) return result;
+function compareTokens2(a, b) {
+  switch (a.type) {
+    case DIGIT:
+      if (a.value.startsWith("0") || b.value.startsWith("0")) return sign(a.value, b.value);
+      return compareNumbers(a.value, b.value);
+    case INITIAL_DIGIT:
+    case SUFFIX_NO:
+    case REVISION_NO:
+      return compareNumbers(a.value, b.value);
+    case SUFFIX:
+      return Math.sign(a.suffix - b.suffix);
+    default:
+      return sign(a.value, b.value);
   }
-  return 0;
 }
 function compareApk(a, b) {
-  const left = parseApk(a);
-  const right = parseApk(b);
-  if (!left || !right) return compareGeneric(a, b);
-  return compareNumbers(left.numbers, right.numbers) || (left.letter < right.letter ? -1 : left.letter > right.letter ? 1 : 0) || compareSuffixes(left.suffixes, right.suffixes) || Math.sign(left.revision - right.revision);
+  const left = first(a);
+  const right = first(b);
+  if (left.type === INVALID2 || right.type === INVALID2) return compareGeneric(a, b);
+  while (left.type === right.type && left.type < END) {
+    const result = compareTokens2(left, right);
+    if (result !== 0) return result;
+    next(left);
+    next(right);
+  }
+  if (left.type === right.type) return 0;
+  if (left.type === SUFFIX && left.suffix < NONE2) return -1;
+  if (right.type === SUFFIX && right.suffix < NONE2) return 1;
+  return left.type > right.type ? -1 : 1;
 }
 
 // src/findings/versions/debian.ts
 function parseDebian(version3) {
-  const text3 = version3.trim();
-  const colon = text3.indexOf(":");
-  const epoch = colon > 0 && /^\d+$/.test(text3.slice(0, colon)) ? Number(text3.slice(0, colon)) : 0;
-  const rest = colon > 0 ? text3.slice(colon + 1) : text3;
+  const text4 = version3.trim();
+  const colon = text4.indexOf(":");
+  const epoch = colon > 0 && /^\d+$/.test(text4.slice(0, colon)) ? Number(text4.slice(0, colon)) : 0;
+  const rest = colon > 0 ? text4.slice(colon + 1) : text4;
   const hyphen = rest.lastIndexOf("-");
   return hyphen >= 0 ? { epoch, upstream: rest.slice(0, hyphen), revision: rest.slice(hyphen + 1) } : { epoch, upstream: rest, revision: "" };
 }
@@ -31878,13 +32025,13 @@ var QUALIFIERS = ["alpha", "beta", "milestone", "rc", "snapshot", "", "sp"];
 var ALIASES = { ga: "", final: "", release: "", cr: "rc" };
 var RELEASE_INDEX = String(QUALIFIERS.indexOf(""));
 function stringItem(value, followedByDigit) {
-  let text3 = value;
-  if (followedByDigit && text3.length === 1)
-    text3 = { a: "alpha", b: "beta", m: "milestone" }[text3] ?? text3;
-  return { kind: "string", value: ALIASES[text3] ?? text3 };
+  let text4 = value;
+  if (followedByDigit && text4.length === 1)
+    text4 = { a: "alpha", b: "beta", m: "milestone" }[text4] ?? text4;
+  return { kind: "string", value: ALIASES[text4] ?? text4 };
 }
-function parseItem(isDigit3, text3) {
-  return isDigit3 ? { kind: "int", value: BigInt(text3) } : stringItem(text3, false);
+function parseItem(isDigit3, text4) {
+  return isDigit3 ? { kind: "int", value: BigInt(text4) } : stringItem(text4, false);
 }
 function isNull(item) {
   if (item.kind === "int") return item.value === 0n;
@@ -31905,37 +32052,37 @@ function openList(list2, stack) {
   return child;
 }
 function parseMaven(version3) {
-  const text3 = version3.trim().toLowerCase();
+  const text4 = version3.trim().toLowerCase();
   const root = [];
   const stack = [root];
   let list2 = root;
   let isDigit3 = false;
   let start = 0;
-  for (let i = 0; i < text3.length; i += 1) {
-    const ch = text3.charAt(i);
+  for (let i = 0; i < text4.length; i += 1) {
+    const ch = text4.charAt(i);
     if (ch === "." || ch === "-") {
       list2.push(
-        i === start ? { kind: "int", value: 0n } : parseItem(isDigit3, text3.slice(start, i))
+        i === start ? { kind: "int", value: 0n } : parseItem(isDigit3, text4.slice(start, i))
       );
       start = i + 1;
       if (ch === "-") list2 = openList(list2, stack);
     } else if (ch >= "0" && ch <= "9") {
       if (!isDigit3 && i > start) {
-        list2.push(stringItem(text3.slice(start, i), true));
+        list2.push(stringItem(text4.slice(start, i), true));
         start = i;
         list2 = openList(list2, stack);
       }
       isDigit3 = true;
     } else {
       if (isDigit3 && i > start) {
-        list2.push(parseItem(true, text3.slice(start, i)));
+        list2.push(parseItem(true, text4.slice(start, i)));
         start = i;
         list2 = openList(list2, stack);
       }
       isDigit3 = false;
     }
   }
-  if (text3.length > start) list2.push(parseItem(isDigit3, text3.slice(start)));
+  if (text4.length > start) list2.push(parseItem(isDigit3, text4.slice(start)));
   for (let l = stack.pop(); l !== void 0; l = stack.pop()) normalize(l);
   return { kind: "list", items: root };
 }
@@ -32179,15 +32326,15 @@ function comparePep440(a, b) {
 var isDigit2 = (ch) => ch >= "0" && ch <= "9";
 var isAlpha2 = (ch) => /^[A-Za-z]$/.test(ch);
 var isAlnum = (ch) => isDigit2(ch) || isAlpha2(ch);
-function skipSeparators(text3, start) {
+function skipSeparators(text4, start) {
   let i = start;
-  while (i < text3.length && !isAlnum(text3.charAt(i)) && text3.charAt(i) !== "~" && text3.charAt(i) !== "^")
+  while (i < text4.length && !isAlnum(text4.charAt(i)) && text4.charAt(i) !== "~" && text4.charAt(i) !== "^")
     i += 1;
   return i;
 }
-function takeSegment(text3, start, digits) {
+function takeSegment(text4, start, digits) {
   let i = start;
-  while (i < text3.length && (digits ? isDigit2(text3.charAt(i)) : isAlpha2(text3.charAt(i)))) i += 1;
+  while (i < text4.length && (digits ? isDigit2(text4.charAt(i)) : isAlpha2(text4.charAt(i)))) i += 1;
   return i;
 }
 function compareSegment(a, b, numeric) {
@@ -32235,8 +32382,8 @@ function compareRpmPart(a, b) {
   if (i >= a.length && j >= b.length) return 0;
   return i >= a.length ? -1 : 1;
 }
-function parseEvr(text3) {
-  const match = /^(?:(\d+):)?(.*)$/.exec(text3.trim());
+function parseEvr(text4) {
+  const match = /^(?:(\d+):)?(.*)$/.exec(text4.trim());
   const epoch = Number(match?.[1] ?? 0);
   const rest = match?.[2] ?? "";
   const hyphen = rest.lastIndexOf("-");
@@ -32255,8 +32402,8 @@ function compareRpm(a, b) {
 
 // src/findings/versions/rubygems.ts
 function segmentsOf(version3) {
-  const text3 = version3.trim().replace(/-/g, ".pre.");
-  const raw = (text3.match(/\d+|[a-z]+/gi) ?? []).map(
+  const text4 = version3.trim().replace(/-/g, ".pre.");
+  const raw = (text4.match(/\d+|[a-z]+/gi) ?? []).map(
     (s) => /^\d/.test(s) ? Number(s) : s
   );
   const firstString = raw.findIndex((s) => typeof s === "string");
@@ -32287,11 +32434,11 @@ function compareRubyGems(a, b) {
 // src/findings/versions/semver.ts
 var import_semver = __toESM(require_semver2(), 1);
 function toSemver(version3) {
-  const text3 = version3.trim().replace(/^[=v]+/i, "");
-  const exact = import_semver.default.parse(text3, { loose: true });
+  const text4 = version3.trim().replace(/^[=v]+/i, "");
+  const exact = import_semver.default.parse(text4, { loose: true });
   if (exact) return exact;
-  if (/^\d+\.\d+\.\d+\.\d+/.test(text3)) return null;
-  return import_semver.default.coerce(text3, { includePrerelease: true, loose: true });
+  if (/^\d+\.\d+\.\d+\.\d+/.test(text4)) return null;
+  return import_semver.default.coerce(text4, { includePrerelease: true, loose: true });
 }
 function compareSemver(a, b) {
   const left = toSemver(a);
@@ -32347,61 +32494,42 @@ var TYPE_TO_ECOSYSTEM = {
 function table(ecosystem, types) {
   return Object.fromEntries(types.split(" ").map((type) => [type, ecosystem]));
 }
-function ecosystemOf(packageType, purl) {
+function ecosystemOf2(packageType, purl) {
   const byType = TYPE_TO_ECOSYSTEM[(packageType ?? "").trim().toLowerCase()];
   if (byType) return byType;
   const purlType = /^pkg:([a-z0-9.+-]+)\//i.exec(purl ?? "")?.[1]?.toLowerCase();
   return purlType && TYPE_TO_ECOSYSTEM[purlType] || "generic";
 }
 function compareVersions(ecosystem, a, b) {
-  return Math.sign(COMPARATORS[ecosystemOf(ecosystem)](a, b));
+  return Math.sign(COMPARATORS[ecosystemOf2(ecosystem)](a, b));
 }
 
-// src/util/safe-text.ts
-var ZERO_WIDTH_SPACE = "\u200B";
-var PLAIN_TEXT = /^[A-Za-z0-9 .,;'/+=?%-]*$/;
-function sanitizeLogText(text3) {
-  return text3.replace(/\r\n?/g, "\n").replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "\uFFFD").replace(/::/g, `:${ZERO_WIDTH_SPACE}:`).replace(/##\[/g, `#${ZERO_WIDTH_SPACE}#[`);
-}
-var HTML_ENTITIES = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;"
+// src/findings/versions/release-line.ts
+var PREFIX = {
+  go: /^v/,
+  semver: /^v/,
+  debian: /^\d+:/,
+  rpm: /^\d+:/,
+  pep440: /^\d+!/
 };
-function escapeHtml(text3) {
-  return text3.replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch] ?? ch);
+function releaseComponents(ecosystem, version3) {
+  const prefix = PREFIX[ecosystemOf2(ecosystem)];
+  const bare = version3.trim().toLowerCase().replace(prefix ?? /^$/, "");
+  const tokens = bare.match(/\d+|[a-z]+/g) ?? [];
+  return tokens.map((token) => token.replace(/^0+(?=\d)/, ""));
 }
-function escapeMarkdown(text3, maxLength = 2e3) {
-  const flat = text3.replace(/[\r\n\t]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, "");
-  const clipped = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}\u2026` : flat;
-  if (PLAIN_TEXT.test(clipped) && !/\bwww\./i.test(clipped) && !/[0-9a-f]{40}/i.test(clipped)) {
-    return clipped;
+function releaseLineDepth(fixes) {
+  const [first2, ...rest] = fixes;
+  if (first2 === void 0) return 1;
+  let shared = 0;
+  while (shared < first2.length && rest.every((other) => other[shared] === first2[shared])) {
+    shared += 1;
   }
-  return clipped.replace(/[&<>"]/g, (ch) => HTML_ENTITIES[ch] ?? ch).replace(/[\\`*_{}[\]()|~$]/g, (ch) => `\\${ch}`).replace(/([@#])/g, `$1${ZERO_WIDTH_SPACE}`).replace(/:\/\//g, `:/${ZERO_WIDTH_SPACE}/`).replace(/:/g, "&#58;").replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZERO_WIDTH_SPACE}.`).replace(/\b([0-9a-f]{7})([0-9a-f]{33})\b/gi, `$1${ZERO_WIDTH_SPACE}$2`);
+  return shared + 1;
 }
-function markdownCode(text3, maxLength = 200) {
-  const flat = text3.replace(/[\r\n\t]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, "");
-  const clipped = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}\u2026` : flat;
-  const body = clipped.replace(/`/g, "'").replace(/\|/g, "\\|");
-  return `\`${body === "" ? " " : body}\``;
-}
-function markdownLink(label, url2) {
-  const safeLabel = escapeMarkdown(label);
-  if (url2 === void 0 || !isSafeHttpsUrl(url2)) return safeLabel;
-  return `[${safeLabel}](${url2.replace(/[()\s<>"]/g, encodeURIComponent)})`;
-}
-function isSafeHttpsUrl(url2) {
-  try {
-    const parsed = new URL(url2);
-    return parsed.protocol === "https:" && parsed.username === "" && parsed.password === "" && !/\s/.test(url2);
-  } catch {
-    return false;
-  }
-}
-function truncate(text3, max) {
-  return text3.length > max ? `${text3.slice(0, Math.max(0, max - 1))}\u2026` : text3;
+function sameReleaseLine(a, b, depth) {
+  for (let i = 0; i < depth; i += 1) if ((a[i] ?? "0") !== (b[i] ?? "0")) return false;
+  return true;
 }
 
 // src/findings/upgrades.ts
@@ -32409,31 +32537,30 @@ function parseFixedVersions(listed) {
   const versions = listed.flatMap((entry) => entry.split(/,|\|\|/)).map((entry) => entry.trim()).filter((entry) => entry !== "" && !/^(?:<|>(?!=)|!)/.test(entry)).map((entry) => entry.replace(/^(?:>=|==|=|\^)\s*/, "")).filter((entry) => entry !== "");
   return [...new Set(versions)];
 }
-function branchOf(version3) {
-  const match = /^\D*(\d+)(?:\D+(\d+))?/.exec(version3);
-  return match ? `${match[1]}.${match[2] ?? ""}` : version3;
+function versionContext(ecosystem, installed) {
+  return { ecosystem, installed, compare: (a, b) => compareVersions(ecosystem, a, b) };
 }
-function isFixedBy(compare2, fixes, candidate) {
-  const sorted = [...fixes].sort(compare2);
-  let index = -1;
-  sorted.forEach((fix, i) => {
-    if (compare2(fix, candidate) <= 0) index = i;
-  });
-  if (index === -1) return false;
-  const next = sorted[index + 1];
-  return next === void 0 || branchOf(next) !== branchOf(candidate);
+function isNewer(ctx, version3) {
+  return ctx.installed === "" || ctx.compare(version3, ctx.installed) > 0;
+}
+function isFixedBy(ctx, fixes, candidate) {
+  const newer = fixes.filter((fix) => isNewer(ctx, fix));
+  if (newer.length === 0) return false;
+  const newest = [...fixes].sort(ctx.compare).at(-1);
+  if (ctx.compare(candidate, newest) >= 0) return true;
+  const depth = releaseLineDepth(fixes.map((fix) => releaseComponents(ctx.ecosystem, fix)));
+  const line = releaseComponents(ctx.ecosystem, candidate);
+  return newer.some(
+    (fix) => ctx.compare(fix, candidate) <= 0 && sameReleaseLine(releaseComponents(ctx.ecosystem, fix), line, depth)
+  );
 }
 function chooseTargetVersion(options2) {
-  const compare2 = (a, b) => compareVersions(options2.ecosystem, a, b);
-  const all = [...new Set(options2.fixLists.flat())].sort(compare2);
-  const newer = all.filter(
-    (fix) => options2.installed === "" || compare2(fix, options2.installed) > 0
+  const ctx = versionContext(options2.ecosystem, options2.installed);
+  if (options2.fixLists.some((fixes) => !fixes.some((fix) => isNewer(ctx, fix)))) return void 0;
+  const candidates = [...new Set(options2.fixLists.flat())].filter((fix) => isNewer(ctx, fix)).sort(ctx.compare);
+  return candidates.find(
+    (candidate) => options2.fixLists.every((fixes) => isFixedBy(ctx, fixes, candidate))
   );
-  const candidates = newer.length > 0 ? newer : all;
-  const fixesAll = candidates.find(
-    (candidate) => options2.fixLists.every((fixes) => isFixedBy(compare2, fixes, candidate))
-  );
-  return fixesAll ?? candidates.at(-1) ?? "";
 }
 function groupKey(finding) {
   const pkg = finding.package;
@@ -32445,17 +32572,17 @@ function groupKey(finding) {
   ]);
 }
 function buildAdvice(findings2, targetVersion) {
-  const first = findings2[0];
+  const first2 = findings2[0];
   const fixes = emptyCounts();
   for (const finding of findings2) fixes[finding.severity] += 1;
   return {
-    packageName: first.package?.name ?? "",
-    packageType: first.package?.type,
-    installedVersion: first.package?.installedVersion ?? "",
+    packageName: first2.package?.name ?? "",
+    packageType: first2.package?.type,
+    installedVersion: first2.package?.installedVersion ?? "",
     targetVersion,
     fixes,
     vulnerabilityIds: [...new Set(findings2.map((f) => f.ruleId))].sort(),
-    target: first.target
+    target: first2.target
   };
 }
 function compareAdvice(a, b) {
@@ -32467,16 +32594,19 @@ function compareAdvice(a, b) {
 }
 function planGroup(findings2) {
   const pkg = findings2[0].package;
-  const fixable = findings2.filter(
-    (f) => parseFixedVersions(f.package?.fixedVersions ?? []).length > 0
+  const ctx = versionContext(ecosystemOf2(pkg?.type, pkg?.purl), pkg?.installedVersion ?? "");
+  const fixesOf = new Map(
+    findings2.map((f) => [f, parseFixedVersions(f.package?.fixedVersions ?? [])])
   );
-  const unfixed = findings2.filter((f) => !fixable.includes(f));
+  const fixable = findings2.filter((f) => (fixesOf.get(f) ?? []).some((v) => isNewer(ctx, v)));
+  const fixableSet = new Set(fixable);
+  const unfixed = findings2.filter((f) => !fixableSet.has(f));
   const result = {};
   if (fixable.length > 0) {
     const targetVersion = chooseTargetVersion({
-      ecosystem: ecosystemOf(pkg?.type, pkg?.purl),
-      installed: pkg?.installedVersion ?? "",
-      fixLists: fixable.map((f) => parseFixedVersions(f.package?.fixedVersions ?? []))
+      ecosystem: ctx.ecosystem,
+      installed: ctx.installed,
+      fixLists: fixable.map((f) => fixesOf.get(f) ?? [])
     });
     result.upgrade = buildAdvice(fixable, targetVersion);
   }
@@ -32489,7 +32619,9 @@ function planUpgrades(findings2) {
     if (finding.kind !== "vulnerability" || finding.waiver !== void 0 || finding.package === void 0)
       continue;
     const key = groupKey(finding);
-    groups.set(key, [...groups.get(key) ?? [], finding]);
+    const group = groups.get(key);
+    if (group === void 0) groups.set(key, [finding]);
+    else group.push(finding);
   }
   const upgrades = [];
   const unfixable = [];
@@ -32505,6 +32637,15 @@ function planUpgrades(findings2) {
 }
 function totalFixes(advice) {
   return SEVERITIES.reduce((sum, severity) => sum + advice.fixes[severity], 0);
+}
+function formatFixes(fixes) {
+  return SEVERITIES.filter((s) => fixes[s] > 0).map((s) => `${fixes[s]} ${s}`).join(", ");
+}
+function partitionAdvice(advice) {
+  return {
+    upgrades: advice.filter((a) => a.targetVersion !== void 0),
+    unfixable: advice.filter((a) => a.targetVersion === void 0)
+  };
 }
 
 // src/gate/evaluate.ts
@@ -32570,7 +32711,7 @@ function evaluateGate(input2) {
 
 // src/importers/import-report.ts
 var import_picomatch = __toESM(require_picomatch2(), 1);
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 
 // src/scanners/trivy/parse.ts
@@ -32583,8 +32724,8 @@ function hardenMaskedExcerpt(match) {
   const flat = match.replace(/[\r\n]+/g, " ");
   const masked = flat.replace(MASK_WITH_NEIGHBOURS, (token) => "*".repeat(token.length));
   if (masked.length <= MAX_EXCERPT) return masked;
-  const first = Math.max(0, masked.indexOf("*"));
-  const start = Math.max(0, Math.min(first - MAX_EXCERPT / 2, masked.length - MAX_EXCERPT));
+  const first2 = Math.max(0, masked.indexOf("*"));
+  const start = Math.max(0, Math.min(first2 - MAX_EXCERPT / 2, masked.length - MAX_EXCERPT));
   const clipped = masked.slice(start, start + MAX_EXCERPT);
   return `${start > 0 ? "\u2026" : ""}${clipped}${start + MAX_EXCERPT < masked.length ? "\u2026" : ""}`;
 }
@@ -32840,8 +32981,8 @@ function packageLocation(vuln, result, context) {
   const pkg = (result.Packages ?? []).find(
     (candidate) => vuln.PkgID ? candidate.ID === vuln.PkgID : candidate.Name === vuln.PkgName && candidate.Version === vuln.InstalledVersion
   );
-  const first = pkg?.Locations?.[0];
-  return makeLocation(context, result.Target ?? "", first?.StartLine, first?.EndLine);
+  const first2 = pkg?.Locations?.[0];
+  return makeLocation(context, result.Target ?? "", first2?.StartLine, first2?.EndLine);
 }
 function convertMisconfiguration(misconf, result, context) {
   const cause = misconf.CauseMetadata;
@@ -32954,6 +33095,7 @@ function describeUnconverted(result, raw) {
 function makeLocation(context, file2, startLine, endLine) {
   const start = startLine && startLine > 0 ? startLine : 1;
   const location = { path: joinRepoPath(context.pathPrefix, file2), startLine: start };
+  if (!(startLine && startLine > 0)) location.wholeFile = true;
   if (endLine && endLine >= start) location.endLine = endLine;
   return location;
 }
@@ -33156,8 +33298,8 @@ function readReferences(vulns) {
     vulns.flatMap((v) => [v.dataSource ?? "", ...v.urls ?? []]).filter((u) => u.trim() !== "")
   );
 }
-function joinPath(prefix, path8) {
-  const relative3 = path8.replace(/\\/g, "/").replace(/^\/+/, "");
+function joinPath(prefix, path10) {
+  const relative3 = path10.replace(/\\/g, "/").replace(/^\/+/, "");
   const base = prefix.replace(/\\/g, "/").replace(/^\.\/?/, "").replace(/\/+$/, "");
   return base === "" ? relative3 : `${base}/${relative3}`;
 }
@@ -33243,8 +33385,8 @@ function toRepositoryPath(raw) {
   }
   return segments.length === 0 ? void 0 : segments.join("/");
 }
-function encodeRelativeUri(path8) {
-  return path8.split("/").map(
+function encodeRelativeUri(path10) {
+  return path10.split("/").map(
     (segment) => Array.from(segment).map((ch) => /^[A-Za-z0-9\-._~!$&'()*+,;=@]$/.test(ch) ? ch : encodeURIComponent(ch)).join("")
   ).join("/");
 }
@@ -33270,7 +33412,7 @@ function lineRange(finding) {
   return range;
 }
 function isImageFinding(finding, options2) {
-  return options2.imageTarget !== void 0 && (finding.target === void 0 || finding.target === options2.imageTarget);
+  return options2.imageTarget !== void 0 && (finding.target === void 0 || isSameTarget(finding.target, options2.imageTarget));
 }
 function resolveSarifLocation(finding, options2) {
   const own2 = finding.location === void 0 ? void 0 : toRepositoryPath(finding.location.path);
@@ -33284,7 +33426,8 @@ function resolveSarifLocation(finding, options2) {
   if (own2 !== void 0) {
     return { uri: encodeRelativeUri(own2), path: own2, located: false, ...lineRange(finding) };
   }
-  const slug = slugifyTarget(finding.target ?? finding.subTarget ?? finding.ruleId);
+  const target = targetIdentity(finding.target);
+  const slug = slugifyTarget(target !== "" ? target : finding.subTarget ?? finding.ruleId);
   return { uri: slug, path: slug, startLine: 1, located: false };
 }
 
@@ -33385,7 +33528,7 @@ function detectKind(result, rule, tool, ruleId) {
 }
 function detectSeverity(result, rule) {
   const fromScore = severityFromScore(rule?.properties?.["security-severity"]);
-  if (fromScore !== void 0) return fromScore;
+  if (fromScore !== void 0 && fromScore !== "UNKNOWN") return fromScore;
   return LEVEL_SEVERITY[result.level ?? rule?.defaultConfiguration?.level ?? "warning"] ?? "UNKNOWN";
 }
 function findRule(run2, result) {
@@ -33416,11 +33559,11 @@ function decodeUri(uri) {
 function uriToPath(uri) {
   const match = /^file:(?:\/\/[^/]*)?(\/.*)$/i.exec(uri);
   if (match === null) return decodeUri(uri).replace(/\\/g, "/");
-  const path8 = decodeUri(match[1] ?? "");
-  return /^\/[a-z]:\//i.test(path8) ? path8.slice(1) : path8;
+  const path10 = decodeUri(match[1] ?? "");
+  return /^\/[a-z]:\//i.test(path10) ? path10.slice(1) : path10;
 }
-function isAbsolutePath(path8) {
-  return path8.startsWith("/") || /^[a-z]:\//i.test(path8);
+function isAbsolutePath(path10) {
+  return path10.startsWith("/") || /^[a-z]:\//i.test(path10);
 }
 function resolveBase(run2, baseId, relative3) {
   let uri = relative3;
@@ -33433,10 +33576,10 @@ function resolveBase(run2, baseId, relative3) {
   }
   return uri;
 }
-function toRelative(path8, workspace) {
+function toRelative(path10, workspace) {
   const root = workspace?.replace(/\\/g, "/").replace(/\/+$/, "");
-  if (root !== void 0 && root !== "" && path8.toLowerCase().startsWith(`${root.toLowerCase()}/`)) {
-    return path8.slice(root.length + 1);
+  if (root !== void 0 && root !== "" && path10.toLowerCase().startsWith(`${root.toLowerCase()}/`)) {
+    return path10.slice(root.length + 1);
   }
   return void 0;
 }
@@ -33448,17 +33591,18 @@ function resolvePath(run2, location, workspace) {
   );
   const underWorkspace = isAbsolutePath(full) ? toRelative(full, workspace) : void 0;
   if (underWorkspace !== void 0) return underWorkspace;
-  const path8 = uriToPath(own2);
-  return toRepositoryPath(isAbsolutePath(path8) ? path8.replace(/^([a-z]:)?\/+/i, "") : path8);
+  const path10 = uriToPath(own2);
+  return toRepositoryPath(isAbsolutePath(path10) ? path10.replace(/^([a-z]:)?\/+/i, "") : path10);
 }
 function buildLocation(run2, result, workspace) {
   const physical = result.locations?.[0]?.physicalLocation;
   if (physical?.artifactLocation === void 0) return void 0;
-  const path8 = resolvePath(run2, physical.artifactLocation, workspace);
-  if (path8 === void 0 || path8 === "") return void 0;
+  const path10 = resolvePath(run2, physical.artifactLocation, workspace);
+  if (path10 === void 0 || path10 === "") return void 0;
   const region = physical.region;
   const startLine = Math.max(1, Math.trunc(region?.startLine ?? 1));
-  const location = { path: path8, startLine };
+  const location = { path: path10, startLine };
+  if (region?.startLine === void 0) location.wholeFile = true;
   if (region?.endLine !== void 0 && region.endLine >= startLine)
     location.endLine = Math.trunc(region.endLine);
   if (region?.startColumn !== void 0 && region.startColumn >= 1)
@@ -33480,11 +33624,28 @@ function buildRuleInfo(rule) {
   };
   return Object.fromEntries(Object.entries(info).filter(([, v]) => v !== void 0));
 }
+function readOwnFingerprint(result) {
+  const value = result.partialFingerprints?.[FINGERPRINT_KEY];
+  return typeof value === "string" && /^[0-9a-f]{32}$/.test(value) ? value : void 0;
+}
 function keptFingerprints(result) {
+  const own2 = readOwnFingerprint(result);
   const entries = Object.entries(result.partialFingerprints ?? {}).filter(
-    (e2) => typeof e2[1] === "string"
+    (e2) => typeof e2[1] === "string" && !(e2[0] === FINGERPRINT_KEY && e2[1] === own2)
   );
   return entries.length === 0 ? void 0 : Object.fromEntries(entries);
+}
+function readSuppression(result) {
+  const all = result.suppressions ?? [];
+  if (all.some((s) => s.status === "underReview" || s.status === "rejected")) return void 0;
+  return all.find((s) => s.status === void 0 || s.status === "accepted");
+}
+function prefixCategory(id, prefix) {
+  if (prefix === void 0) return id;
+  const base = prefix.replace(/\/+$/, "");
+  if (base === "") return id;
+  if (id !== void 0 && id.startsWith(`${base}/`)) return id;
+  return `${base}/${(id ?? "").replace(/^\/+/, "")}`;
 }
 var ownPropertiesSchema = external_exports.looseObject({
   package: external_exports.string().optional(),
@@ -33493,7 +33654,8 @@ var ownPropertiesSchema = external_exports.looseObject({
   "package-type": external_exports.string().optional(),
   purl: external_exports.string().optional(),
   target: external_exports.string().optional(),
-  aliases: external_exports.array(external_exports.string()).optional()
+  aliases: external_exports.array(external_exports.string()).optional(),
+  "package-aliases": external_exports.array(external_exports.string()).optional()
 });
 function readOwnProperties(properties) {
   const parsed = ownPropertiesSchema.safeParse(properties ?? {});
@@ -33507,7 +33669,8 @@ function readOwnProperties(properties) {
       installedVersion: p["installed-version"],
       fixedVersions: p["fixed-versions"] ?? [],
       type: p["package-type"],
-      purl: p.purl
+      purl: p.purl,
+      aliases: p["package-aliases"]
     }
   };
 }
@@ -33516,30 +33679,28 @@ function importResult(result, context) {
   const driver = run2.tool.driver;
   const rule = findRule(run2, result);
   const ruleId = result.ruleId ?? result.rule?.id ?? rule?.id ?? "unknown-rule";
-  const text3 = messageText(result, rule).trim();
-  const firstLine = text3.split(/\r?\n/).find((l) => l.trim() !== "")?.trim();
+  const text4 = messageText(result, rule).trim();
+  const firstLine = text4.split(/\r?\n/).find((l) => l.trim() !== "")?.trim();
   const score = Number.parseFloat(String(rule?.properties?.["security-severity"] ?? ""));
   const location = buildLocation(run2, result, context.workspace);
   const logical = result.locations?.[0]?.logicalLocations?.[0];
   const imageName = run2.properties?.imageName;
-  const suppression = result.suppressions?.find(
-    (s) => s.status === void 0 || s.status === "accepted"
-  );
+  const suppression = context.trustSuppressions ? readSuppression(result) : void 0;
   const finding = {
-    id: "",
+    id: readOwnFingerprint(result) ?? "",
     kind: detectKind(result, rule, driver.name, ruleId),
     ruleId,
     aliases: [],
     severity: detectSeverity(result, rule),
     title: (rule?.shortDescription?.text ?? firstLine ?? ruleId).slice(0, 300),
-    description: text3 || (rule?.fullDescription?.text ?? ""),
+    description: text4 || (rule?.fullDescription?.text ?? ""),
     tools: [driver.name],
     source: {
       tool: driver.name,
       toolVersion: driver.version ?? driver.semanticVersion,
       informationUri: driver.informationUri,
       reportFile: file2,
-      automationId: run2.automationDetails?.id
+      automationId: context.automationId
     },
     references: rule?.helpUri === void 0 ? [] : [rule.helpUri]
   };
@@ -33550,7 +33711,7 @@ function importResult(result, context) {
     package: ours.package,
     aliases: ours.aliases,
     target: ours.target ?? (typeof imageName === "string" ? imageName : logical?.fullyQualifiedName ?? logical?.name),
-    cvssScore: Number.isFinite(score) ? score : void 0,
+    cvssScore: Number.isFinite(score) && score > 0 ? score : void 0,
     primaryUrl: rule?.helpUri,
     partialFingerprints: keptFingerprints(result),
     waiver: suppression && {
@@ -33569,24 +33730,35 @@ function importSarif(log, file2, options2 = {}) {
     const where = issue2 === void 0 ? "" : ` at ${issue2.path.join(".") || "the top level"}: ${issue2.message}`;
     throw new ReportFormatError(file2, `is not valid SARIF 2.1.0${where}`);
   }
+  const trustSuppressions = options2.trustSuppressions ?? true;
   const findings2 = [];
   const emptyRuns = [];
+  let ignoredSuppressions = 0;
   for (const run2 of parsed.data.runs) {
-    const context = { run: run2, file: file2, workspace: options2.workspace };
+    const automationId = prefixCategory(run2.automationDetails?.id, options2.categoryPrefix);
+    const context = { run: run2, file: file2, workspace: options2.workspace, trustSuppressions };
+    if (automationId !== void 0) context.automationId = automationId;
     const results = (run2.results ?? []).filter(
       (r) => r.kind !== "pass" && r.kind !== "notApplicable"
     );
     findings2.push(...results.map((r) => importResult(r, context)));
+    if (!trustSuppressions)
+      ignoredSuppressions += results.filter((r) => readSuppression(r) !== void 0).length;
     if (results.length === 0) {
       const driver = run2.tool.driver;
       const empty = { tool: driver.name };
       const version3 = driver.version ?? driver.semanticVersion;
       if (version3 !== void 0) empty.toolVersion = version3;
-      if (run2.automationDetails?.id !== void 0) empty.automationId = run2.automationDetails.id;
+      if (automationId !== void 0) empty.automationId = automationId;
       emptyRuns.push(empty);
     }
   }
-  return { file: file2, format: "sarif", findings: findings2, emptyRuns };
+  const outcome = { file: file2, format: "sarif", findings: findings2, emptyRuns };
+  if (ignoredSuppressions > 0) outcome.notes = [describeIgnoredSuppressions(ignoredSuppressions)];
+  return outcome;
+}
+function describeIgnoredSuppressions(count) {
+  return `${count} result(s) suppressed in this report were counted anyway: the report came from another workflow's artifact (workflow_run), whose suppressions are not trusted.`;
 }
 
 // src/importers/detect.ts
@@ -33635,10 +33807,10 @@ function detectReportFormat(json2, file2) {
 
 // src/importers/import-report.ts
 var IMPORTERS = {
-  "trivy-json": (json2, file2) => {
+  "trivy-json": (json2, file2, { pathPrefix }) => {
     const parsed = parseTrivyReport(json2, {
       source: { tool: "Trivy", reportFile: file2 },
-      pathPrefix: ""
+      pathPrefix
     });
     return {
       file: file2,
@@ -33670,8 +33842,29 @@ var IMPORTERS = {
     };
   },
   "gitleaks-json": (json2, file2) => importGitleaksReport(json2, file2),
-  sarif: (json2, file2, workspace) => importSarif(json2, file2, { workspace })
+  sarif: (json2, file2, { workspace, policy }) => importSarif(json2, file2, { workspace, ...policy })
 };
+var TRIVY_FILE_ARTIFACTS = /* @__PURE__ */ new Set(["filesystem", "repository"]);
+async function readTrivyPathPrefix(json2, workspace) {
+  if (typeof json2 !== "object" || json2 === null) return "";
+  const { ArtifactName: name, ArtifactType: type } = json2;
+  if (typeof name !== "string" || type !== void 0 && !TRIVY_FILE_ARTIFACTS.has(String(type)))
+    return "";
+  const root = path.resolve(workspace);
+  const absolute = path.resolve(root, name);
+  const relative3 = path.relative(root, absolute).split(path.sep).join("/");
+  const inside = toRepositoryPath(relative3);
+  if (inside === void 0 || /^[a-z][a-z0-9+.-]*:/i.test(name)) return "";
+  try {
+    const real = await realpath(absolute);
+    const realRoot = await realpath(root);
+    const within = path.relative(realRoot, real);
+    if (within.startsWith("..") || path.isAbsolute(within)) return "";
+    return (await stat(real)).isDirectory() ? inside : "";
+  } catch {
+    return "";
+  }
+}
 var GLOB_CHARS = /[*?[\]{}]/;
 async function walk(root, dir, out) {
   const entries = await readdir(path.join(root, dir), { withFileTypes: true });
@@ -33709,26 +33902,27 @@ async function collectFiles(workspace) {
   return out;
 }
 async function readJsonReport(workspace, file2) {
-  let text3;
+  let text4;
   try {
-    text3 = await readFile(path.resolve(workspace, file2), "utf8");
+    text4 = await readFile(path.resolve(workspace, file2), "utf8");
   } catch (error62) {
     const code = error62.code ?? "unreadable";
     throw new ReportFormatError(file2, `cannot be read (${code}); check the 'reports' input`);
   }
   try {
-    return JSON.parse(text3);
+    return JSON.parse(text4);
   } catch {
     throw new ReportFormatError(
       file2,
-      text3.trim() === "" ? "is empty: the step that should have written it probably failed" : "is not valid JSON, so it is neither a Trivy/Grype/gitleaks JSON report nor a SARIF file"
+      text4.trim() === "" ? "is empty: the step that should have written it probably failed" : "is not valid JSON, so it is neither a Trivy/Grype/gitleaks JSON report nor a SARIF file"
     );
   }
 }
-async function importReport(workspace, file2) {
+async function importReport(workspace, file2, policy = { trustSuppressions: true }) {
   const json2 = await readJsonReport(workspace, file2);
   const format = detectReportFormat(json2, file2);
-  return IMPORTERS[format](json2, file2, workspace);
+  const pathPrefix = format === "trivy-json" ? await readTrivyPathPrefix(json2, workspace) : "";
+  return IMPORTERS[format](json2, file2, { workspace, pathPrefix, policy });
 }
 async function checkReportsExist(workspace, files) {
   for (const file2 of files) {
@@ -33740,6 +33934,122 @@ async function checkReportsExist(workspace, files) {
       );
     }
   }
+}
+
+// src/util/safe-text.ts
+var ZERO_WIDTH_SPACE = "\u200B";
+var WORD_JOINER = "\u2060";
+var SHA_LIKE = /(?<![0-9A-Za-z_])(?!(?<=-)\d+(?![0-9A-Za-z_]))[0-9a-f]{7,40}(?![0-9A-Za-z_])/gi;
+var GH_REFERENCE = /\b(gh)-(?=\d)/gi;
+var PLAIN_TEXT = /^[A-Za-z0-9 .,;'/+=?%-]*$/;
+function sanitizeLogText(text4) {
+  return text4.replace(/\r\n?/g, "\n").replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "\uFFFD").replace(/::/g, `:${ZERO_WIDTH_SPACE}:`).replace(/##\[/g, `#${ZERO_WIDTH_SPACE}#[`);
+}
+var HTML_ENTITIES = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;"
+};
+function escapeHtml(text4) {
+  return text4.replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch] ?? ch);
+}
+function escapeMarkdown(text4, maxLength = 2e3) {
+  const flat = text4.replace(/[\r\n\t]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, "");
+  const clipped = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}\u2026` : flat;
+  if (PLAIN_TEXT.test(clipped) && !hasAutolink(clipped)) return clipped;
+  return defuseReferences(
+    clipped.replace(/[&<>"]/g, (ch) => HTML_ENTITIES[ch] ?? ch).replace(/[\\`*_{}[\]()|~$]/g, (ch) => `\\${ch}`).replace(/([@#])/g, `$1${ZERO_WIDTH_SPACE}`).replace(/:\/\//g, `:/${ZERO_WIDTH_SPACE}/`).replace(/:/g, "&#58;").replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZERO_WIDTH_SPACE}.`)
+  );
+}
+function hasAutolink(text4) {
+  SHA_LIKE.lastIndex = 0;
+  GH_REFERENCE.lastIndex = 0;
+  return /\bwww\./i.test(text4) || SHA_LIKE.test(text4) || GH_REFERENCE.test(text4);
+}
+function defuseReferences(text4) {
+  return text4.replace(GH_REFERENCE, `$1${WORD_JOINER}-`).replace(SHA_LIKE, (run2) => run2.replace(/.{6}(?=.)/g, `$&${WORD_JOINER}`));
+}
+function markdownCode(text4, maxLength = 200) {
+  const flat = text4.replace(/[\r\n\t]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, "");
+  const clipped = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}\u2026` : flat;
+  const body = clipped.replace(/`/g, "'").replace(/\|/g, "\\|");
+  return `\`${body === "" ? " " : body}\``;
+}
+function markdownLink(label, url2) {
+  const safeLabel = escapeMarkdown(label);
+  if (url2 === void 0 || !isSafeHttpsUrl(url2)) return safeLabel;
+  return `[${safeLabel}](${url2.replace(/[()\s<>"]/g, encodeURIComponent)})`;
+}
+function isSafeHttpsUrl(url2) {
+  try {
+    const parsed = new URL(url2);
+    return parsed.protocol === "https:" && parsed.username === "" && parsed.password === "" && !/\s/.test(url2);
+  } catch {
+    return false;
+  }
+}
+function truncate(text4, max) {
+  return text4.length > max ? `${text4.slice(0, Math.max(0, max - 1))}\u2026` : text4;
+}
+
+// src/report/links.ts
+var ADVISORY_HOSTS = /* @__PURE__ */ new Set([
+  "avd.aquasec.com",
+  "nvd.nist.gov",
+  "github.com",
+  "osv.dev",
+  "security-tracker.debian.org",
+  "ubuntu.com",
+  "access.redhat.com",
+  "www.cve.org",
+  "cve.mitre.org"
+]);
+var SAFE_CHAR = /[A-Za-z0-9\-._~:/?#&=+,;@%]/;
+function encodeUnsafe(href) {
+  let out = "";
+  for (let i = 0; i < href.length; i += 1) {
+    const ch = href[i];
+    const escapeStart = ch === "%" && /^%[0-9A-Fa-f]{2}/.test(href.slice(i, i + 3));
+    if (ch !== "%" && SAFE_CHAR.test(ch)) out += ch;
+    else if (escapeStart) out += ch;
+    else out += `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+function linkTarget(url2, policy = {}) {
+  if (url2 === void 0) return void 0;
+  let parsed;
+  try {
+    parsed = new URL(url2.trim());
+  } catch {
+    return void 0;
+  }
+  if (parsed.protocol !== "https:" || parsed.username !== "" || parsed.password !== "") {
+    return void 0;
+  }
+  if (parsed.port !== "") return void 0;
+  if (policy.hosts !== void 0 && !policy.hosts.has(parsed.hostname)) return void 0;
+  return encodeUnsafe(parsed.href);
+}
+function advisoryUrl(finding) {
+  if (/^CVE-\d{4}-\d{4,}$/.test(finding.ruleId)) {
+    return linkTarget(`https://nvd.nist.gov/vuln/detail/${finding.ruleId}`);
+  }
+  if (/^GHSA(-[23456789cfghjmpqrvwx]{4}){3}$/.test(finding.ruleId)) {
+    return linkTarget(`https://github.com/advisories/${finding.ruleId}`);
+  }
+  return linkTarget(finding.primaryUrl, { hosts: ADVISORY_HOSTS });
+}
+
+// src/report/view.ts
+function compareForReport(a, b) {
+  const existing = (f) => f.baselineState === "existing" ? 1 : 0;
+  return severityRank(a.severity) - severityRank(b.severity) || existing(a) - existing(b) || compareFindings(a, b);
+}
+function inReportOrder(findings2) {
+  return [...findings2].sort(compareForReport);
 }
 
 // src/report/markdown.ts
@@ -33762,28 +34072,6 @@ var SEVERITY_ICON = {
   LOW: "\u{1F7E6}",
   UNKNOWN: "\u2B1C"
 };
-var ADVISORY_HOSTS = /* @__PURE__ */ new Set([
-  "avd.aquasec.com",
-  "nvd.nist.gov",
-  "github.com",
-  "osv.dev",
-  "security-tracker.debian.org",
-  "ubuntu.com",
-  "access.redhat.com",
-  "www.cve.org",
-  "cve.mitre.org"
-]);
-function advisoryUrl(finding) {
-  if (/^CVE-\d{4}-\d{4,}$/.test(finding.ruleId)) {
-    return `https://nvd.nist.gov/vuln/detail/${finding.ruleId}`;
-  }
-  if (/^GHSA(-[23456789cfghjmpqrvwx]{4}){3}$/.test(finding.ruleId)) {
-    return `https://github.com/advisories/${finding.ruleId}`;
-  }
-  const url2 = finding.primaryUrl;
-  if (url2 === void 0 || !isSafeHttpsUrl(url2)) return void 0;
-  return ADVISORY_HOSTS.has(new URL(url2).hostname) ? url2 : void 0;
-}
 function idCell(finding) {
   const url2 = advisoryUrl(finding);
   const label = escapeMarkdown(finding.ruleId, 120);
@@ -33838,7 +34126,7 @@ function renderFindings(view, max, moreHint) {
   if (view.findings.length === 0) return ["No findings. \u{1F389}", ""];
   const shown = view.findings.slice(0, max);
   const lines = [
-    "### Findings, most severe first",
+    `### Findings, most severe first${view.baseline?.scope === "new" ? " (new before existing)" : ""}`,
     "",
     "| Severity | ID | Package / location | Title | Found by | State |",
     "| --- | --- | --- | --- | --- | --- |",
@@ -33850,18 +34138,33 @@ function renderFindings(view, max, moreHint) {
   return lines;
 }
 function upgradeLine(advice) {
-  const fixes = SEVERITIES.filter((s) => advice.fixes[s] > 0).map((s) => `${advice.fixes[s]} ${s}`).join(", ");
   const installed = `${markdownCode(advice.packageName, 80)} ${escapeMarkdown(advice.installedVersion, 60)}`;
-  if (advice.targetVersion === void 0)
-    return `- no fixed version yet for ${installed}: ${fixes} remain`;
-  return `- upgrade ${installed} \u2192 ${escapeMarkdown(advice.targetVersion, 60)}: fixes ${fixes}`;
+  return `- upgrade ${installed} \u2192 ${escapeMarkdown(advice.targetVersion ?? "", 60)}: fixes ${formatFixes(advice.fixes)}`;
 }
-function renderUpgrades(view, max) {
-  const upgrades = view.upgrades ?? [];
-  if (upgrades.length === 0) return [];
-  const lines = ["### What to upgrade", "", ...upgrades.slice(0, max).map(upgradeLine)];
-  if (upgrades.length > max) lines.push(`- \u2026and ${upgrades.length - max} more`);
-  return [...lines, ""];
+function unfixableItem(advice) {
+  return `${markdownCode(advice.packageName, 80)} ${escapeMarkdown(advice.installedVersion, 60)} (${formatFixes(advice.fixes)})`;
+}
+function renderUnfixable(unfixable, max, moreHint) {
+  if (unfixable.length === 0) return [];
+  const open2 = emptyCounts();
+  for (const advice of unfixable) for (const s of SEVERITIES) open2[s] += advice.fixes[s];
+  const more = unfixable.length - Math.min(max, unfixable.length);
+  const shown = unfixable.slice(0, max).map(unfixableItem).join(", ");
+  return [
+    `#### No fix available yet: ${unfixable.length} package${unfixable.length === 1 ? "" : "s"} (${formatFixes(open2)} remain)`,
+    "",
+    `${shown}${more > 0 ? `, \u2026and ${more} more in ${moreHint}` : ""}.`,
+    ""
+  ];
+}
+function renderUpgrades(view, max, moreHint) {
+  const { upgrades, unfixable } = partitionAdvice(view.upgrades ?? []);
+  if (upgrades.length + unfixable.length === 0) return [];
+  const lines = ["### What to upgrade", ""];
+  if (upgrades.length === 0) lines.push("No listed upgrade fixes a finding.");
+  lines.push(...upgrades.slice(0, max).map(upgradeLine));
+  if (upgrades.length > max) lines.push(`- \u2026and ${upgrades.length - max} more in ${moreHint}`);
+  return [...lines, "", ...renderUnfixable(unfixable, Math.max(3, Math.floor(max / 2)), moreHint)];
 }
 function waiverLine(entry) {
   const scope = [
@@ -33910,7 +34213,10 @@ function renderScanners(view) {
     ...imports,
     ""
   ];
-  const notes = view.scanners.flatMap((s) => s.notes ?? []);
+  const notes = [
+    ...view.scanners.flatMap((s) => s.notes ?? []),
+    ...view.imports.flatMap((i) => (i.notes ?? []).map((n) => `${i.file}: ${n}`))
+  ];
   for (const note of notes) lines.push(`- ${escapeMarkdown(note, 300)}`);
   if (notes.length > 0) lines.push("");
   return lines;
@@ -33928,13 +34234,15 @@ function renderFooter(view) {
   if (view.sarifTruncation.length > 0) lines.push("");
   if (view.sbom !== void 0) {
     lines.push(
-      `SBOM (${escapeMarkdown(view.sbom.format)}): ${markdownCode(view.sbom.path)}, ${view.sbom.packages} packages.`,
+      `SBOM (${escapeMarkdown(view.sbom.format)}): ${markdownCode(view.sbom.path)}, ${view.sbom.packages} packages${view.sbom.version === void 0 ? "" : `, by Trivy ${escapeMarkdown(view.sbom.version, 40)}`}.`,
       ""
     );
   }
+  const runUrl = linkTarget(view.links.runUrl);
+  const securityTabUrl = linkTarget(view.links.securityTabUrl);
   const links = [
-    view.links.runUrl && isSafeHttpsUrl(view.links.runUrl) ? `[workflow run](${view.links.runUrl})` : "",
-    view.links.securityTabUrl && isSafeHttpsUrl(view.links.securityTabUrl) ? `[code scanning alerts](${view.links.securityTabUrl})` : ""
+    runUrl ? `[workflow run](${runUrl})` : "",
+    securityTabUrl ? `[code scanning alerts](${securityTabUrl})` : ""
   ].filter(Boolean);
   if (links.length > 0) lines.push(links.join(" \xB7 "), "");
   return lines;
@@ -33946,17 +34254,18 @@ function renderWithLimit(view, options2, maxFindings, compact) {
     ...renderHeadline(view),
     ...renderWaivers(view, compact),
     ...renderFindings(view, maxFindings, moreHint),
-    ...renderUpgrades(view, compact ? 5 : 20),
+    ...renderUpgrades(view, compact ? 5 : 20, moreHint),
     ...compact ? [] : renderScanners(view),
     ...renderFooter(view)
   ];
   return parts.join("\n");
 }
-function renderMarkdown(view, options2) {
+function renderMarkdown(input2, options2) {
+  const view = { ...input2, findings: inReportOrder(input2.findings) };
   let maxFindings = options2.maxFindings;
   for (; ; ) {
-    const text3 = renderWithLimit(view, options2, maxFindings, false);
-    if (text3.length <= options2.maxLength) return text3;
+    const text4 = renderWithLimit(view, options2, maxFindings, false);
+    if (text4.length <= options2.maxLength) return text4;
     if (maxFindings <= 10) break;
     maxFindings = Math.floor(maxFindings / 2);
   }
@@ -34030,8 +34339,9 @@ function serializeJsonForScript(value) {
   );
 }
 function link(label, url2) {
-  if (url2 === void 0 || !isSafeHttpsUrl(url2)) return e(label);
-  return `<a href="${e(url2)}" rel="noopener noreferrer">${e(label)}</a>`;
+  const target = linkTarget(url2);
+  if (target === void 0) return e(label);
+  return `<a href="${e(target)}" rel="noopener noreferrer">${e(label)}</a>`;
 }
 function stateOf(finding) {
   if (finding.waiver) return "waived";
@@ -34090,8 +34400,8 @@ function renderRow(finding, index) {
 function renderHeader(view) {
   const verdict = view.gate.verdict;
   const links = [
-    view.links.runUrl && isSafeHttpsUrl(view.links.runUrl) ? link("workflow run", view.links.runUrl) : "",
-    view.links.securityTabUrl && isSafeHttpsUrl(view.links.securityTabUrl) ? link("code scanning alerts", view.links.securityTabUrl) : ""
+    linkTarget(view.links.runUrl) ? link("workflow run", view.links.runUrl) : "",
+    linkTarget(view.links.securityTabUrl) ? link("code scanning alerts", view.links.securityTabUrl) : ""
   ].filter((l) => l !== "");
   return [
     `<h1>Security Gate <span class="verdict v-${verdict}" id="sg-verdict">${e(VERDICT_LABEL2[verdict])}</span></h1>`,
@@ -34172,19 +34482,16 @@ function renderFindings2(view) {
     "</tbody></table>"
   ].join("\n");
 }
-function fixesText(advice) {
-  return SEVERITIES.filter((s) => advice.fixes[s] > 0).map((s) => `${advice.fixes[s]} ${s}`).join(", ");
-}
-function renderUpgrades2(upgrades) {
-  if (!upgrades || upgrades.length === 0) return "";
-  const fixable = upgrades.filter((u) => u.targetVersion !== void 0);
-  const unfixable = upgrades.filter((u) => u.targetVersion === void 0);
-  const row = (u) => `<tr><td><code>${e(u.packageName)}</code></td><td><code>${e(u.installedVersion)}</code></td><td><code>${e(u.targetVersion ?? "no fix yet")}</code></td><td>${e(fixesText(u))}</td><td>${e(u.vulnerabilityIds.join(", "))}</td><td>${e(u.target ?? "")}</td></tr>`;
-  const table2 = (rows, id) => `<table id="${id}"><thead><tr><th>Package</th><th>Installed</th><th>Upgrade to</th><th>Fixes</th><th>Vulnerabilities</th><th>Target</th></tr></thead><tbody>${rows.map(row).join("")}</tbody></table>`;
+function renderUpgrades2(advice) {
+  if (!advice || advice.length === 0) return "";
+  const { upgrades, unfixable } = partitionAdvice(advice);
+  const row = (u) => `<tr><td><code>${e(u.packageName)}</code></td><td><code>${e(u.installedVersion)}</code></td><td><code>${e(u.targetVersion ?? "no fix yet")}</code></td><td>${e(formatFixes(u.fixes))}</td><td>${e(u.vulnerabilityIds.join(", "))}</td><td>${e(u.target ?? "")}</td></tr>`;
+  const table2 = (rows, id, fixes) => `<table id="${id}"><thead><tr><th>Package</th><th>Installed</th><th>Upgrade to</th><th>${fixes}</th><th>Vulnerabilities</th><th>Target</th></tr></thead><tbody>${rows.map(row).join("")}</tbody></table>`;
+  const count = `${unfixable.length} package${unfixable.length === 1 ? "" : "s"}`;
   return [
     "<h2>What to upgrade</h2>",
-    fixable.length > 0 ? table2(fixable, "sg-upgrades") : "<p>No listed upgrade fixes a finding.</p>",
-    unfixable.length > 0 ? `<h3>No fix available yet</h3>${table2(unfixable, "sg-unfixable")}` : ""
+    upgrades.length > 0 ? table2(upgrades, "sg-upgrades", "Fixes") : "<p>No listed upgrade fixes a finding.</p>",
+    unfixable.length > 0 ? `<h3 id="sg-unfixable-title">No fix available yet: ${count}</h3>${table2(unfixable, "sg-unfixable", "Open")}` : ""
   ].join("\n");
 }
 var WAIVER_GROUPS = [
@@ -34210,12 +34517,12 @@ function renderRuns(view) {
     (s) => `<tr><td>${e(s.tool)}</td><td>${e(s.version ?? "")}</td><td><code>${e(s.target)}</code></td><td class="num">${s.findingCount}</td><td>${e([s.error ?? "", ...s.notes ?? []].filter((x) => x !== "").join(" \xB7 "))}</td></tr>`
   );
   const imports = view.imports.map(
-    (i) => `<tr><td>import (${e(i.format)})</td><td></td><td><code>${e(i.file)}</code></td><td class="num">${i.findingCount}</td><td></td></tr>`
+    (i) => `<tr><td>import (${e(i.format)})</td><td></td><td><code>${e(i.file)}</code></td><td class="num">${i.findingCount}</td><td>${e((i.notes ?? []).join(" \xB7 "))}</td></tr>`
   );
   const notes = [
     view.filtered.bySeverity > 0 ? `${view.filtered.bySeverity} finding(s) left out by the severities filter.` : "",
     view.filtered.unfixed > 0 ? `${view.filtered.unfixed} unfixed finding(s) left out by ignore-unfixed.` : "",
-    view.sbom ? `SBOM: ${view.sbom.path} (${view.sbom.format}, ${view.sbom.packages} packages).` : "",
+    view.sbom ? `SBOM: ${view.sbom.path} (${view.sbom.format}, ${view.sbom.packages} packages${view.sbom.version === void 0 ? "" : `, by Trivy ${view.sbom.version}`}).` : "",
     ...view.sarifTruncation
   ].filter((n) => n !== "");
   return [
@@ -34224,7 +34531,8 @@ function renderRuns(view) {
     notes.length > 0 ? `<ul>${notes.map((n) => `<li>${e(n)}</li>`).join("")}</ul>` : ""
   ].join("\n");
 }
-function renderHtmlReport(view) {
+function renderHtmlReport(input2) {
+  const view = { ...input2, findings: inReportOrder(input2.findings) };
   const data = { findings: view.findings.map(rowData) };
   return [
     "<!DOCTYPE html>",
@@ -34283,8 +34591,8 @@ function rankResult(result, rules) {
     return score >= 9 ? 0 : score >= 7 ? 1 : score >= 4 ? 2 : score > 0 ? 3 : 4;
   return LEVEL_RANK[result.level ?? "warning"] ?? 2;
 }
-function truncateText(text3, max) {
-  return text3.length > max ? `${text3.slice(0, max - 1)}\u2026` : text3;
+function truncateText(text4, max) {
+  return text4.length > max ? `${text4.slice(0, max - 1)}\u2026` : text4;
 }
 function trimRule(rule, limits) {
   const before = JSON.stringify([
@@ -34366,10 +34674,10 @@ function stateCuts(run2, notes) {
   const others = (invocation.toolExecutionNotifications ?? []).filter(
     (n) => n.descriptor?.id !== TRUNCATION_PROPERTY
   );
-  const ours = notes.map((text3) => ({
+  const ours = notes.map((text4) => ({
     level: "warning",
     descriptor: { id: TRUNCATION_PROPERTY },
-    message: { text: text3 }
+    message: { text: text4 }
   }));
   invocation.toolExecutionNotifications = [...others, ...ours];
   run2.invocations = [invocation, ...(run2.invocations ?? []).slice(1)];
@@ -34450,7 +34758,6 @@ function enforceSarifLimits(log, limits = GITHUB_SARIF_LIMITS) {
 }
 
 // src/report/sarif.ts
-var FINGERPRINT_KEY = "securityGate/v1";
 var SECURITY_SEVERITY_BY_SEVERITY = {
   CRITICAL: 9.5,
   HIGH: 8,
@@ -34486,7 +34793,8 @@ var SCANNER_INFORMATION_URI = {
 };
 function sarifCategoryId(prefix, scanner, imageRef) {
   const base = `${prefix.replace(/\/+$/, "")}/${scanner}/`;
-  return imageRef === void 0 || imageRef === "" ? base : `${base}${slugifyTarget(imageRef)}/`;
+  const identity = targetIdentity(imageRef);
+  return identity === "" ? base : `${base}${slugifyTarget(identity)}/`;
 }
 function securitySeverityFor(finding) {
   const [min, max] = SEVERITY_BANDS[finding.severity];
@@ -34563,7 +34871,7 @@ function isAbsoluteUri(uri) {
   }
 }
 function nonEmpty2(...texts2) {
-  for (const text3 of texts2) if (text3 !== void 0 && text3.trim() !== "") return text3.trim();
+  for (const text4 of texts2) if (text4 !== void 0 && text4.trim() !== "") return text4.trim();
   return "";
 }
 function buildHelp(finding, helpUri) {
@@ -34578,7 +34886,7 @@ function buildHelp(finding, helpUri) {
     (u) => u !== void 0 && isSafeHttpsUrl(u)
   );
   const uniqueLinks = [...new Set(links)].slice(0, 5);
-  const text3 = [
+  const text4 = [
     `${finding.ruleId}: ${nonEmpty2(finding.title, finding.ruleId)}`,
     `Kind: ${finding.kind}; severity: ${finding.severity}`,
     description,
@@ -34594,7 +34902,7 @@ function buildHelp(finding, helpUri) {
     escapeMarkdown(description, 4e3),
     ...uniqueLinks.length > 0 ? ["", ...uniqueLinks.map((u) => `- ${markdownLink(u, u)}`)] : []
   ].join("\n");
-  if (rule?.helpText === void 0) return { text: text3, markdown: rule?.helpMarkdown ?? markdown };
+  if (rule?.helpText === void 0) return { text: text4, markdown: rule?.helpMarkdown ?? markdown };
   const escaped = rule.helpText.split(/\r?\n/).map((line) => escapeMarkdown(line)).join("  \n");
   return { text: rule.helpText, markdown: rule.helpMarkdown ?? escaped };
 }
@@ -34655,6 +34963,7 @@ function buildProperties(finding) {
     props["fixed-versions"] = pkg.fixedVersions;
     if (pkg.type !== void 0) props["package-type"] = pkg.type;
     if (pkg.purl !== void 0) props.purl = pkg.purl;
+    if (pkg.aliases !== void 0 && pkg.aliases.length > 0) props["package-aliases"] = pkg.aliases;
   }
   return props;
 }
@@ -34787,7 +35096,8 @@ function describeCriteria(waiver) {
     waiver.packageType && `type ${waiver.packageType}`,
     waiver.path && `path ${waiver.path}`,
     waiver.packageLocation && `location ${waiver.packageLocation}`,
-    waiver.fixState && `fix-state ${waiver.fixState}`
+    waiver.fixState && `fix-state ${waiver.fixState}`,
+    ...Object.entries(waiver.findingProperties ?? {}).map(([key, value]) => `${key} ${value}`)
   ].filter((part) => typeof part === "string" && part !== "");
   return parts.length > 0 ? parts.join(", ") : "(any)";
 }
@@ -34851,11 +35161,21 @@ function compileWaiver(waiver) {
   const checks = [];
   if (waiver.id !== void 0) {
     const id = waiver.id.toUpperCase();
+    const aliasesToo = waiver.matchAliases !== false;
     checks.push(
-      (f) => f.ruleId.toUpperCase() === id || f.aliases.some((alias) => alias.toUpperCase() === id)
+      (f) => f.ruleId.toUpperCase() === id || aliasesToo && f.aliases.some((alias) => alias.toUpperCase() === id)
     );
   }
-  if (waiver.package !== void 0) checks.push((f) => f.package?.name === waiver.package);
+  for (const [key, expected] of Object.entries(waiver.findingProperties ?? {})) {
+    checks.push((f) => {
+      const actual = f.properties?.[key];
+      return Array.isArray(actual) ? actual.includes(expected) : actual === expected;
+    });
+  }
+  if (waiver.package !== void 0) {
+    const name = waiver.package;
+    checks.push((f) => f.package?.name === name || (f.package?.aliases ?? []).includes(name));
+  }
   if (waiver.packageVersion !== void 0)
     checks.push((f) => f.package?.installedVersion === waiver.packageVersion);
   if (waiver.packageType !== void 0) {
@@ -34916,7 +35236,7 @@ function createWorkspaceFiles(workspace) {
   const root = path2.resolve(workspace);
   const existsCache = /* @__PURE__ */ new Map();
   const linesCache = /* @__PURE__ */ new Map();
-  const resolve4 = (relativePath) => {
+  const resolve5 = (relativePath) => {
     if (relativePath === "" || path2.isAbsolute(relativePath)) return void 0;
     const absolute = path2.resolve(root, relativePath);
     return absolute.startsWith(root + path2.sep) ? absolute : void 0;
@@ -34924,7 +35244,7 @@ function createWorkspaceFiles(workspace) {
   const exists = (relativePath) => {
     const cached2 = existsCache.get(relativePath);
     if (cached2 !== void 0) return cached2;
-    const absolute = resolve4(relativePath);
+    const absolute = resolve5(relativePath);
     let result = false;
     try {
       result = absolute !== void 0 && statSync(absolute).isFile();
@@ -34937,7 +35257,7 @@ function createWorkspaceFiles(workspace) {
   const readLines = (relativePath) => {
     if (linesCache.has(relativePath)) return linesCache.get(relativePath);
     let lines;
-    const absolute = resolve4(relativePath);
+    const absolute = resolve5(relativePath);
     try {
       if (absolute !== void 0 && exists(relativePath) && statSync(absolute).size <= MAX_FILE_BYTES) {
         lines = readFileSync(absolute, "utf8").split(/\r?\n/);
@@ -34988,7 +35308,7 @@ async function runImports(files, deps) {
   const errors = [];
   for (const file2 of files) {
     try {
-      imports.push(await importReport(deps.workspace, file2));
+      imports.push(await importReport(deps.workspace, file2, deps.imports));
       releaseMemory();
     } catch (error62) {
       if (!(error62 instanceof ReportFormatError)) throw error62;
@@ -35062,14 +35382,20 @@ async function runPipeline(config2, reportFiles, deps) {
     imports: imports.map((i) => ({
       file: i.file,
       format: i.format,
-      findingCount: i.findings.length
+      findingCount: i.findings.length,
+      ...i.notes === void 0 ? {} : { notes: i.notes }
     })),
     filtered: processed.filtered,
     waivers: processed.waivers,
     upgrades: [...upgrades.upgrades, ...upgrades.unfixable],
     baseline: processed.baseline,
     sarifTruncation: sarif.truncation,
-    sbom: sbom !== void 0 && !("error" in sbom) ? { path: config2.sbomFile, format: sbom.format, packages: sbom.packages } : void 0,
+    sbom: sbom !== void 0 && !("error" in sbom) ? {
+      path: config2.sbomFile,
+      format: sbom.format,
+      packages: sbom.packages,
+      ...sbom.version === void 0 ? {} : { version: sbom.version }
+    } : void 0,
     sarifCategory: config2.sarifCategory,
     links: deps.links,
     generatedAt: deps.now.toISOString()
@@ -35111,8 +35437,8 @@ function buildSarifFile(config2, input2) {
     }
   });
   const results = built.log.runs.reduce((n, run2) => n + (run2.results?.length ?? 0), 0);
-  const text3 = results > 1e3 ? JSON.stringify(built.log) : JSON.stringify(built.log, null, 2);
-  return { log: built.log, text: `${text3}
+  const text4 = results > 1e3 ? JSON.stringify(built.log) : JSON.stringify(built.log, null, 2);
+  return { log: built.log, text: `${text4}
 `, truncation: built.truncation };
 }
 function resolveDockerfile(config2, files) {
@@ -35128,20 +35454,32 @@ function renderReportFile(view, reportFile) {
     moreHint: "the SARIF file"
   });
 }
-async function writeText(file2, text3) {
+async function writeText(file2, text4) {
   await mkdir(path3.dirname(file2), { recursive: true });
-  await writeFile(file2, text3, "utf8");
+  await writeFile(file2, text4, "utf8");
+}
+
+// src/preflight.ts
+function checkDockerfile(config2, workspace) {
+  if (config2.dockerfile === "") return;
+  if (createWorkspaceFiles(workspace).exists(config2.dockerfile)) return;
+  throw new ConfigError(
+    `Input 'dockerfile' names ${JSON.stringify(config2.dockerfile)}, which is not a file in the workspace: give the workspace-relative path of the Dockerfile that builds the image (e.g. "docker/app.Dockerfile"), or leave the input out to use "Dockerfile" when the workspace has one.`
+  );
 }
 
 // src/report/console.ts
-function pad(text3, width) {
-  return text3.length >= width ? text3 : text3 + " ".repeat(width - text3.length);
+var MAX_FINDINGS = 20;
+var MAX_UPGRADES = 10;
+var MAX_WAIVERS_PER_GROUP = 10;
+function clean2(text4, max = 200) {
+  return truncate(sanitizeLogText(text4).replace(/\s*\n\s*/g, " "), max);
 }
-function renderConsoleTable(view) {
-  const gate = view.gate;
+function pad(text4, width) {
+  return text4.length >= width ? text4 : text4 + " ".repeat(width - text4.length);
+}
+function countsTable(gate) {
   const lines = [
-    `Security Gate verdict: ${gate.verdict.toUpperCase()}`,
-    "",
     `${pad("Severity", 10)} ${pad("Count", 7)} ${pad("Threshold", 11)} Gate`,
     `${"-".repeat(10)} ${"-".repeat(7)} ${"-".repeat(11)} ${"-".repeat(13)}`
   ];
@@ -35152,26 +35490,116 @@ function renderConsoleTable(view) {
       `${pad(severity, 10)} ${pad(count, 7)} ${pad(threshold2 === 0 ? "-" : String(threshold2), 11)} ${gate.outcomes[severity]}`
     );
   }
+  return lines;
+}
+function whereOf2(finding) {
+  const pkg = finding.package;
+  if (pkg !== void 0) {
+    const fixed = pkg.fixedVersions.length > 0 ? pkg.fixedVersions.join(", ") : "no fix";
+    return `${clean2(pkg.name, 80)} ${clean2(pkg.installedVersion ?? "?", 60)} -> ${clean2(fixed, 80)}`;
+  }
+  if (finding.location !== void 0) {
+    return clean2(`${finding.location.path}:${finding.location.startLine}`, 120);
+  }
+  return clean2(finding.target ?? "", 120);
+}
+function findingLine(finding) {
+  const state = [
+    finding.baselineState === "existing" ? "existing" : "",
+    finding.waiver !== void 0 ? "waived" : ""
+  ].filter(Boolean);
+  return [
+    pad(finding.severity, 8),
+    clean2(finding.ruleId, 80),
+    whereOf2(finding),
+    `[${clean2(finding.tools.join(", "), 80)}]`,
+    ...state.length > 0 ? [`(${state.join(", ")})`] : []
+  ].join(" ");
+}
+function findingsSection(view) {
+  if (view.findings.length === 0) return [];
+  const ordered = inReportOrder(view.findings);
+  const shown = ordered.slice(0, MAX_FINDINGS);
+  const lines = [
+    "",
+    `Findings, most severe first (${shown.length} of ${ordered.length}):`,
+    ...shown.map((f) => `  ${findingLine(f)}`)
+  ];
+  const more = ordered.length - shown.length;
+  if (more > 0) lines.push(`  \u2026and ${more} more in the job summary and the report file`);
+  return lines;
+}
+function waiverLine2(entry) {
+  const scope = [
+    entry.package ? `package ${clean2(entry.package, 60)}` : "",
+    entry.path ? `path ${clean2(entry.path, 80)}` : ""
+  ].filter(Boolean);
+  return `${clean2(entry.id, 80)}${scope.length > 0 ? ` (${scope.join(", ")})` : ""}, expires ${clean2(entry.expires ?? "never", 20)}, ${entry.matched} matched, ${clean2(entry.origin, 120)}: ${clean2(entry.reason, 160)}`;
+}
+var WAIVER_GROUPS2 = [
+  ["needsReview", "need review", "added or changed by this pull request"],
+  ["expired", "expired", "no longer applied: their findings count"],
+  ["expiring", "expiring", "within 14 days"],
+  ["used", "used", "suppressing findings"],
+  ["unused", "unused", "matched nothing"]
+];
+function waiversSection(waivers) {
+  if (waivers === void 0) return [];
+  const present = WAIVER_GROUPS2.filter(([key]) => waivers[key].length > 0);
+  if (present.length === 0) return [];
+  const counts = present.map(([key, short]) => `${waivers[key].length} ${short}`);
+  const lines = ["", `Waivers: ${counts.join(", ")}`];
+  for (const [key, short, detail] of present) {
+    const entries = waivers[key];
+    lines.push(`  ${short} (${detail}):`);
+    for (const entry of entries.slice(0, MAX_WAIVERS_PER_GROUP))
+      lines.push(`    ${waiverLine2(entry)}`);
+    if (entries.length > MAX_WAIVERS_PER_GROUP)
+      lines.push(`    \u2026and ${entries.length - MAX_WAIVERS_PER_GROUP} more`);
+  }
+  return lines;
+}
+function upgradesSection(advice) {
+  const { upgrades, unfixable } = partitionAdvice(advice);
+  const lines = [];
+  for (const a of upgrades.slice(0, MAX_UPGRADES)) {
+    lines.push(
+      `Upgrade ${clean2(a.packageName, 120)} ${clean2(a.installedVersion, 60)} -> ${clean2(a.targetVersion ?? "", 60)}: fixes ${formatFixes(a.fixes)}`
+    );
+  }
+  if (upgrades.length > MAX_UPGRADES)
+    lines.push(`\u2026and ${upgrades.length - MAX_UPGRADES} more upgrades`);
+  if (unfixable.length > 0) {
+    const open2 = emptyCounts();
+    for (const a of unfixable) for (const s of SEVERITIES) open2[s] += a.fixes[s];
+    lines.push(
+      `No fix available yet: ${unfixable.length} package${unfixable.length === 1 ? "" : "s"} (${formatFixes(open2)} remain)`
+    );
+  }
+  return lines.length > 0 ? ["", ...lines] : [];
+}
+function renderConsoleTable(view) {
+  const gate = view.gate;
+  const lines = [`Security Gate verdict: ${gate.verdict.toUpperCase()}`, "", ...countsTable(gate)];
   lines.push(
     "",
     `Total ${gate.total}, waived ${gate.waived}${gate.countOnlyNew ? `, new ${gate.newCount}` : ""}`
   );
   for (const s of view.scanners) {
     lines.push(
-      `${s.tool} ${s.version ?? ""} on ${s.target}: ${s.error === void 0 ? `${s.findingCount} findings` : `ERROR ${s.error}`}`
+      `${clean2(s.tool, 40)} ${clean2(s.version ?? "", 40)} on ${clean2(s.target, 120)}: ${s.error === void 0 ? `${s.findingCount} findings` : `ERROR ${clean2(s.error, 300)}`}`
     );
   }
   for (const i of view.imports)
-    lines.push(`Imported ${i.file} (${i.format}): ${i.findingCount} findings`);
-  for (const reason of gate.reasons) lines.push(`FAIL: ${reason}`);
-  for (const warning of gate.warnings) lines.push(`WARN: ${warning}`);
-  for (const advice of (view.upgrades ?? []).slice(0, 10)) {
-    const fixes = SEVERITIES.filter((s) => advice.fixes[s] > 0).map((s) => `${advice.fixes[s]} ${s}`).join(", ");
-    lines.push(
-      advice.targetVersion === void 0 ? `No fix yet for ${advice.packageName} ${advice.installedVersion}: ${fixes} remain` : `Upgrade ${advice.packageName} ${advice.installedVersion} -> ${advice.targetVersion}: fixes ${fixes}`
-    );
-  }
-  return lines;
+    lines.push(`Imported ${clean2(i.file, 200)} (${i.format}): ${i.findingCount} findings`);
+  for (const reason of gate.reasons) lines.push(`FAIL: ${clean2(reason, 500)}`);
+  for (const warning of gate.warnings) lines.push(`WARN: ${clean2(warning, 500)}`);
+  return [
+    ...lines,
+    ...findingsSection(view),
+    ...waiversSection(view.waivers),
+    ...upgradesSection(view.upgrades ?? [])
+  ];
 }
 
 // src/scanners/table.ts
@@ -35181,8 +35609,23 @@ import path5 from "node:path";
 
 // src/scanners/trivy/run.ts
 import { randomUUID } from "node:crypto";
-import { readFile as readFile2, rm, stat as stat3 } from "node:fs/promises";
-import { dirname, isAbsolute as isAbsolute2, join as join2, relative, resolve as resolve2, sep } from "node:path";
+import { readFile as readFile2, rm as rm2, stat as stat3 } from "node:fs/promises";
+import { dirname, isAbsolute as isAbsolute2, join as join3, relative, resolve as resolve2, sep } from "node:path";
+
+// src/scanners/env.ts
+var RUNNER_CREDENTIALS = /* @__PURE__ */ new Set([
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL"
+]);
+function scannerEnv(extra = {}) {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !key.startsWith("INPUT_") && !RUNNER_CREDENTIALS.has(key)
+    )
+  );
+  return { ...env, ...extra };
+}
 
 // src/install/db-cache.ts
 function trivyDbArgs(repositories, capabilities) {
@@ -35195,7 +35638,7 @@ function isDbDownloadFailure(result) {
   if (result.timedOut || result.spawnError !== void 0 || result.exitCode === 0) return false;
   return DB_DOWNLOAD_FAILURE.test(result.stderr);
 }
-var sleep = (ms) => new Promise((resolve4) => setTimeout(resolve4, ms));
+var sleep = (ms) => new Promise((resolve5) => setTimeout(resolve5, ms));
 async function withDbFallback(options2) {
   const { repositories, capabilities, logger } = options2;
   const attempts = Math.max(1, options2.attemptsPerRepository ?? 2);
@@ -35208,8 +35651,8 @@ async function withDbFallback(options2) {
       last = await options2.run(trivyDbArgs(group, capabilities));
       if (!isDbDownloadFailure(last)) return last;
       const nextGroup = attempt === attempts ? groups[groupIndex + 1] : void 0;
-      const next = attempt < attempts ? "retrying" : nextGroup !== void 0 ? `trying ${nextGroup.join(", ")}` : "no repository left";
-      const line = `Trivy could not download its vulnerability database from ${group.join(", ")} (attempt ${attempt} of ${attempts}); ${next}.`;
+      const next2 = attempt < attempts ? "retrying" : nextGroup !== void 0 ? `trying ${nextGroup.join(", ")}` : "no repository left";
+      const line = `Trivy could not download its vulnerability database from ${group.join(", ")} (attempt ${attempt} of ${attempts}); ${next2}.`;
       if (nextGroup !== void 0) logger.warning(line);
       else logger.info(line);
     }
@@ -35254,20 +35697,31 @@ function parseTrivyVersion(output2) {
 function selectTrivyScanners(requested, capabilities) {
   const available = new Set(capabilities.scannerNames);
   const names = [];
-  const notes = [];
+  const unsupported = [];
   for (const scanner of requested) {
     const candidates = scanner === "misconfig" ? ["misconfig", "config"] : [scanner];
     const name = candidates.find((candidate) => available.has(candidate));
     if (name !== void 0) names.push(name);
-    else
-      notes.push(
-        `This Trivy binary does not support the '${scanner}' scanner (it lists: ${[...available].join(", ") || "none"}); it was skipped.`
-      );
+    else unsupported.push(scanner);
   }
-  return { names, notes };
+  return { names, unsupported };
 }
 function findFlag(capabilities, candidates) {
   return candidates.find((flag) => capabilities.flags.has(flag));
+}
+
+// src/scanners/skip-dirs.ts
+var import_picomatch3 = __toESM(require_picomatch2(), 1);
+function rebaseSkipDirs(skipDirs, pathPrefix) {
+  const prefix = pathPrefix.replace(/\/+$/, "");
+  return skipDirs.map((entry) => {
+    const clean3 = entry.replace(/^\.\//, "");
+    return prefix !== "" && clean3.startsWith(`${prefix}/`) ? clean3.slice(prefix.length + 1) : clean3;
+  });
+}
+function createSkipDirMatcher(skipDirs, pathPrefix) {
+  const patterns = rebaseSkipDirs(skipDirs, pathPrefix).filter((entry) => entry !== "");
+  return patterns.length > 0 ? (0, import_picomatch3.default)(patterns, { dot: true }) : () => false;
 }
 
 // src/scanners/trivy/args.ts
@@ -35278,39 +35732,53 @@ var ARCHIVE_PREFIXES = ["docker-archive:", "oci-dir:"];
 function asOperand(value) {
   return value.startsWith("-") ? `./${value}` : value;
 }
-function targetArgs(config2) {
-  if (config2.scanType !== "image") return [asOperand(config2.scanRef)];
-  const prefix = ARCHIVE_PREFIXES.find((p) => config2.scanRef.startsWith(p));
-  if (prefix !== void 0) return ["--input", asOperand(config2.scanRef.slice(prefix.length))];
-  return [asOperand(config2.scanRef)];
+function archivePrefix(scanRef) {
+  return ARCHIVE_PREFIXES.find((p) => scanRef.startsWith(p));
 }
-function rebaseSkipDirs(skipDirs, pathPrefix) {
-  const prefix = pathPrefix.replace(/\/+$/, "");
-  return skipDirs.map((entry) => {
-    const clean2 = entry.replace(/^\.\//, "");
-    return prefix !== "" && clean2.startsWith(`${prefix}/`) ? clean2.slice(prefix.length + 1) : clean2;
-  });
+function trivyTargetArgs(scanType, scanRef) {
+  const prefix = scanType === "image" ? archivePrefix(scanRef) : void 0;
+  if (prefix !== void 0) return ["--input", asOperand(scanRef.slice(prefix.length))];
+  return [asOperand(scanRef)];
 }
+function trivySkipDirArgs(scanType, skipDirs, pathPrefix) {
+  const dirs = scanType === "fs" ? rebaseSkipDirs(skipDirs, pathPrefix) : skipDirs;
+  return dirs.map((dir) => `--skip-dirs=${dir}`);
+}
+function trivyIsolationArgs(capabilities, files, cacheDir) {
+  const args = [];
+  const add = (flag, value) => {
+    if (value !== void 0 && capabilities.flags.has(flag)) args.push(flag, value);
+  };
+  add("--config", files.config);
+  add("--secret-config", files.secretConfig);
+  add("--ignorefile", files.ignoreFile);
+  add("--cache-dir", cacheDir);
+  return args;
+}
+var ALL_SEVERITIES = "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL";
 function buildTrivyArgs(options2) {
   const { config: config2, capabilities } = options2;
   const requested = config2.scanType === "sbom" ? ["vuln"] : config2.trivyScanners;
   const selection = selectTrivyScanners(requested, capabilities);
-  const args = [trivySubcommand(config2.scanType), ...targetArgs(config2)];
+  const args = [
+    trivySubcommand(config2.scanType),
+    ...trivyTargetArgs(config2.scanType, config2.scanRef)
+  ];
   args.push("--format", "json", "--output", options2.outputFile, "--exit-code", "0");
   args.push("--timeout", `${Math.max(1, Math.ceil(config2.timeoutMs / 1e3))}s`);
   if (capabilities.scannersFlag !== void 0)
     args.push(capabilities.scannersFlag, selection.names.join(","));
+  args.push(...trivyIsolationArgs(capabilities, options2.isolation, options2.cacheDir));
+  if (capabilities.flags.has("--severity")) args.push("--severity", ALL_SEVERITIES);
   const quiet = findFlag(capabilities, ["--no-progress", "--quiet"]);
   if (quiet !== void 0) args.push(quiet);
-  for (const dir of config2.scanType === "fs" ? rebaseSkipDirs(config2.skipDirs, options2.pathPrefix) : config2.skipDirs) {
-    args.push(`--skip-dirs=${dir}`);
-  }
+  args.push(...trivySkipDirArgs(config2.scanType, config2.skipDirs, options2.pathPrefix));
   args.push(...updateArgs(selection.names, options2));
   const db = dbPlan(selection.names, options2, args);
   return {
     args: [...args, ...trivyDbArgs(db.repositories, { multipleDbRepositories: db.list })],
     scanners: selection.names,
-    notes: selection.notes,
+    unsupported: selection.unsupported,
     db
   };
 }
@@ -35337,11 +35805,11 @@ function updateArgs(scanners, options2) {
 import { constants } from "node:fs";
 import { access, stat as stat2 } from "node:fs/promises";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
-async function isExecutableFile(path8) {
+async function isExecutableFile(path10) {
   try {
-    const info = await stat2(path8);
+    const info = await stat2(path10);
     if (!info.isFile()) return false;
-    await access(path8, process.platform === "win32" ? constants.F_OK : constants.X_OK);
+    await access(path10, process.platform === "win32" ? constants.F_OK : constants.X_OK);
     return true;
   } catch {
     return false;
@@ -35352,8 +35820,8 @@ async function findOnPath(name, pathValue) {
   for (const dir of (pathValue ?? "").split(delimiter)) {
     if (dir === "" || !isAbsolute(dir)) continue;
     for (const candidate of names) {
-      const path8 = join(dir, candidate);
-      if (await isExecutableFile(path8)) return path8;
+      const path10 = join(dir, candidate);
+      if (await isExecutableFile(path10)) return path10;
     }
   }
   return void 0;
@@ -35361,8 +35829,8 @@ async function findOnPath(name, pathValue) {
 async function resolveTrivyBinary(context) {
   const configured = context.config.trivyPath;
   if (configured !== "") {
-    const path8 = resolve(context.workspace, configured);
-    if (await isExecutableFile(path8)) return path8;
+    const path10 = resolve(context.workspace, configured);
+    if (await isExecutableFile(path10)) return path10;
     throw new ScannerError(
       "trivy",
       `the 'trivy-path' input points to ${JSON.stringify(configured)}, which is not an executable file.`
@@ -35376,11 +35844,75 @@ async function resolveTrivyBinary(context) {
   );
 }
 
-// src/scanners/trivy/run.ts
+// src/scanners/trivy/isolation.ts
+import { mkdtemp, rm, writeFile as writeFile2 } from "node:fs/promises";
+import { join as join2 } from "node:path";
+async function withTrivyIsolation(tempDir, work) {
+  const dir = await mkdtemp(join2(tempDir, "trivy-isolation-"));
+  try {
+    const files = {
+      config: join2(dir, "trivy.yaml"),
+      secretConfig: join2(dir, "trivy-secret.yaml"),
+      ignoreFile: join2(dir, "trivyignore")
+    };
+    await writeFile2(files.config, "{}\n");
+    await writeFile2(files.secretConfig, "{}\n");
+    await writeFile2(files.ignoreFile, "");
+    return await work(files);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+// src/scanners/trivy/probe.ts
 var PROBE_TIMEOUT_MS = 6e4;
+var STDERR_TAIL = 300;
+async function probeTrivy(request) {
+  const { runner, binary, subcommand } = request;
+  const options2 = { ...request.run, timeoutMs: Math.min(PROBE_TIMEOUT_MS, request.timeoutMs) };
+  const versionRun = await runner.run(binary, ["--version"], options2);
+  if (versionRun.spawnError) throw spawnFailure(binary, versionRun.spawnError);
+  const version3 = parseTrivyVersion(`${versionRun.stdout}
+${versionRun.stderr}`);
+  const helpRun = await runner.run(binary, [subcommand, "--help"], options2);
+  if (helpRun.spawnError) throw spawnFailure(binary, helpRun.spawnError);
+  if (helpRun.timedOut || !/--format\b/.test(helpRun.stdout + helpRun.stderr)) {
+    throw new ScannerError(
+      "trivy",
+      `\`${subcommand} --help\` did not list the options of a Trivy ${subcommand} scan; is ${JSON.stringify(binary)} Trivy?${stderrTail(helpRun.stderr)}`
+    );
+  }
+  return { version: version3, capabilities: parseTrivyHelp(`${helpRun.stdout}
+${helpRun.stderr}`) };
+}
+function createTrivyProber() {
+  const answers = /* @__PURE__ */ new Map();
+  return (request) => {
+    const key = `${request.binary}\0${request.subcommand}`;
+    const known = answers.get(key);
+    if (known !== void 0) return known;
+    const answer = probeTrivy(request);
+    answers.set(key, answer);
+    answer.catch(() => answers.delete(key));
+    return answer;
+  };
+}
+function spawnFailure(binary, error62) {
+  return new ScannerError(
+    "trivy",
+    `could not start ${JSON.stringify(binary)}: ${error62.code ?? error62.message}.`
+  );
+}
+function stderrTail(stderr) {
+  const plain = stderr.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "").replace(/\s+/g, " ").trim();
+  if (plain === "") return "";
+  const tail = plain.length > STDERR_TAIL ? `\u2026${plain.slice(-(STDERR_TAIL - 1))}` : plain;
+  return ` Trivy said: ${sanitizeLogText(tail)}`;
+}
+
+// src/scanners/trivy/run.ts
 var MAX_GRACE_MS = 3e4;
 var MIN_GRACE_MS = 1e3;
-var STDERR_TAIL = 300;
 function createTrivyScanner(options2 = {}) {
   const resolveBinary = options2.resolveBinary ?? resolveTrivyBinary;
   return {
@@ -35392,6 +35924,8 @@ function createTrivyScanner(options2 = {}) {
           binary: await resolveBinary(context),
           graceMs: options2.timeoutGraceMs ?? graceFor(context.config.timeoutMs),
           dbRetryDelayMs: options2.dbRetryDelayMs,
+          cacheDir: options2.cacheDir,
+          probe: options2.probe ?? probeTrivy,
           state
         });
       } catch (error62) {
@@ -35412,22 +35946,32 @@ function graceFor(timeoutMs) {
 }
 async function scanWithTrivy(context, deps) {
   const { config: config2, logger } = context;
-  const { version: version3, capabilities } = await probeTrivy(context, deps.binary);
+  const { version: version3, capabilities } = await deps.probe({
+    runner: context.runner,
+    binary: deps.binary,
+    subcommand: trivySubcommand(config2.scanType),
+    run: trivyRunOptions(context.workspace),
+    timeoutMs: config2.timeoutMs
+  });
   deps.state.version = version3;
-  const root = config2.scanType === "fs" ? await resolveScanRoot(context) : { pathPrefix: "", inWorkspace: true };
-  const outputFile = join2(context.tempDir, `trivy-${randomUUID()}.json`);
-  const plan = buildTrivyArgs({ config: config2, capabilities, outputFile, pathPrefix: root.pathPrefix });
-  if (plan.scanners.length === 0) {
-    throw new ScannerError(
-      "trivy",
-      `none of the requested scanners (${config2.trivyScanners.join(", ")}) is supported by this binary. ${plan.notes.join(" ")}`
+  const root = config2.scanType === "fs" ? await resolveScanRoot(context.workspace, config2.scanRef) : { pathPrefix: "", inWorkspace: true };
+  const outputFile = join3(context.tempDir, `trivy-${randomUUID()}.json`);
+  const report = await withTrivyIsolation(context.tempDir, async (isolation) => {
+    const plan = buildTrivyArgs({
+      config: config2,
+      capabilities,
+      outputFile,
+      pathPrefix: root.pathPrefix,
+      isolation,
+      cacheDir: deps.cacheDir
+    });
+    checkScanners(config2, plan, { version: version3, capabilities });
+    logger.info(
+      `Running Trivy ${version3 ?? "(version unknown)"}: ${trivySubcommand(config2.scanType)} scan of ${config2.scanRef} (${plan.scanners.join(", ")})`
     );
-  }
-  logger.info(
-    `Running Trivy ${version3 ?? "(version unknown)"}: ${trivySubcommand(config2.scanType)} scan of ${config2.scanRef} (${plan.scanners.join(", ")})`
-  );
-  logger.debug(`trivy ${plan.args.join(" ")}`);
-  const report = await runAndRead(context, deps, plan, outputFile);
+    logger.debug(`trivy ${plan.args.join(" ")}`);
+    return runAndRead(context, deps, plan, outputFile);
+  });
   const source = {
     tool: "Trivy",
     scanner: "trivy",
@@ -35435,7 +35979,7 @@ async function scanWithTrivy(context, deps) {
     informationUri: "https://github.com/aquasecurity/trivy"
   };
   const parsed = parseReportOrThrow(report, source, root.pathPrefix);
-  const notes = [...plan.notes, ...parsed.notes];
+  const notes = [...parsed.notes];
   if (parsed.suppressedByVex > 0)
     notes.push(`Trivy suppressed ${parsed.suppressedByVex} finding(s) by VEX statements.`);
   if (!root.inWorkspace) {
@@ -35464,46 +36008,37 @@ async function runAndRead(context, deps, plan, outputFile) {
     checkExit(result, context.config.timeoutMs);
     return await readReport(outputFile);
   } finally {
-    await rm(outputFile, { force: true });
+    await rm2(outputFile, { force: true });
   }
 }
-async function probeTrivy(context, binary) {
-  const versionRun = await run(context, binary, ["--version"], { timeoutMs: PROBE_TIMEOUT_MS });
-  if (versionRun.spawnError) throw spawnFailure(binary, versionRun.spawnError);
-  const version3 = parseTrivyVersion(`${versionRun.stdout}
-${versionRun.stderr}`);
-  const subcommand = trivySubcommand(context.config.scanType);
-  const helpRun = await run(context, binary, [subcommand, "--help"], {
-    timeoutMs: PROBE_TIMEOUT_MS
-  });
-  if (helpRun.spawnError) throw spawnFailure(binary, helpRun.spawnError);
-  if (helpRun.timedOut || !/--format\b/.test(helpRun.stdout + helpRun.stderr)) {
-    throw new ScannerError(
-      "trivy",
-      `\`${subcommand} --help\` did not list the options of a Trivy ${subcommand} scan; is ${JSON.stringify(binary)} Trivy?${stderrTail(helpRun.stderr)}`
-    );
-  }
-  return { version: version3, capabilities: parseTrivyHelp(`${helpRun.stdout}
-${helpRun.stderr}`) };
+function checkScanners(config2, plan, probe) {
+  if (plan.unsupported.length === 0 && plan.scanners.length > 0) return;
+  const missing = plan.unsupported.length > 0 ? plan.unsupported : config2.trivyScanners;
+  const listed = probe.capabilities.scannerNames.join(", ") || "none";
+  const names = missing.map((name) => `'${name}'`).join(", ");
+  throw new ScannerError(
+    "trivy",
+    `this Trivy binary (version ${sanitizeLogText(probe.version ?? "unknown")}) cannot run the ${names} scanner${missing.length > 1 ? "s" : ""} asked for in 'trivy-scanners': its ${trivySubcommand(config2.scanType)} scan lists ${listed}. Install a Trivy release that has ${missing.length > 1 ? "them" : "it"} (a newer 'trivy-version', or 'trivy-path'), or remove ${names} from 'trivy-scanners'.`
+  );
+}
+function trivyRunOptions(workspace) {
+  return { cwd: workspace, env: scannerEnv() };
 }
 function run(context, binary, args, options2) {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith("INPUT_"))
-  );
-  return context.runner.run(binary, args, { ...options2, cwd: context.workspace, env });
+  return context.runner.run(binary, args, { ...options2, ...trivyRunOptions(context.workspace) });
 }
-async function resolveScanRoot(context) {
-  const absolute = resolve2(context.workspace, context.config.scanRef);
+async function resolveScanRoot(workspace, scanRef) {
+  const absolute = resolve2(workspace, scanRef);
   let isFile;
   try {
     isFile = (await stat3(absolute)).isFile();
   } catch {
     throw new ScannerError(
       "trivy",
-      `the scan-ref ${JSON.stringify(context.config.scanRef)} does not exist in the workspace.`
+      `the scan-ref ${JSON.stringify(scanRef)} does not exist in the workspace.`
     );
   }
-  const rel = relative(context.workspace, isFile ? dirname(absolute) : absolute);
+  const rel = relative(workspace, isFile ? dirname(absolute) : absolute);
   if (rel.startsWith("..") || isAbsolute2(rel)) return { pathPrefix: "", inWorkspace: false };
   return { pathPrefix: rel.split(sep).join("/"), inWorkspace: true };
 }
@@ -35525,15 +36060,15 @@ function checkExit(result, timeoutMs) {
   }
 }
 async function readReport(file2) {
-  let text3;
+  let text4;
   try {
-    text3 = await readFile2(file2, "utf8");
+    text4 = await readFile2(file2, "utf8");
   } catch {
     throw new ScannerError("trivy", "exited successfully but wrote no report file.");
   }
-  if (text3.trim() === "") throw new ScannerError("trivy", "wrote an empty report file.");
+  if (text4.trim() === "") throw new ScannerError("trivy", "wrote an empty report file.");
   try {
-    return JSON.parse(text3);
+    return JSON.parse(text4);
   } catch (error62) {
     throw new ScannerError(
       "trivy",
@@ -35554,18 +36089,6 @@ function parseReportOrThrow(report, source, pathPrefix) {
     throw error62;
   }
 }
-function spawnFailure(binary, error62) {
-  return new ScannerError(
-    "trivy",
-    `could not start ${JSON.stringify(binary)}: ${error62.code ?? error62.message}.`
-  );
-}
-function stderrTail(stderr) {
-  const plain = stderr.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "").replace(/\s+/g, " ").trim();
-  if (plain === "") return "";
-  const tail = plain.length > STDERR_TAIL ? `\u2026${plain.slice(-(STDERR_TAIL - 1))}` : plain;
-  return ` Trivy said: ${sanitizeLogText(tail)}`;
-}
 function describeError(error62) {
   if (error62 instanceof ScannerError) return error62.message;
   const message2 = error62 instanceof Error ? error62.message : String(error62);
@@ -35573,7 +36096,7 @@ function describeError(error62) {
 }
 
 // src/scanners/grype/run.ts
-import { readFile as readFile3, rm as rm2 } from "node:fs/promises";
+import { readFile as readFile3, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
 import path4 from "node:path";
 var TOOL = "Grype";
 var VERSION_TIMEOUT_MS = 6e4;
@@ -35609,22 +36132,13 @@ function createGrypeScanner(options2 = {}) {
       }
       const input2 = buildSourceArgument(context);
       if (typeof input2 !== "string") return fail2(input2.error);
-      const version3 = await readGrypeVersion(binary, context);
-      const reportPath = path4.join(context.tempDir, "grype-report.json");
-      await rm2(reportPath, { force: true });
-      const args = [
-        input2,
-        "-o",
-        "json",
-        "--file",
-        reportPath,
-        "--quiet",
-        ...buildExcludeArgs(context)
-      ];
+      const runOptions = grypeRunOptions(context, options2.dbCacheDir);
+      const version3 = await readGrypeVersion(binary, context, runOptions);
+      const { args, reportPath } = await prepareRun(context, input2);
       context.logger.info(`Running grype ${args.join(" ")}`);
       const result = await context.runner.run(binary, args, {
-        timeoutMs: context.config.timeoutMs,
-        cwd: context.tempDir
+        ...runOptions,
+        timeoutMs: context.config.timeoutMs
       });
       const problem = describeRunProblem(result, binary, context.config.timeoutMs);
       if (problem !== void 0 && !isThresholdExit(result)) return fail2(problem, version3);
@@ -35639,18 +36153,36 @@ function createGrypeScanner(options2 = {}) {
     }
   };
 }
+async function prepareRun(context, input2) {
+  const reportPath = path4.join(context.tempDir, "grype-report.json");
+  const configPath = path4.join(context.tempDir, "grype-config.yaml");
+  await rm3(reportPath, { force: true });
+  await writeFile3(configPath, "{}\n");
+  const args = [
+    input2,
+    "-o",
+    "json",
+    "--file",
+    reportPath,
+    "--quiet",
+    "--config",
+    configPath,
+    ...buildExcludeArgs(context)
+  ];
+  return { args, reportPath };
+}
 async function readOutcome(options2) {
   const { context, reportPath, target, fail: fail2 } = options2;
-  let text3;
+  let text4;
   try {
-    text3 = await readFile3(reportPath, "utf8");
+    text4 = await readFile3(reportPath, "utf8");
   } catch (error62) {
     return fail2(`exited without writing its report (${describeError2(error62)})`, options2.version);
   }
-  if (text3.trim() === "") return fail2("wrote an empty report", options2.version);
+  if (text4.trim() === "") return fail2("wrote an empty report", options2.version);
   let json2;
   try {
-    json2 = JSON.parse(text3);
+    json2 = JSON.parse(text4);
   } catch (error62) {
     return fail2(`wrote a report that is not valid JSON (${describeError2(error62)})`, options2.version);
   }
@@ -35704,8 +36236,8 @@ function buildSourceArgument(context) {
 function buildExcludeArgs(context) {
   if (context.config.scanType !== "fs") return [];
   return context.config.skipDirs.flatMap((glob) => {
-    const clean2 = glob.replace(/^\.\//, "").replace(/\/+$/, "");
-    const expression = /^\*\*?\//.test(clean2) ? clean2 : `./${clean2}`;
+    const clean3 = glob.replace(/^\.\//, "").replace(/\/+$/, "");
+    const expression = /^\*\*?\//.test(clean3) ? clean3 : `./${clean3}`;
     return ["--exclude", expression, "--exclude", `${expression}/**`];
   });
 }
@@ -35717,10 +36249,14 @@ function readPathPrefix(context) {
   );
   return relative3.split(path4.sep).join("/");
 }
-async function readGrypeVersion(binary, context) {
+function grypeRunOptions(context, dbCacheDir) {
+  const extra = dbCacheDir ? { GRYPE_DB_CACHE_DIR: dbCacheDir } : {};
+  return { cwd: context.tempDir, env: scannerEnv(extra) };
+}
+async function readGrypeVersion(binary, context, runOptions = grypeRunOptions(context, void 0)) {
   const result = await context.runner.run(binary, ["version", "-o", "json"], {
-    timeoutMs: VERSION_TIMEOUT_MS,
-    cwd: context.tempDir
+    ...runOptions,
+    timeoutMs: Math.min(VERSION_TIMEOUT_MS, context.config.timeoutMs)
   });
   if (result.exitCode !== 0) return void 0;
   try {
@@ -35760,9 +36296,8 @@ function describeError2(error62) {
 }
 
 // src/scanners/pinning/run.ts
-var import_picomatch3 = __toESM(require_picomatch2(), 1);
-import { lstat, readdir as readdir2, readFile as readFile4 } from "node:fs/promises";
-import { join as join3, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
+import { lstat, readdir as readdir2, readFile as readFile4, stat as stat4 } from "node:fs/promises";
+import { basename, isAbsolute as isAbsolute3, join as join4, relative as relative2, resolve as resolve3, sep as sep2 } from "node:path";
 
 // src/scanners/pinning/rules.ts
 var DIGEST_HELP = [
@@ -35844,7 +36379,7 @@ ${DIGEST_HELP}`,
 
 ${DIGEST_HELP}
 
-then write \`uses: docker://IMAGE:TAG@sha256:<digest>\`.`,
+In the workflow that is \`uses: docker://IMAGE:TAG@sha256:<digest>\`.`,
     helpUri: "https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#example-using-a-docker-hub-action"
   },
   "unhashed-pip-requirement": {
@@ -35881,18 +36416,18 @@ function describeRule(id) {
 // src/scanners/pinning/pinning-finding.ts
 var PINNING_TOOL = "Security Gate pinning";
 var PinningParseError = class extends Error {
-  constructor(path8, line, message2) {
+  constructor(path10, line, message2) {
     super(message2);
-    this.path = path8;
+    this.path = path10;
     this.line = line;
   }
   path;
   line;
   name = "PinningParseError";
 };
-var DIGEST = /@sha256:[0-9a-f]{64}$/;
+var DIGEST2 = /@sha256:[0-9a-f]{64}$/;
 function hasDigest(image) {
-  return DIGEST.test(image.trim());
+  return DIGEST2.test(image.trim());
 }
 function showReference(reference) {
   return truncate(reference.replace(/[\u0000-\u001f\u007f]+/g, " ").trim(), 200);
@@ -35917,8 +36452,8 @@ function createPinningFinding(file2, hit) {
     properties: { reference }
   };
 }
-function splitLinesKeepingNumbers(text3) {
-  return text3.replace(/^\uFEFF/, "").split(/\r\n|\r|\n/);
+function splitLinesKeepingNumbers(text4) {
+  return text4.replace(/^\uFEFF/, "").split(/\r\n|\r|\n/);
 }
 
 // src/scanners/pinning/check-dockerfile.ts
@@ -35930,26 +36465,54 @@ function readEscapeChar(lines) {
   }
   return "\\";
 }
-function readDockerInstructions(text3) {
-  const lines = splitLinesKeepingNumbers(text3);
+var HEREDOC_KEYWORDS = /* @__PURE__ */ new Set(["RUN", "COPY", "ADD"]);
+function shellWords(text4) {
+  return text4.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? [];
+}
+function readHeredocs(instruction) {
+  if (!HEREDOC_KEYWORDS.has(instruction.keyword)) return [];
+  const heredocs = [];
+  for (const word of shellWords(instruction.args)) {
+    const match = /^\d*<<(-?)(?:"([^"]+)"|'([^']+)'|([^<>|&;()"']+))/.exec(word);
+    const name = match?.[2] ?? match?.[3] ?? match?.[4];
+    if (match !== null && name !== void 0) heredocs.push({ name, stripTabs: match[1] === "-" });
+  }
+  return heredocs;
+}
+function skipHeredocBodies(lines, from, heredocs) {
+  let index = from;
+  for (const heredoc of heredocs) {
+    const isEnd = (raw) => (heredoc.stripTabs ? raw.replace(/^\t+/, "") : raw) === heredoc.name;
+    const end = lines.findIndex((raw, at) => at >= index && isEnd(raw));
+    if (end === -1) return from;
+    index = end + 1;
+  }
+  return index;
+}
+function readDockerInstructions(text4) {
+  const lines = splitLinesKeepingNumbers(text4);
   const escape = readEscapeChar(lines);
   const instructions = [];
   let pending;
-  lines.forEach((raw, index) => {
-    const trimmed = raw.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) return;
+  let index = 0;
+  while (index < lines.length) {
+    const trimmed = (lines[index] ?? "").trim();
+    index += 1;
+    if (trimmed === "" || trimmed.startsWith("#")) continue;
     const continues = trimmed.endsWith(escape);
     const body = continues ? trimmed.slice(0, -1) : trimmed;
-    pending = pending === void 0 ? { text: body, line: index + 1 } : { ...pending, text: `${pending.text} ${body}` };
-    if (continues) return;
-    instructions.push(toInstruction(pending.text, pending.line));
+    pending = pending === void 0 ? { text: body, line: index } : { ...pending, text: `${pending.text} ${body}` };
+    if (continues) continue;
+    const instruction = toInstruction(pending.text, pending.line);
+    instructions.push(instruction);
     pending = void 0;
-  });
+    index = skipHeredocBodies(lines, index, readHeredocs(instruction));
+  }
   if (pending !== void 0) instructions.push(toInstruction(pending.text, pending.line));
   return instructions;
 }
-function toInstruction(text3, line) {
-  const match = /^(\S+)\s*(.*)$/.exec(text3.trim());
+function toInstruction(text4, line) {
+  const match = /^(\S+)\s*(.*)$/.exec(text4.trim());
   return { keyword: (match?.[1] ?? "").toUpperCase(), args: (match?.[2] ?? "").trim(), line };
 }
 function unquote(value) {
@@ -35964,9 +36527,9 @@ function readArgDefaults(args) {
   }
   return result;
 }
-function substituteArgs(text3, args) {
+function substituteArgs(text4, args) {
   let unresolved = false;
-  const result = text3.replace(
+  const result = text4.replace(
     /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
     (_match, braced, operator, word, bare) => {
       const value = args.get(braced ?? bare ?? "");
@@ -36008,13 +36571,18 @@ function checkImage(raw, line, state) {
   const detail = resolved === raw ? void 0 : `With the ARG defaults it is '${resolved}'.`;
   return { rule: "unpinned-dockerfile-from", line, reference: raw, ...detail ? { detail } : {} };
 }
-function checkDockerfile(file2) {
+function declareArgs(args, known) {
+  for (const [name, value] of readArgDefaults(args)) {
+    known.set(name, value === void 0 ? void 0 : substituteArgs(value, known));
+  }
+}
+function checkDockerfile2(file2) {
   const state = { args: /* @__PURE__ */ new Map(), stages: /* @__PURE__ */ new Set() };
   let seenFrom = false;
   const hits = [];
   for (const instruction of readDockerInstructions(file2.text)) {
     if (instruction.keyword === "ARG" && !seenFrom) {
-      for (const [name, value] of readArgDefaults(instruction.args)) state.args.set(name, value);
+      declareArgs(instruction.args, state.args);
     } else if (instruction.keyword === "FROM") {
       seenFrom = true;
       const hit = checkFrom(instruction, state);
@@ -36026,10 +36594,10 @@ function checkDockerfile(file2) {
 
 // src/scanners/pinning/check-requirements.ts
 var COMMENT = /(^|\s+)#.*$/;
-function readRequirementLines(text3) {
+function readRequirementLines(text4) {
   const result = [];
   let pending;
-  splitLinesKeepingNumbers(text3).forEach((raw, index) => {
+  splitLinesKeepingNumbers(text4).forEach((raw, index) => {
     const isComment = COMMENT.test(raw);
     if (!raw.endsWith("\\") || isComment) {
       const piece2 = isComment ? ` ${raw}` : raw;
@@ -36060,16 +36628,16 @@ var import_yaml2 = __toESM(require_dist(), 1);
 
 // src/scanners/pinning/yaml-nodes.ts
 var import_yaml = __toESM(require_dist(), 1);
-function parseYamlFile(path8, text3) {
+function parseYamlFile(path10, text4) {
   const lineCounter = new import_yaml.LineCounter();
-  const parsed = (0, import_yaml.parseAllDocuments)(text3.replace(/^\uFEFF/, ""), { lineCounter, uniqueKeys: false });
+  const parsed = (0, import_yaml.parseAllDocuments)(text4.replace(/^\uFEFF/, ""), { lineCounter, uniqueKeys: false });
   const documents = Array.isArray(parsed) ? parsed : [];
   for (const document of documents) {
     const error62 = document.errors[0];
     if (error62 !== void 0) {
       const line = error62.linePos?.[0].line;
       throw new PinningParseError(
-        path8,
+        path10,
         line,
         `YAML syntax error: ${error62.message.split("\n")[0] ?? ""}`
       );
@@ -36227,44 +36795,67 @@ function checkUsesNode(node2, collector) {
   const rule = classifyUses(uses);
   if (rule !== void 0) collector.add(node2, rule, uses);
 }
+function checkSteps(steps, document, collector) {
+  if (!(0, import_yaml2.isSeq)(steps)) return;
+  for (const item of steps.items) {
+    const step = resolveNode(item, document);
+    if ((0, import_yaml2.isMap)(step)) checkUsesNode(getMapValue(step, "uses", document), collector);
+  }
+}
+function checkJobs(root, document, collector) {
+  const jobs = getMapValue(root, "jobs", document);
+  if (!(0, import_yaml2.isMap)(jobs)) return;
+  for (const [, job] of mapEntries(jobs, document)) {
+    if (!(0, import_yaml2.isMap)(job)) continue;
+    checkUsesNode(getMapValue(job, "uses", document), collector);
+    checkSteps(getMapValue(job, "steps", document), document, collector);
+  }
+}
+function checkRuns(root, document, collector) {
+  const runs = getMapValue(root, "runs", document);
+  if (!(0, import_yaml2.isMap)(runs)) return;
+  checkSteps(getMapValue(runs, "steps", document), document, collector);
+  const image = getMapValue(runs, "image", document);
+  if (scalarText(image)?.trim().toLowerCase().startsWith("docker://"))
+    checkUsesNode(image, collector);
+}
 function checkWorkflow(file2) {
   const yaml = parseYamlFile(file2.path, file2.text);
   const collector = new HitCollector(yaml);
   for (const document of yaml.documents) {
-    visitMaps(document.contents, document, (map2) => {
-      checkUsesNode(getMapValue(map2, "uses", document), collector);
-    });
-    const runs = (0, import_yaml2.isMap)(document.contents) ? getMapValue(document.contents, "runs", document) : void 0;
-    const image = (0, import_yaml2.isMap)(runs) ? getMapValue(runs, "image", document) : void 0;
-    if (scalarText(image)?.trim().toLowerCase().startsWith("docker://"))
-      checkUsesNode(image, collector);
+    const root = document.contents;
+    if (!(0, import_yaml2.isMap)(root)) continue;
+    checkJobs(root, document, collector);
+    checkRuns(root, document, collector);
   }
   return findings(file2, collector);
 }
 
 // src/scanners/pinning/check-file.ts
 var CHECKERS = {
-  dockerfile: checkDockerfile,
+  dockerfile: checkDockerfile2,
   compose: checkCompose,
   workflow: checkWorkflow,
   requirements: checkRequirements,
   kubernetes: checkKubernetes
 };
-function isWorthANote(type, text3) {
+function isWorthANote(type, text4) {
   if (type !== "kubernetes") return true;
-  if (text3.includes("{{")) return false;
-  return /^\s*apiVersion\s*:/m.test(text3) && /^\s*kind\s*:/m.test(text3);
+  if (text4.includes("{{")) return false;
+  return /^\s*apiVersion\s*:/m.test(text4) && /^\s*kind\s*:/m.test(text4);
 }
 function checkPinningFile(type, file2) {
   try {
     return { findings: CHECKERS[type](file2) };
   } catch (error62) {
     if (!isWorthANote(type, file2.text)) return { findings: [] };
-    const where = error62 instanceof PinningParseError && error62.line !== void 0 ? `${file2.path}:${error62.line}` : file2.path;
+    const line = error62 instanceof PinningParseError ? error62.line : void 0;
+    const where = line !== void 0 ? `${file2.path}:${line}` : file2.path;
     const message2 = error62 instanceof Error ? error62.message : String(error62);
     return {
       findings: [],
-      note: `Pinning checker could not parse ${showReference(where)} (${showReference(message2)}); its references were not checked.`
+      note: `Pinning checker could not parse ${showReference(where)} (${showReference(message2)}); its references were not checked.`,
+      ...line !== void 0 ? { noteLine: line } : {}
     };
   }
 }
@@ -36296,46 +36887,90 @@ function classifyPinningFile(relativePath) {
 var SECURITY_GATE_VERSION = "0.1.0";
 
 // src/scanners/pinning/run.ts
-var MAX_FILE_BYTES2 = 2 * 1024 * 1024;
+var MAX_PINNING_FILE_BYTES = 2 * 1024 * 1024;
 var ALWAYS_SKIPPED = /* @__PURE__ */ new Set([".git", "node_modules"]);
-function toPosix(path8) {
-  return path8.split(sep2).join("/");
+function toPosix(path10) {
+  return path10.split(sep2).join("/");
 }
-async function listPinningFiles(root, skipDirs) {
-  const isSkipped = skipDirs.length > 0 ? (0, import_picomatch3.default)(skipDirs, { dot: true }) : () => false;
+function inWorkspace(workspace, absolute) {
+  const rel = relative2(workspace, absolute);
+  return rel.startsWith("..") || isAbsolute3(rel) ? void 0 : toPosix(rel);
+}
+async function resolvePinningRoot(context) {
+  const absolute = context.config.scanType === "fs" ? resolve3(context.workspace, context.config.scanRef) : context.workspace;
+  const isFile = (await stat4(absolute)).isFile();
+  return { absolute, pathPrefix: inWorkspace(context.workspace, absolute) ?? "", isFile };
+}
+async function listPinningFiles(root, options2) {
+  const toFile = (absolute) => {
+    const classifyAs = inWorkspace(options2.workspace, absolute) ?? (toPosix(relative2(root.absolute, absolute)) || basename(absolute));
+    const type = classifyPinningFile(classifyAs);
+    const path10 = toPosix(relative2(options2.workspace, absolute));
+    return type === void 0 ? void 0 : { absolute, path: path10, type };
+  };
+  if (root.isFile) {
+    const file2 = toFile(root.absolute);
+    return file2 === void 0 ? [] : [file2];
+  }
+  const isSkipped = createSkipDirMatcher(options2.skipDirs, root.pathPrefix);
   const files = [];
   const walk2 = async (dir) => {
     const entries = (await readdir2(dir, { withFileTypes: true })).sort(
       (a, b) => a.name.localeCompare(b.name)
     );
     for (const entry of entries) {
-      const absolute = join3(dir, entry.name);
-      const relativeToRoot = toPosix(relative2(root, absolute));
+      const absolute = join4(dir, entry.name);
       if (entry.isDirectory()) {
+        const relativeToRoot = toPosix(relative2(root.absolute, absolute));
         if (!ALWAYS_SKIPPED.has(entry.name) && !isSkipped(relativeToRoot)) await walk2(absolute);
       } else if (entry.isFile()) {
-        const type = classifyPinningFile(relativeToRoot);
-        if (type !== void 0) files.push({ absolute, relativeToRoot, type });
+        const file2 = toFile(absolute);
+        if (file2 !== void 0) files.push(file2);
       }
     }
   };
-  await walk2(root);
+  await walk2(root.absolute);
   return files;
 }
 async function checkOne(file2, context) {
-  const path8 = toPosix(relative2(context.workspace, file2.absolute));
   const size = (await lstat(file2.absolute)).size;
-  if (size > MAX_FILE_BYTES2) {
-    context.logger.debug(
-      `Pinning checker skipped ${path8}: ${size} bytes is more than a hand-written file.`
-    );
-    return { findings: [] };
+  if (size > MAX_PINNING_FILE_BYTES) {
+    return {
+      findings: [],
+      note: `Pinning checker skipped ${showReference(file2.path)}: it is ${size} bytes, more than the ${MAX_PINNING_FILE_BYTES} bytes it reads; its references were not checked.`
+    };
   }
-  const text3 = await readFile4(file2.absolute, "utf8");
-  return checkPinningFile(file2.type, { path: path8, text: text3, severity: context.config.pinningSeverity });
+  const text4 = await readFile4(file2.absolute, "utf8");
+  return checkPinningFile(file2.type, {
+    path: file2.path,
+    text: text4,
+    severity: context.config.pinningSeverity
+  });
 }
-function resolveRoot(context) {
-  return context.config.scanType === "fs" ? resolve3(context.workspace, context.config.scanRef) : context.workspace;
+function addNote(context, notes, note) {
+  notes.push(note.text);
+  context.logger.notice(note.text, {
+    title: "Pinning checker",
+    ...note.file !== void 0 ? { file: note.file } : {},
+    ...note.line !== void 0 ? { startLine: note.line } : {}
+  });
+}
+async function checkFiles(files, context, outcome, notes) {
+  for (const file2 of files) {
+    try {
+      const result = await checkOne(file2, context);
+      outcome.findings.push(
+        ...result.findings.map((finding) => ({ ...finding, target: context.config.scanRef }))
+      );
+      if (result.note !== void 0)
+        addNote(context, notes, { text: result.note, file: file2.path, line: result.noteLine });
+    } catch (error62) {
+      addNote(context, notes, {
+        text: `Pinning checker could not read ${showReference(file2.path)}: ${showReference(error62.message)}`,
+        file: file2.path
+      });
+    }
+  }
 }
 async function scanPinning(context) {
   const outcome = {
@@ -36347,27 +36982,25 @@ async function scanPinning(context) {
   };
   const notes = [];
   let files;
+  let root;
   try {
-    files = await listPinningFiles(resolveRoot(context), context.config.skipDirs);
+    root = await resolvePinningRoot(context);
+    files = await listPinningFiles(root, {
+      workspace: context.workspace,
+      skipDirs: context.config.skipDirs
+    });
   } catch (error62) {
     return {
       ...outcome,
       error: `pinning: cannot read ${context.config.scanRef}: ${error62.message}`
     };
   }
-  for (const file2 of files) {
-    try {
-      const result = await checkOne(file2, context);
-      outcome.findings.push(
-        ...result.findings.map((finding) => ({ ...finding, target: context.config.scanRef }))
-      );
-      if (result.note !== void 0) notes.push(result.note);
-    } catch (error62) {
-      notes.push(
-        `Pinning checker could not read ${file2.relativeToRoot}: ${error62.message}`
-      );
-    }
+  if (root.isFile && files.length === 0) {
+    addNote(context, notes, {
+      text: `Pinning checker: ${showReference(context.config.scanRef)} is not a file it checks (Dockerfile, Compose, workflow or action, pip requirements, Kubernetes YAML).`
+    });
   }
+  await checkFiles(files, context, outcome, notes);
   context.logger.debug(
     `Pinning checker read ${files.length} files, found ${outcome.findings.length} unpinned references.`
   );
@@ -36408,9 +37041,206 @@ function createBinaryResolver(tool, options2) {
 }
 function createScannerTable(options2 = {}) {
   return {
-    trivy: createTrivyScanner({ resolveBinary: createBinaryResolver("trivy", options2) }),
-    grype: createGrypeScanner({ resolveBinary: createBinaryResolver("grype", options2) }),
+    trivy: createTrivyScanner({
+      resolveBinary: createBinaryResolver("trivy", options2),
+      cacheDir: options2.cacheDirs?.trivy,
+      probe: options2.trivyProbe
+    }),
+    grype: createGrypeScanner({
+      resolveBinary: createBinaryResolver("grype", options2),
+      dbCacheDir: options2.cacheDirs?.grype
+    }),
     pinning: createPinningScanner()
+  };
+}
+
+// src/sbom/step.ts
+import path6 from "node:path";
+
+// src/util/errors.ts
+var PERMISSION_HINTS = [
+  [
+    /code-scanning/,
+    "the token needs `security-events: write` and code scanning must be enabled for the repository"
+  ],
+  [/check-runs/, "the token needs `checks: write`"],
+  [/issues\/\d+\/comments|issues\/comments/, "the token needs `pull-requests: write`"],
+  [/contents/, "the token needs `contents: read`"]
+];
+function describeError3(error62) {
+  if (!(error62 instanceof Error)) return `Unexpected error: ${String(error62)}`;
+  const http = error62;
+  if (typeof http.status === "number" && (http.status === 403 || http.status === 404)) {
+    const url2 = http.request?.url ?? "";
+    const hint = PERMISSION_HINTS.find(([pattern]) => pattern.test(url2))?.[1];
+    return `GitHub API ${http.request?.method ?? ""} ${url2} answered ${http.status}: ${error62.message}${hint ? ` (${hint})` : ""}`;
+  }
+  return `${error62.name === "Error" ? "Unexpected error" : error62.name}: ${error62.message}`;
+}
+
+// src/sbom/generate.ts
+import { mkdir as mkdir2, readFile as readFile5, rm as rm4 } from "node:fs/promises";
+import { dirname as dirname2, isAbsolute as isAbsolute4, resolve as resolve4 } from "node:path";
+
+// src/sbom/parse.ts
+var spdxSchema = external_exports.object({
+  spdxVersion: external_exports.string().startsWith("SPDX-"),
+  packages: external_exports.array(
+    external_exports.looseObject({
+      name: external_exports.string(),
+      externalRefs: external_exports.array(external_exports.looseObject({ referenceType: external_exports.string() })).optional()
+    })
+  ).optional()
+});
+var componentSchema = external_exports.lazy(
+  () => external_exports.looseObject({
+    name: external_exports.string(),
+    purl: external_exports.string().optional(),
+    components: external_exports.array(componentSchema).optional()
+  })
+);
+var cycloneDxSchema = external_exports.object({
+  bomFormat: external_exports.literal("CycloneDX"),
+  specVersion: external_exports.string(),
+  components: external_exports.array(componentSchema).optional()
+});
+function flattenComponents(components) {
+  return components.flatMap((component) => [
+    component,
+    ...flattenComponents(component.components ?? [])
+  ]);
+}
+function summariseSbom(text4, format) {
+  let data;
+  try {
+    data = JSON.parse(text4);
+  } catch (error62) {
+    return { error: `not JSON (${error62.message})` };
+  }
+  if (format === "spdx-json") {
+    const spdx = spdxSchema.safeParse(data);
+    if (!spdx.success) return { error: "not an SPDX JSON document (no spdxVersion/packages)" };
+    const named2 = (spdx.data.packages ?? []).filter(
+      (pkg) => (pkg.externalRefs ?? []).some((ref) => ref.referenceType === "purl")
+    );
+    return { packages: named2.length, packageNames: named2.map((pkg) => pkg.name) };
+  }
+  const bom = cycloneDxSchema.safeParse(data);
+  if (!bom.success)
+    return { error: "not a CycloneDX JSON document (no bomFormat/specVersion/components)" };
+  const named = flattenComponents(bom.data.components ?? []).filter(
+    (component) => component.purl !== void 0
+  );
+  return { packages: named.length, packageNames: named.map((component) => component.name) };
+}
+
+// src/sbom/generate.ts
+function resolveSbomTarget(scanType, scanRef, workspace) {
+  if (scanType === "fs") return resolve4(workspace, scanRef);
+  const prefix = archivePrefix(scanRef);
+  if (prefix === void 0) return scanRef;
+  const file2 = scanRef.slice(prefix.length);
+  return `${prefix}${isAbsolute4(file2) ? file2 : resolve4(workspace, file2)}`;
+}
+function buildSbomArgs(options2) {
+  const { capabilities } = options2;
+  const args = [options2.scanType, "--format", options2.format, "--output", options2.outputFile];
+  if (capabilities.flags.has("--timeout"))
+    args.push("--timeout", `${Math.max(1, Math.ceil(options2.timeoutMs / 1e3))}s`);
+  args.push(...trivyIsolationArgs(capabilities, options2.isolation, options2.cacheDir));
+  args.push(...trivySkipDirArgs(options2.scanType, options2.skipDirs, options2.pathPrefix));
+  return [...args, ...trivyTargetArgs(options2.scanType, options2.target)];
+}
+function describeFailure(result, timeoutMs) {
+  if (result.spawnError !== void 0) return `could not start Trivy: ${result.spawnError.message}`;
+  if (result.timedOut) return `Trivy did not finish within ${Math.round(timeoutMs / 1e3)}s`;
+  if (result.exitCode !== 0) {
+    const lastLine = result.stderr.trim().split("\n").pop() ?? "";
+    return `Trivy exited with ${result.exitCode ?? result.signal ?? "no code"}: ${truncate(sanitizeLogText(lastLine), 500)}`;
+  }
+  return void 0;
+}
+async function generateSbom(options2) {
+  const scanType = options2.scanType;
+  if (scanType === "sbom") {
+    return {
+      error: `sbom: the scanned file is an SBOM already; sbom-format needs scan-type fs or image.`
+    };
+  }
+  try {
+    const run2 = { cwd: options2.workspace, env: scannerEnv() };
+    const { version: version3, capabilities } = await (options2.probe ?? probeTrivy)({
+      runner: options2.runner,
+      binary: options2.trivyPath,
+      subcommand: scanType,
+      run: run2,
+      timeoutMs: options2.timeoutMs
+    });
+    const pathPrefix = scanType === "fs" ? (await resolveScanRoot(options2.workspace, options2.scanRef)).pathPrefix : "";
+    await mkdir2(dirname2(options2.outputFile), { recursive: true });
+    await rm4(options2.outputFile, { force: true });
+    const result = await withTrivyIsolation(
+      options2.tempDir,
+      (isolation) => options2.runner.run(
+        options2.trivyPath,
+        buildSbomArgs({
+          ...options2,
+          scanType,
+          target: resolveSbomTarget(scanType, options2.scanRef, options2.workspace),
+          pathPrefix,
+          capabilities,
+          isolation
+        }),
+        { ...run2, timeoutMs: options2.timeoutMs + graceFor(options2.timeoutMs) }
+      )
+    );
+    const failure2 = describeFailure(result, options2.timeoutMs);
+    if (failure2 !== void 0) return { error: `sbom: ${failure2}` };
+    const summary = summariseSbom(await readFile5(options2.outputFile, "utf8"), options2.format);
+    if ("error" in summary) return { error: `sbom: ${options2.outputFile} is ${summary.error}` };
+    return {
+      file: options2.outputFile,
+      packages: summary.packages,
+      format: options2.format,
+      ...version3 === void 0 ? {} : { version: version3 }
+    };
+  } catch (error62) {
+    return { error: `sbom: ${error62.message.replace(/^trivy: /, "")}` };
+  }
+}
+
+// src/sbom/step.ts
+function createSbomStep(options2) {
+  const { config: config2 } = options2;
+  if (config2.sbomFormat === "none") return void 0;
+  return async () => {
+    const context = {
+      config: config2,
+      workspace: options2.workspace,
+      runner: options2.runner,
+      logger: options2.logger,
+      tempDir: options2.tempDir
+    };
+    let trivyPath;
+    try {
+      trivyPath = await options2.resolveTrivy(context);
+    } catch (error62) {
+      return { error: `Trivy is needed for the SBOM: ${describeError3(error62)}` };
+    }
+    return generateSbom({
+      runner: options2.runner,
+      trivyPath,
+      scanType: config2.scanType,
+      scanRef: config2.scanRef,
+      workspace: options2.workspace,
+      format: config2.sbomFormat === "cyclonedx" ? "cyclonedx" : "spdx-json",
+      outputFile: path6.resolve(options2.workspace, config2.sbomFile),
+      timeoutMs: config2.timeoutMs,
+      skipDirs: config2.skipDirs,
+      tempDir: options2.tempDir,
+      ...options2.cacheDir === void 0 ? {} : { cacheDir: options2.cacheDir },
+      ...options2.probe === void 0 ? {} : { probe: options2.probe }
+    });
   };
 }
 
@@ -36420,7 +37250,7 @@ var DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 function createCommandRunner() {
   return {
     run(file2, args, options2) {
-      return new Promise((resolve4) => {
+      return new Promise((resolve5) => {
         const max = options2.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
         const stdout = [];
         const stderr = [];
@@ -36450,7 +37280,7 @@ function createCommandRunner() {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          resolve4({
+          resolve5({
             exitCode: null,
             signal: null,
             stdout: Buffer.concat(stdout).toString("utf8"),
@@ -36466,30 +37296,12 @@ function createCommandRunner() {
   };
 }
 
-// src/util/errors.ts
-var PERMISSION_HINTS = [
-  [
-    /code-scanning/,
-    "the token needs `security-events: write` and code scanning must be enabled for the repository"
-  ],
-  [/check-runs/, "the token needs `checks: write`"],
-  [/issues\/\d+\/comments|issues\/comments/, "the token needs `pull-requests: write`"],
-  [/contents/, "the token needs `contents: read`"]
-];
-function describeError3(error62) {
-  if (!(error62 instanceof Error)) return `Unexpected error: ${String(error62)}`;
-  const http = error62;
-  if (typeof http.status === "number" && (http.status === 403 || http.status === 404)) {
-    const url2 = http.request?.url ?? "";
-    const hint = PERMISSION_HINTS.find(([pattern]) => pattern.test(url2))?.[1];
-    return `GitHub API ${http.request?.method ?? ""} ${url2} answered ${http.status}: ${error62.message}${hint ? ` (${hint})` : ""}`;
-  }
-  return `${error62.name === "Error" ? "Unexpected error" : error62.name}: ${error62.message}`;
-}
-
 // src/waivers/load.ts
 import { readFile as readFileFromDisk } from "node:fs/promises";
-import path6 from "node:path";
+import path8 from "node:path";
+
+// src/waivers/sources.ts
+import path7 from "node:path";
 
 // src/waivers/parse.ts
 var import_picomatch4 = __toESM(require_picomatch2(), 1);
@@ -36553,9 +37365,9 @@ function describeGlobProblem(glob) {
     return `${JSON.stringify(glob)} is not a valid glob (${error62 instanceof Error ? error62.message : String(error62)})`;
   }
 }
-function parseWaiversFile(text3, file2) {
+function parseWaiversFile(text4, file2) {
   const lineCounter = new import_yaml3.LineCounter();
-  const doc = readYaml(text3, file2, lineCounter);
+  const doc = readYaml(text4, file2, lineCounter);
   const root = doc.toJS();
   if (root === null || root === void 0) return [];
   if (typeof root !== "object" || Array.isArray(root) || Object.keys(root).some((key) => key !== "waivers")) {
@@ -36589,8 +37401,8 @@ function parseWaiversFile(text3, file2) {
     };
   });
 }
-function readYaml(text3, file2, lineCounter) {
-  const doc = (0, import_yaml3.parseDocument)(text3, { lineCounter, prettyErrors: false, uniqueKeys: true });
+function readYaml(text4, file2, lineCounter) {
+  const doc = (0, import_yaml3.parseDocument)(text4, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const error62 = doc.errors[0];
   if (error62) {
     const line = error62.linePos?.[0]?.line ?? lineCounter.linePos(error62.pos[0]).line;
@@ -36609,10 +37421,10 @@ function readEntryLine(doc, lineCounter, index) {
   const range = item?.range;
   return range ? lineCounter.linePos(range[0]).line : void 0;
 }
-function parseTrivyIgnore(text3, file2) {
+function parseTrivyIgnore(text4, file2) {
   const waivers = [];
   let comments = [];
-  text3.split(/\r?\n/).forEach((raw, index) => {
+  text4.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim();
     if (line === "") {
       comments = [];
@@ -36644,19 +37456,53 @@ function parseTrivyIgnore(text3, file2) {
   });
   return waivers;
 }
+var GRYPE_RULE_KEYS = [
+  "vulnerability",
+  "reason",
+  "namespace",
+  "fix-state",
+  "package",
+  "vex-status",
+  "vex-justification",
+  "match-type",
+  "include-aliases"
+];
+var GRYPE_PACKAGE_KEYS = [
+  "name",
+  "version",
+  "language",
+  "type",
+  "location",
+  "upstream-name"
+];
+var UNEVALUABLE = {
+  "vex-status": "applies to VEX documents only, which the action does not read",
+  "vex-justification": "applies to VEX documents only, which the action does not read",
+  "package.language": "findings do not record Grype's package language",
+  "package.upstream-name": "findings do not record a package's upstream (source) name"
+};
+var text3 = external_exports.string().optional();
+var grypePackageSchema = external_exports.looseObject({
+  name: text3,
+  version: text3,
+  language: text3,
+  type: text3,
+  location: text3,
+  "upstream-name": text3
+});
 var grypeRuleSchema = external_exports.looseObject({
-  vulnerability: external_exports.string().optional(),
-  reason: external_exports.string().optional(),
-  "fix-state": external_exports.string().optional(),
-  package: external_exports.looseObject({
-    name: external_exports.string().optional(),
-    version: external_exports.string().optional(),
-    type: external_exports.string().optional(),
-    location: external_exports.string().optional()
-  }).optional()
+  vulnerability: text3,
+  reason: text3,
+  namespace: text3,
+  "fix-state": text3,
+  package: grypePackageSchema.nullish(),
+  "vex-status": text3,
+  "vex-justification": text3,
+  "match-type": text3,
+  "include-aliases": external_exports.boolean().optional()
 });
 var grypeConfigSchema = external_exports.looseObject({ ignore: external_exports.array(grypeRuleSchema).nullish() }).nullish();
-function parseGrypeIgnoreRules(yamlText, file2) {
+function parseGrypeIgnoreRules(yamlText, file2, options2 = {}) {
   const doc = readYaml(yamlText, file2, new import_yaml3.LineCounter());
   const parsed = grypeConfigSchema.safeParse(doc.toJS());
   if (!parsed.success) {
@@ -36665,57 +37511,116 @@ function parseGrypeIgnoreRules(yamlText, file2) {
       `${file2}: ${issue2 ? issue2.path.join(".") : "ignore"}: ${issue2?.message ?? "malformed"}.`
     );
   }
-  return (parsed.data?.ignore ?? []).map((rule, index) => {
-    const pkg = rule.package ?? {};
-    const waiver = {
-      reason: rule.reason?.trim() || `Ignore rule in ${file2}`,
-      origin: `${file2}#${index}`
-    };
-    if (rule.vulnerability) waiver.id = rule.vulnerability;
-    if (pkg.name) waiver.package = pkg.name;
-    if (pkg.version) waiver.packageVersion = pkg.version;
-    if (pkg.type) waiver.packageType = pkg.type;
-    if (rule["fix-state"]) waiver.fixState = rule["fix-state"];
-    if (pkg.location) {
-      const problem = describeGlobProblem(pkg.location);
-      if (problem) throw new ConfigError(`${file2}: ignore[${index}].package.location ${problem}.`);
-      waiver.packageLocation = pkg.location;
-    }
-    if (!waiver.id && !waiver.package && !waiver.packageVersion && !waiver.packageType && !waiver.packageLocation && !waiver.fixState) {
-      throw new ConfigError(
-        `${file2}: ignore[${index}] has no criteria and would ignore everything.`
+  return (parsed.data?.ignore ?? []).flatMap((rule, index) => {
+    const where = `${file2}: ignore[${index}]`;
+    const unevaluable = findUnevaluable(rule);
+    if (unevaluable.length > 0) {
+      options2.warn?.(
+        `${where} is not applied: ${unevaluable.join("; ")}. Findings it would match still count; remove the criterion or waive them in the waivers file.`
       );
+      return [];
     }
-    return waiver;
+    return [toGrypeWaiver(rule, { file: file2, index, where })];
   });
+}
+function findUnevaluable(rule) {
+  const known = new Set(GRYPE_RULE_KEYS);
+  const knownPackage = new Set(GRYPE_PACKAGE_KEYS);
+  const keys = [
+    ...Object.keys(rule).filter((key) => rule[key] !== void 0 && rule[key] !== ""),
+    ...Object.entries(rule.package ?? {}).filter(([, value]) => value !== void 0 && value !== "").map(([key]) => `package.${key}`)
+  ];
+  return keys.flatMap((key) => {
+    if (key === "package") return [];
+    const reason = UNEVALUABLE[key];
+    if (reason !== void 0) return [`'${key}' ${reason}`];
+    const isKnown = key.startsWith("package.") ? knownPackage.has(key.slice("package.".length)) : known.has(key);
+    return isKnown ? [] : [`'${key}' is not a Grype ignore-rule criterion the action knows`];
+  });
+}
+function toGrypeWaiver(rule, at) {
+  const pkg = rule.package ?? {};
+  const waiver = {
+    reason: rule.reason?.trim() || `Ignore rule in ${at.file}`,
+    origin: `${at.file}#${at.index}`
+  };
+  if (rule.vulnerability) {
+    waiver.id = rule.vulnerability;
+    if (rule["include-aliases"] !== true) waiver.matchAliases = false;
+  }
+  if (pkg.name) waiver.package = pkg.name;
+  if (pkg.version) waiver.packageVersion = pkg.version;
+  if (pkg.type) waiver.packageType = pkg.type;
+  if (rule["fix-state"]) waiver.fixState = rule["fix-state"];
+  const properties = {};
+  if (rule.namespace) properties.namespace = rule.namespace;
+  if (rule["match-type"]) properties.matchTypes = rule["match-type"];
+  if (Object.keys(properties).length > 0) waiver.findingProperties = properties;
+  if (pkg.location) {
+    const problem = describeGlobProblem(pkg.location);
+    if (problem) throw new ConfigError(`${at.where}.package.location ${problem}.`);
+    waiver.packageLocation = pkg.location;
+  }
+  const criteria = Object.keys(waiver).filter(
+    (key) => !["reason", "origin", "matchAliases"].includes(key)
+  );
+  if (criteria.length === 0) {
+    throw new ConfigError(`${at.where} has no criteria and would ignore everything.`);
+  }
+  return waiver;
+}
+
+// src/waivers/sources.ts
+var TRIVYIGNORE_FILE = ".trivyignore";
+var GRYPE_CONFIG_FILES = [
+  ".grype.yaml",
+  ".grype.yml",
+  ".grype/config.yaml",
+  ".grype/config.yml"
+];
+var PARSERS = {
+  "waivers-file": parseWaiversFile,
+  trivyignore: parseTrivyIgnore,
+  grype: (text4, label, options2) => parseGrypeIgnoreRules(text4, label, options2)
+};
+function waiverFileLabel(workspace, file2) {
+  const absolute = path7.resolve(workspace, file2);
+  const relative3 = path7.relative(path7.resolve(workspace), absolute);
+  const outside = relative3 === "" || relative3.startsWith("..") || path7.isAbsolute(relative3);
+  return (outside ? absolute : relative3).split(path7.sep).join("/");
+}
+function listWaiverSources(workspace, waiversFile) {
+  return [
+    { kind: "waivers-file", label: waiverFileLabel(workspace, waiversFile) },
+    { kind: "trivyignore", label: TRIVYIGNORE_FILE },
+    ...GRYPE_CONFIG_FILES.map((label) => ({ kind: "grype", label }))
+  ];
+}
+function parseWaiverSource(source, text4, options2 = {}) {
+  return PARSERS[source.kind](text4, source.label, options2);
 }
 
 // src/waivers/load.ts
-var GRYPE_CONFIG_FILES = [".grype.yaml", ".grype.yml", ".grype/config.yaml", ".grype/config.yml"];
 async function loadWaivers(options2) {
   const read = options2.readFile ?? readOptionalFile;
-  const waiversPath = path6.resolve(options2.workspace, options2.waiversFile);
-  const label = toLabel(options2.workspace, waiversPath);
-  const waiversText = await read(waiversPath);
-  if (waiversText === void 0 && options2.explicit) {
-    throw new ConfigError(
-      `Input 'waivers-file' has an invalid value ${JSON.stringify(options2.waiversFile)}: the file does not exist in the workspace (leave the input out to use the optional default ${JSON.stringify(".github/security-waivers.yml")}).`
-    );
-  }
-  const waivers = waiversText === void 0 ? [] : parseWaiversFile(waiversText, label);
-  const trivyIgnore = await read(path6.join(options2.workspace, ".trivyignore"));
-  if (trivyIgnore !== void 0) waivers.push(...parseTrivyIgnore(trivyIgnore, ".trivyignore"));
-  for (const name of GRYPE_CONFIG_FILES) {
-    const text3 = await read(path6.join(options2.workspace, name));
-    if (text3 === void 0) continue;
-    waivers.push(...parseGrypeIgnoreRules(text3, name));
-    break;
+  const waivers = [];
+  let grypeConfigRead = false;
+  for (const source of listWaiverSources(options2.workspace, options2.waiversFile)) {
+    if (source.kind === "grype" && grypeConfigRead) break;
+    const text4 = await read(path8.resolve(options2.workspace, source.label));
+    if (text4 === void 0) {
+      if (source.kind === "waivers-file" && options2.explicit) throw missingWaiversFile(options2);
+      continue;
+    }
+    waivers.push(...parseWaiverSource(source, text4, { warn: options2.warn }));
+    grypeConfigRead ||= source.kind === "grype";
   }
   return waivers;
 }
-function toLabel(workspace, absolutePath) {
-  const relative3 = path6.relative(workspace, absolutePath);
-  return (relative3.startsWith("..") || path6.isAbsolute(relative3) ? absolutePath : relative3).split(path6.sep).join("/");
+function missingWaiversFile(options2) {
+  return new ConfigError(
+    `Input 'waivers-file' has an invalid value ${JSON.stringify(options2.waiversFile)}: the file does not exist in the workspace (leave the input out to use the optional default ${JSON.stringify(".github/security-waivers.yml")}).`
+  );
 }
 async function readOptionalFile(absolutePath) {
   try {
@@ -36739,23 +37644,31 @@ function sourceFromRecord(record2) {
     results: record2.results
   };
 }
-function normalisePath(path8) {
-  if (path8 === void 0) return void 0;
-  const clean2 = path8.replace(/\\/g, "/").replace(/^file:\/\//, "").replace(/^(\.\/)+/, "").replace(/^\/+/, "");
-  return clean2 === "" ? void 0 : clean2;
+function normalisePath2(path10) {
+  if (path10 === void 0) return void 0;
+  const clean3 = path10.replace(/\\/g, "/").replace(/^file:\/\//, "").replace(/^(\.\/)+/, "").replace(/^\/+/, "");
+  return clean3 === "" ? void 0 : clean3;
 }
-var normaliseText = (text3) => text3.replace(/\s+/g, " ").trim().toLowerCase();
+var normaliseText = (text4) => text4.replace(/\s+/g, " ").trim().toLowerCase();
 function ruleIdsOf(finding) {
   return [finding.ruleId, ...finding.aliases].map((id) => id.toLowerCase());
 }
-function pathMatches(finding, result) {
-  const path8 = normalisePath(finding.location?.path);
-  return path8 === void 0 || result.path === void 0 || normalisePath(result.path) === path8;
+function pathsOf(finding, location) {
+  const paths = [finding.location?.path, finding.target];
+  if (location !== void 0) {
+    const written = resolveSarifLocation(finding, location);
+    paths.push(written.path, written.uri);
+  }
+  return new Set(paths.map(normalisePath2).filter((p) => p !== void 0));
 }
-function containsWord(text3, word) {
+function pathMatches(paths, result) {
+  const path10 = normalisePath2(result.path);
+  return path10 === void 0 || paths.size === 0 || paths.has(path10);
+}
+function containsWord(text4, word) {
   if (word === "") return false;
   const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(^|[^\\w.+-])${escaped}($|[^\\w.+-])`).test(text3);
+  return new RegExp(`(^|[^\\w.+-])${escaped}($|[^\\w.+-])`).test(text4);
 }
 function messageMatches(finding, result) {
   if (result.message === void 0 || result.message.trim() === "") return false;
@@ -36766,13 +37679,15 @@ function messageMatches(finding, result) {
   const description = normaliseText(finding.description);
   return title !== "" && (message2.includes(title) || title.includes(message2)) || description !== "" && message2.includes(description);
 }
-function groupKey2(ruleId, path8) {
-  return `${ruleId.toLowerCase()}\0${normalisePath(path8) ?? ""}`;
+function groupKey2(ruleId, path10) {
+  return `${ruleId.toLowerCase()}\0${normalisePath2(path10) ?? ""}`;
 }
-function claimResult(finding, results, claimed, findingsPerKey) {
+function claimResult(finding, results, claim2) {
+  const { claimed, findingsPerKey } = claim2;
   const ids = ruleIdsOf(finding);
+  const paths = pathsOf(finding, claim2.location);
   const candidates = results.flatMap(
-    (r, index) => ids.includes(r.ruleId.toLowerCase()) && pathMatches(finding, r) ? [index] : []
+    (r, index) => ids.includes(r.ruleId.toLowerCase()) && pathMatches(paths, r) ? [index] : []
   );
   const open2 = candidates.filter((index) => !claimed.has(index));
   const byMessage = open2.filter(
@@ -36784,7 +37699,7 @@ function claimResult(finding, results, claimed, findingsPerKey) {
   claimed.add(chosen);
   return true;
 }
-function markBaseline(findings2, baseline) {
+function markBaseline(findings2, baseline, location) {
   const fingerprints = new Set(baseline.fingerprints);
   const findingsPerKey = /* @__PURE__ */ new Map();
   for (const f of findings2) {
@@ -36796,7 +37711,7 @@ function markBaseline(findings2, baseline) {
   const claimed = /* @__PURE__ */ new Set();
   findings2.forEach((finding, index) => {
     if (!known[index])
-      known[index] = claimResult(finding, baseline.results, claimed, findingsPerKey);
+      known[index] = claimResult(finding, baseline.results, { claimed, findingsPerKey, location });
   });
   let existing = 0;
   const marked = findings2.map((finding, index) => {
@@ -36903,27 +37818,74 @@ function sourceFromSarif(log, label) {
   return { kind: "sarif", label, fingerprints: [...fingerprints].sort(), results };
 }
 
+// src/github/context.ts
+var repoSchema = external_exports.object({ full_name: external_exports.string() }).nullish();
+var pullRequestSchema = external_exports.object({
+  number: external_exports.number().int().positive(),
+  head: external_exports.object({ sha: external_exports.string(), ref: external_exports.string().optional(), repo: repoSchema }),
+  base: external_exports.object({ ref: external_exports.string(), repo: repoSchema })
+});
+var minimalRepoSchema = external_exports.object({ full_name: external_exports.string().optional(), url: external_exports.string().optional() }).nullish();
+var minimalPullRequestSchema = external_exports.object({
+  number: external_exports.number().int().positive(),
+  head: external_exports.object({ sha: external_exports.string(), ref: external_exports.string().optional(), repo: minimalRepoSchema }),
+  base: external_exports.object({ ref: external_exports.string(), repo: minimalRepoSchema })
+});
+var workflowRunSchema = external_exports.object({
+  id: external_exports.number(),
+  event: external_exports.string(),
+  head_sha: external_exports.string(),
+  head_branch: external_exports.string().nullish(),
+  head_repository: repoSchema,
+  html_url: external_exports.string().optional(),
+  pull_requests: external_exports.array(minimalPullRequestSchema).nullish()
+});
+var eventSchema = external_exports.object({
+  pull_request: pullRequestSchema.optional().catch(void 0),
+  workflow_run: workflowRunSchema.optional().catch(void 0),
+  repository: external_exports.object({ full_name: external_exports.string() }).optional().catch(void 0)
+});
+var PR_EVENTS = /* @__PURE__ */ new Set([
+  "pull_request",
+  "pull_request_target",
+  "pull_request_review",
+  "pull_request_review_comment"
+]);
+function isPullRequestEvent(eventName) {
+  return PR_EVENTS.has(eventName);
+}
+var pullListSchema = external_exports.array(pullRequestSchema);
+
 // src/baseline/sources.ts
-function logCacheProblem(logger, error62, text3) {
-  if (error62 instanceof CacheUnavailableError) logger.info(text3);
-  else logger.warning(text3);
+function logCacheProblem(logger, error62, text4) {
+  if (error62 instanceof CacheUnavailableError) logger.info(text4);
+  else logger.warning(text4);
 }
-var PULL_REQUEST_EVENTS = ["pull_request", "pull_request_target", "workflow_run"];
+var PULL_REQUEST_EVENTS = ["pull_request", "pull_request_target"];
+function gatesPullRequest(eventName, triggeringEvent) {
+  if (eventName !== "workflow_run") return PULL_REQUEST_EVENTS.includes(eventName);
+  return triggeringEvent === void 0 || isPullRequestEvent(triggeringEvent);
+}
 var branchName = (ref) => ref.replace(/^refs\/heads\//, "");
-function keyPart(text3) {
-  return text3.replace(/[^A-Za-z0-9.]/g, (ch) => `_${ch.charCodeAt(0).toString(16)}`);
+function keyPart(text4) {
+  return text4.replace(/[^A-Za-z0-9.]/g, (ch) => `_${ch.charCodeAt(0).toString(16)}`);
 }
-function baselineKeyPrefix(category, branch) {
-  return `security-gate-baseline-${keyPart(category)}-${keyPart(branchName(branch))}-`;
+function baselineScope(category, imageRef) {
+  const bare = sarifCategoryId(category, "baseline");
+  const withImage = sarifCategoryId(category, "baseline", imageRef);
+  const image = withImage.slice(bare.length).replace(/\/+$/, "");
+  return image === "" ? category : `${category}/${image}`;
+}
+function baselineKeyPrefix(scope, branch) {
+  return `security-gate-baseline-${keyPart(scope)}-${keyPart(branchName(branch))}-`;
 }
 var message = (error62) => error62 instanceof Error ? error62.message : String(error62);
 async function resolveBaseline(options2) {
   const { config: config2 } = options2;
   if (config2.gateScope === "all") return { note: "gate-scope is all: every finding counts." };
-  if (!PULL_REQUEST_EVENTS.includes(options2.eventName)) {
-    return {
-      note: `gate-scope new applies to pull requests; on ${options2.eventName} every finding counts.`
-    };
+  if (!gatesPullRequest(options2.eventName, options2.triggeringEvent)) {
+    const event = options2.eventName === "workflow_run" ? `a workflow_run of ${options2.triggeringEvent ?? "another event"}` : options2.eventName;
+    return { note: `gate-scope new applies to pull requests; on ${event} every finding counts.` };
   }
   if (config2.baseline.kind === "none") return { note: "baseline is none: every finding counts." };
   if (config2.baseline.kind === "file")
@@ -36939,25 +37901,26 @@ async function resolveBaseline(options2) {
     note: `no baseline record of ${branchName(options2.baseRef)} (a push run saves one) and ${fromAlerts.note}: every finding counts.`
   };
 }
-async function readBaselineFile(options2, path8) {
+async function readBaselineFile(options2, path10) {
   let data;
   try {
-    data = JSON.parse(await options2.readFile(path8));
+    data = JSON.parse(await options2.readFile(path10));
   } catch (error62) {
     throw new ConfigError(
-      `Input 'baseline' names ${JSON.stringify(path8)}, which could not be read as JSON (${message(error62)}): expected a SARIF file, auto or none.`
+      `Input 'baseline' names ${JSON.stringify(path10)}, which could not be read as JSON (${message(error62)}): expected a SARIF file, auto or none.`
     );
   }
   try {
-    return isBaselineRecord(data) ? { ...sourceFromRecord(parseBaselineRecord(data)), label: path8 } : sourceFromSarif(data, path8);
+    return isBaselineRecord(data) ? { ...sourceFromRecord(parseBaselineRecord(data)), label: path10 } : sourceFromSarif(data, path10);
   } catch (error62) {
     throw new ConfigError(
-      `Input 'baseline' names ${JSON.stringify(path8)}, which is ${message(error62)}: expected a SARIF file, auto or none.`
+      `Input 'baseline' names ${JSON.stringify(path10)}, which is ${message(error62)}: expected a SARIF file, auto or none.`
     );
   }
 }
 async function restoreRecord(options2, baseRef) {
-  const prefix = baselineKeyPrefix(options2.config.sarifCategory, baseRef);
+  const scope = baselineScope(options2.config.sarifCategory, options2.imageRef);
+  const prefix = baselineKeyPrefix(scope, baseRef);
   try {
     const key = await options2.cache.restore([options2.recordPath], prefix, [prefix]);
     if (key === void 0) return void 0;
@@ -36978,16 +37941,23 @@ async function restoreRecord(options2, baseRef) {
 var alertSchema = external_exports.looseObject({
   rule: external_exports.looseObject({ id: external_exports.string().nullish() }).nullish(),
   most_recent_instance: external_exports.looseObject({
+    category: external_exports.string().nullish(),
     message: external_exports.looseObject({ text: external_exports.string().nullish() }).nullish(),
     location: external_exports.looseObject({ path: external_exports.string().nullish(), start_line: external_exports.number().nullish() }).nullish()
   }).nullish()
 });
-function resultsFromAlerts(alerts) {
+function categoryBelongsTo(alertCategory, sarifCategory) {
+  const own2 = sarifCategory.replace(/\/+$/, "");
+  const category = alertCategory.replace(/\/+$/, "");
+  return own2 !== "" && (category === own2 || category.startsWith(`${own2}/`));
+}
+function resultsFromAlerts(alerts, sarifCategory) {
   return alerts.flatMap((alert) => {
     const parsed = alertSchema.safeParse(alert);
     const ruleId = parsed.success ? parsed.data.rule?.id : void 0;
     if (!parsed.success || !ruleId) return [];
     const instance = parsed.data.most_recent_instance;
+    if (!categoryBelongsTo(instance?.category ?? "", sarifCategory)) return [];
     return [
       {
         ruleId,
@@ -37001,13 +37971,15 @@ function resultsFromAlerts(alerts) {
 async function readAlerts(options2, baseRef) {
   if (!options2.alerts) return { note: "code scanning alerts cannot be read without a token" };
   const ref = `refs/heads/${branchName(baseRef)}`;
+  const category = options2.config.sarifCategory;
   try {
-    const alerts = await options2.alerts.listOpenAlerts(ref);
-    const results = resultsFromAlerts(alerts);
+    const open2 = await options2.alerts.listAlerts(ref, "open");
+    const dismissed = await options2.alerts.listAlerts(ref, "dismissed");
+    const results = resultsFromAlerts([...open2, ...dismissed], category);
     return {
       source: {
         kind: "alerts",
-        label: `${results.length} open code scanning alerts of ${branchName(baseRef)}`,
+        label: `${results.length} open or dismissed code scanning alerts of ${branchName(baseRef)} in category ${category}`,
         fingerprints: [],
         results
       },
@@ -37015,7 +37987,7 @@ async function readAlerts(options2, baseRef) {
     };
   } catch (error62) {
     options2.logger.warning(
-      `Baseline: could not read the code scanning alerts of ${branchName(baseRef)}: ${message(error62)}`
+      `Baseline: could not read the code scanning alerts of ${branchName(baseRef)} (needs \`security-events: read\`): ${message(error62)}`
     );
     return {
       note: `the code scanning alerts of ${branchName(baseRef)} could not be read (${message(error62)})`
@@ -37028,7 +38000,7 @@ function describeBaseline(resolved, existing) {
 }
 
 // src/baseline/marker.ts
-function createBaselineMarking(resolved) {
+function createBaselineMarking(resolved, location) {
   return (findings2) => {
     if (resolved.source === void 0) {
       return {
@@ -37037,7 +38009,7 @@ function createBaselineMarking(resolved) {
         summary: { scope: "new", note: describeBaseline(resolved, 0), existing: 0 }
       };
     }
-    const marked = markBaseline(findings2, resolved.source);
+    const marked = markBaseline(findings2, resolved.source, location);
     return {
       findings: marked.findings,
       countOnlyNew: true,
@@ -37138,11 +38110,27 @@ async function createCliBaselineMarking(config2, workspace, logger) {
     // The CLI compares a change with a base: the pull request semantics apply.
     eventName: "pull_request",
     cache: { restore: () => Promise.resolve(void 0), save: () => Promise.resolve(void 0) },
-    recordPath: path7.join(os.tmpdir(), "security-gate-unused-record.json"),
-    readFile: (file2) => readFile5(path7.resolve(workspace, file2), "utf8"),
+    recordPath: path9.join(os.tmpdir(), "security-gate-unused-record.json"),
+    readFile: (file2) => readFile6(path9.resolve(workspace, file2), "utf8"),
     logger
   });
   return createBaselineMarking(resolved);
+}
+async function reportToConsole(result, summaryFile, logger) {
+  for (const line of renderConsoleTable(result.view)) logger.info(line);
+  logger.info(`SARIF: ${path9.relative(process.cwd(), result.sarif.path)}`);
+  logger.info(`Report: ${path9.relative(process.cwd(), result.reportFile)}`);
+  if (result.sbomFile !== void 0)
+    logger.info(`SBOM: ${path9.relative(process.cwd(), result.sbomFile)}`);
+  if (summaryFile === void 0) return;
+  const file2 = path9.resolve(summaryFile);
+  await mkdir3(path9.dirname(file2), { recursive: true });
+  await writeFile4(
+    file2,
+    renderMarkdown(result.view, { maxLength: 1024 * 1024, maxFindings: 200 }),
+    "utf8"
+  );
+  logger.info(`Summary: ${path9.relative(process.cwd(), file2)}`);
 }
 async function runCli(argv) {
   const logger = createConsoleLogger();
@@ -37155,49 +38143,49 @@ async function runCli(argv) {
       return 0;
     }
     const config2 = parseConfig({ ...args.inputs, "github-token": "" });
-    const workspace = path7.resolve(args.cli.workspace ?? process.cwd());
+    const workspace = path9.resolve(args.cli.workspace ?? process.cwd());
+    checkDockerfile(config2, workspace);
     const reportFiles = await prepareReports(config2, workspace);
     const waivers = await loadWaivers({
       workspace,
       waiversFile: config2.waiversFile,
-      explicit: config2.waiversFileExplicit
+      explicit: config2.waiversFileExplicit,
+      warn: (message2) => logger.warning(message2)
     });
-    tempDir = await mkdtemp(path7.join(os.tmpdir(), "security-gate-"));
+    tempDir = await mkdtemp2(path9.join(os.tmpdir(), "security-gate-"));
     const markBaseline2 = await createCliBaselineMarking(config2, workspace, logger);
+    const runner = createCommandRunner();
+    const trivyProbe = createTrivyProber();
     const result = await runPipeline(config2, reportFiles, {
       workspace,
-      runner: createCommandRunner(),
+      runner,
       logger,
       tempDir,
-      scanners: createScannerTable(),
+      scanners: createScannerTable({ trivyProbe }),
       waivers,
       markBaseline: markBaseline2,
+      generateSbom: createSbomStep({
+        config: config2,
+        workspace,
+        runner,
+        logger,
+        tempDir,
+        resolveTrivy: createBinaryResolver("trivy", {}),
+        probe: trivyProbe
+      }),
       now: /* @__PURE__ */ new Date(),
       links: {}
     });
-    for (const line of renderConsoleTable(result.view)) logger.info(line);
-    logger.info(`SARIF: ${path7.relative(process.cwd(), result.sarif.path)}`);
-    logger.info(`Report: ${path7.relative(process.cwd(), result.reportFile)}`);
-    if (args.cli["summary-file"] !== void 0) {
-      const file2 = path7.resolve(args.cli["summary-file"]);
-      await mkdir2(path7.dirname(file2), { recursive: true });
-      await writeFile2(
-        file2,
-        renderMarkdown(result.view, { maxLength: 1024 * 1024, maxFindings: 200 }),
-        "utf8"
-      );
-      logger.info(`Summary: ${path7.relative(process.cwd(), file2)}`);
-    }
+    await reportToConsole(result, args.cli["summary-file"], logger);
     const { verdict, reasons } = result.gate;
-    if (verdict === "fail" || verdict === "error")
-      logger.error(`Security Gate ${verdict}: ${reasons.join("; ")}`);
+    if (verdict === "fail" || verdict === "error") logger.error(failureMessage(verdict, reasons));
     return EXIT[verdict];
   } catch (error62) {
     logger.error(error62 instanceof ConfigError ? error62.message : describeError3(error62));
     return 2;
   } finally {
     if (tempDir !== void 0)
-      await rm3(tempDir, { recursive: true, force: true }).catch(() => void 0);
+      await rm5(tempDir, { recursive: true, force: true }).catch(() => void 0);
   }
 }
 

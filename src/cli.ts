@@ -7,6 +7,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './config/errors.js';
+import { failureMessage } from './conclusion.js';
 import {
   INPUT_DEFAULTS,
   INPUT_NAMES,
@@ -15,10 +16,13 @@ import {
   type RawInputs,
   type Config,
 } from './config/schema.js';
-import { prepareReports, runPipeline } from './pipeline.js';
+import { prepareReports, runPipeline, type PipelineResult } from './pipeline.js';
+import { checkDockerfile } from './preflight.js';
 import { renderConsoleTable } from './report/console.js';
 import { renderMarkdown } from './report/markdown.js';
-import { createScannerTable } from './scanners/table.js';
+import { createBinaryResolver, createScannerTable } from './scanners/table.js';
+import { createTrivyProber } from './scanners/trivy/probe.js';
+import { createSbomStep } from './sbom/step.js';
 import { createCommandRunner } from './util/command.js';
 import { describeError } from './util/errors.js';
 import type { Logger } from './util/logger.js';
@@ -139,6 +143,28 @@ async function createCliBaselineMarking(config: Config, workspace: string, logge
   return createBaselineMarking(resolved);
 }
 
+/** The console table, where the files went, and the optional `--summary-file`. */
+async function reportToConsole(
+  result: PipelineResult,
+  summaryFile: string | undefined,
+  logger: Logger,
+): Promise<void> {
+  for (const line of renderConsoleTable(result.view)) logger.info(line);
+  logger.info(`SARIF: ${path.relative(process.cwd(), result.sarif.path)}`);
+  logger.info(`Report: ${path.relative(process.cwd(), result.reportFile)}`);
+  if (result.sbomFile !== undefined)
+    logger.info(`SBOM: ${path.relative(process.cwd(), result.sbomFile)}`);
+  if (summaryFile === undefined) return;
+  const file = path.resolve(summaryFile);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(
+    file,
+    renderMarkdown(result.view, { maxLength: 1024 * 1024, maxFindings: 200 }),
+    'utf8',
+  );
+  logger.info(`Summary: ${path.relative(process.cwd(), file)}`);
+}
+
 /** Runs the CLI and returns its exit code. */
 export async function runCli(argv: string[]): Promise<number> {
   const logger = createConsoleLogger();
@@ -152,42 +178,43 @@ export async function runCli(argv: string[]): Promise<number> {
     // The CLI never uploads: no token means no GitHub reporters, defaults otherwise.
     const config = parseConfig({ ...args.inputs, 'github-token': '' });
     const workspace = path.resolve(args.cli.workspace ?? process.cwd());
+    checkDockerfile(config, workspace);
     const reportFiles = await prepareReports(config, workspace);
     const waivers = await loadWaivers({
       workspace,
       waiversFile: config.waiversFile,
       explicit: config.waiversFileExplicit,
+      warn: (message) => logger.warning(message),
     });
     tempDir = await mkdtemp(path.join(os.tmpdir(), 'security-gate-'));
     const markBaseline = await createCliBaselineMarking(config, workspace, logger);
+    const runner = createCommandRunner();
+    // Trivy from --trivy-path or PATH (no downloads here), asked what it is once for scan and SBOM.
+    const trivyProbe = createTrivyProber();
     const result = await runPipeline(config, reportFiles, {
       workspace,
-      runner: createCommandRunner(),
+      runner,
       logger,
       tempDir,
-      scanners: createScannerTable(),
+      scanners: createScannerTable({ trivyProbe }),
       waivers,
       markBaseline,
+      generateSbom: createSbomStep({
+        config,
+        workspace,
+        runner,
+        logger,
+        tempDir,
+        resolveTrivy: createBinaryResolver('trivy', {}),
+        probe: trivyProbe,
+      }),
       now: new Date(),
       links: {},
     });
-    for (const line of renderConsoleTable(result.view)) logger.info(line);
-    logger.info(`SARIF: ${path.relative(process.cwd(), result.sarif.path)}`);
-    logger.info(`Report: ${path.relative(process.cwd(), result.reportFile)}`);
-    if (args.cli['summary-file'] !== undefined) {
-      const file = path.resolve(args.cli['summary-file']);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(
-        file,
-        renderMarkdown(result.view, { maxLength: 1024 * 1024, maxFindings: 200 }),
-        'utf8',
-      );
-      logger.info(`Summary: ${path.relative(process.cwd(), file)}`);
-    }
-    // Like the action's failed step: one line on stderr stating every reason.
+    await reportToConsole(result, args.cli['summary-file'], logger);
+    // Like the action's failed step: a header line, then one line per reason.
     const { verdict, reasons } = result.gate;
-    if (verdict === 'fail' || verdict === 'error')
-      logger.error(`Security Gate ${verdict}: ${reasons.join('; ')}`);
+    if (verdict === 'fail' || verdict === 'error') logger.error(failureMessage(verdict, reasons));
     return EXIT[verdict];
   } catch (error) {
     logger.error(error instanceof ConfigError ? error.message : describeError(error));

@@ -7,11 +7,13 @@
 import * as core from '@actions/core';
 import { rm } from 'node:fs/promises';
 import { ConfigError } from './config/errors.js';
+import { failureMessage } from './conclusion.js';
 import { runPipeline, type PipelineResult } from './pipeline.js';
-import { renderConsoleTable } from './report/console.js';
+import { renderConsoleTable, waiverWarnings } from './report/console.js';
 import { createCoreLogger } from './util/core-logger.js';
 import type { Logger } from './util/logger.js';
 import { createScannerTable } from './scanners/table.js';
+import { createTrivyProber } from './scanners/trivy/probe.js';
 import { describeError } from './util/errors.js';
 import { prepare, type RunSetup } from './action/setup.js';
 import { createInstaller, sbomGenerator, withDatabaseCaches } from './action/supply-chain.js';
@@ -22,7 +24,8 @@ import { publish, securityTabUrl, setOutputs, writeSummary } from './action/repo
 function concludeStep(result: PipelineResult): void {
   const { gate } = result;
   if (gate.verdict === 'fail' || gate.verdict === 'error') {
-    core.setFailed(`Security Gate ${gate.verdict}: ${gate.reasons.join('; ')}`);
+    // One call, one annotation: a header line, then a line per reason.
+    core.setFailed(failureMessage(gate.verdict, gate.reasons));
   } else if (gate.verdict === 'warn') {
     core.warning(`Security Gate passed with warnings: ${gate.warnings.join('; ')}`);
   } else {
@@ -31,22 +34,34 @@ function concludeStep(result: PipelineResult): void {
 }
 
 async function scanAndReport(setup: RunSetup, logger: Logger): Promise<PipelineResult> {
+  // The Trivy scan and the SBOM step ask the binary what it is once between them.
+  const trivyProbe = createTrivyProber();
   const result = await withDatabaseCaches(setup, logger, async () =>
     runPipeline(setup.config, setup.reportFiles, {
       workspace: setup.workspace,
       runner: setup.runner,
       logger,
       tempDir: setup.tempDir,
-      scanners: createScannerTable({ install: createInstaller(setup, logger) }),
+      scanners: createScannerTable({
+        install: createInstaller(setup, logger),
+        cacheDirs: setup.cacheDirs,
+        trivyProbe,
+      }),
       waivers: setup.waivers,
       waiversNeedingReview: await waiversNeedingReview(setup, logger),
       markBaseline: await createBaselineMarker(setup, logger),
-      generateSbom: sbomGenerator(setup, logger),
+      generateSbom: sbomGenerator(setup, logger, trivyProbe),
       now: new Date(),
       links: { runUrl: setup.ctx.runUrl, securityTabUrl: securityTabUrl(setup.ctx) },
+      // A workflow_run imports another workflow's artifact (a fork's own workflow may write it).
+      imports:
+        setup.ctx.eventName === 'workflow_run'
+          ? { trustSuppressions: false, categoryPrefix: setup.config.sarifCategory }
+          : { trustSuppressions: true },
     }),
   );
   for (const line of renderConsoleTable(result.view)) logger.info(line);
+  for (const warning of waiverWarnings(result.view.waivers)) logger.warning(warning);
   setOutputs(setup.config, result);
   await writeSummary(result);
   await publish(setup, result, logger);

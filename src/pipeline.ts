@@ -19,6 +19,7 @@ import {
   expandReportPatterns,
   checkReportsExist,
   importReport,
+  type ImportPolicy,
 } from './importers/import-report.js';
 import { renderMarkdown } from './report/markdown.js';
 import { renderHtmlReport } from './report/html.js';
@@ -55,6 +56,13 @@ export interface PipelineDeps {
   waiversNeedingReview?: WaiverSummary['needsReview'];
   now: Date;
   links: ReportView['links'];
+  /**
+   * How far imported reports are trusted. On `workflow_run` the reports come
+   * from another workflow's artifact (a fork's own workflow may have written
+   * it): its SARIF suppressions are ignored and its runs' categories are put
+   * under `sarif-category`. Default: trusted, categories kept.
+   */
+  imports?: ImportPolicy;
 }
 
 export interface PipelineResult {
@@ -113,7 +121,7 @@ async function runImports(
   const errors: string[] = [];
   for (const file of files) {
     try {
-      imports.push(await importReport(deps.workspace, file));
+      imports.push(await importReport(deps.workspace, file, deps.imports));
       // The parsed report is garbage now; large ones are worth collecting at once.
       releaseMemory();
     } catch (error) {
@@ -206,6 +214,7 @@ export async function runPipeline(
       file: i.file,
       format: i.format,
       findingCount: i.findings.length,
+      ...(i.notes === undefined ? {} : { notes: i.notes }),
     })),
     filtered: processed.filtered,
     waivers: processed.waivers,
@@ -214,7 +223,12 @@ export async function runPipeline(
     sarifTruncation: sarif.truncation,
     sbom:
       sbom !== undefined && !('error' in sbom)
-        ? { path: config.sbomFile, format: sbom.format, packages: sbom.packages }
+        ? {
+            path: config.sbomFile,
+            format: sbom.format,
+            packages: sbom.packages,
+            ...(sbom.version === undefined ? {} : { version: sbom.version }),
+          }
         : undefined,
     sarifCategory: config.sarifCategory,
     links: deps.links,

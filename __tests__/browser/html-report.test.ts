@@ -19,11 +19,17 @@ const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 const inCi = process.env.CI === 'true';
 
+/** As under `gate-scope: new`: the base image's findings existed, the rest are new. */
 const findings: Finding[] = [
-  ...loadTrivyFindings('trivy/v0.20.0-image-debian-stretch-large.json'),
-  ...loadTrivyFindings('trivy/repo-secrets.json'),
-  ...loadTrivyFindings('trivy/action-0.72.0-config-terraform.json'),
-  ...loadGrypeFindings('grype/real-0.61.1-chainguard-ruby.json'),
+  ...loadTrivyFindings('trivy/v0.20.0-image-debian-stretch-large.json').map((f) => ({
+    ...f,
+    baselineState: 'existing' as const,
+  })),
+  ...[
+    ...loadTrivyFindings('trivy/repo-secrets.json'),
+    ...loadTrivyFindings('trivy/action-0.72.0-config-terraform.json'),
+    ...loadGrypeFindings('grype/real-0.61.1-chainguard-ruby.json'),
+  ].map((f) => ({ ...f, baselineState: 'new' as const })),
 ];
 const view = buildReportView(findings);
 
@@ -155,6 +161,13 @@ describe.skipIf(!available && !inCi)('HTML report in chromium', () => {
     const ranks = severities.map((s) => severityRank(s as Finding['severity']));
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
     expect(ranks[0]).toBe(0);
+    // Within a severity, new findings come before existing ones.
+    const states = await page.$$eval('#sg-rows tr td:last-child', (cells) =>
+      cells.map((c) => c.textContent ?? ''),
+    );
+    const key = states.map((state, i) => ranks[i]! * 2 + (state === 'existing' ? 1 : 0));
+    expect(key).toEqual([...key].sort((a, b) => a - b));
+    expect(new Set(states)).toEqual(new Set(['new', 'existing']));
   });
 
   it('writes a screenshot and still made no request', async () => {

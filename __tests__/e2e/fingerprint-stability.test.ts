@@ -218,7 +218,9 @@ describe.skipIf(!available)('fingerprints under edits, with the real Trivy', () 
     expect(second.outputs.verdict).toBe('fail');
     expect(second.exitCode).toBe(1);
     // The base's two CRITICAL secrets and its HIGH misconfigurations do not count.
-    expect(second.stdout).toContain('::error::Security Gate fail: 1 new CRITICAL ≥ threshold 1\n');
+    expect(second.stdout).toContain(
+      '::error::Security Gate fail:%0A1 new CRITICAL ≥ threshold 1\n',
+    );
     const summary = second.summary.replace(/\\(.)/g, '$1').replace(/&#58;/g, ':');
     expect(summary).toContain(`${after.length} findings · 2 new`);
     expect(summary).toContain(

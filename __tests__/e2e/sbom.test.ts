@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSbom } from '../../src/sbom/generate.js';
+import { createTrivyProber } from '../../src/scanners/trivy/probe.js';
 import { summariseSbom } from '../../src/sbom/parse.js';
 import { createCommandRunner } from '../../src/util/command.js';
 
@@ -38,6 +39,8 @@ afterAll(async () => {
 });
 
 describe.runIf(existsSync(TRIVY) || mustRun)('generateSbom with the real Trivy', () => {
+  // Each start of this build costs seconds of CPU: the version and help are asked once.
+  const probe = createTrivyProber();
   it.each([
     ['spdx-json', (doc: Record<string, unknown>) => expect(doc['spdxVersion']).toBe('SPDX-2.3')],
     ['cyclonedx', (doc: Record<string, unknown>) => expect(doc['bomFormat']).toBe('CycloneDX')],
@@ -52,39 +55,59 @@ describe.runIf(existsSync(TRIVY) || mustRun)('generateSbom with the real Trivy',
         runner: createCommandRunner(),
         trivyPath: TRIVY,
         scanType: 'fs',
-        scanRef: PROJECT,
+        scanRef: '.',
+        workspace: PROJECT,
         format,
         outputFile,
         timeoutMs: 120_000,
         skipDirs: [],
+        tempDir: dir,
+        probe,
       });
-      expect(result).toEqual({ file: outputFile, packages: EXPECTED.length, format });
+      // This build calls itself `dev`.
+      expect(result).toEqual({
+        file: outputFile,
+        packages: EXPECTED.length,
+        format,
+        version: 'dev',
+      });
       const text = await readFile(outputFile, 'utf8');
       checkHeader(JSON.parse(text) as Record<string, unknown>);
       const summary = summariseSbom(text, format);
       expect('packageNames' in summary && [...summary.packageNames].sort()).toEqual(EXPECTED);
     },
+    180_000,
   );
 
   it.each([
     [[], EXPECTED.length + 1],
-    [['extra'], EXPECTED.length],
+    [['app/extra'], EXPECTED.length],
     [['**/extra'], EXPECTED.length],
-  ])('honours skip-dirs %j', async (skipDirs, packages) => {
-    const project = await mkdtemp(join(dir, 'project-'));
-    await cp(PROJECT, project, { recursive: true });
-    await mkdir(join(project, 'extra'));
-    await writeFile(join(project, 'extra', 'requirements.txt'), 'flask==3.0.0\n');
-    const result = await generateSbom({
-      runner: createCommandRunner(),
-      trivyPath: TRIVY,
-      scanType: 'fs',
-      scanRef: project,
-      format: 'cyclonedx',
-      outputFile: join(project, 'out', 'sbom.json'),
-      timeoutMs: 120_000,
-      skipDirs,
-    });
-    expect(result).toMatchObject({ packages });
-  });
+  ])(
+    'honours workspace-relative skip-dirs %j for scan-ref app, whatever the workspace says',
+    async (skipDirs, packages) => {
+      // The project sits in `app/` of a workspace whose own trivy.yaml would skip everything.
+      const workspace = await mkdtemp(join(dir, 'workspace-'));
+      const project = join(workspace, 'app');
+      await cp(PROJECT, project, { recursive: true });
+      await mkdir(join(project, 'extra'));
+      await writeFile(join(project, 'extra', 'requirements.txt'), 'flask==3.0.0\n');
+      await writeFile(join(workspace, 'trivy.yaml'), 'scan:\n  skip-dirs:\n    - "**"\n');
+      const result = await generateSbom({
+        runner: createCommandRunner(),
+        trivyPath: TRIVY,
+        scanType: 'fs',
+        scanRef: 'app',
+        workspace,
+        format: 'cyclonedx',
+        outputFile: join(workspace, 'out', 'sbom.json'),
+        timeoutMs: 120_000,
+        skipDirs,
+        tempDir: dir,
+        probe,
+      });
+      expect(result).toMatchObject({ packages });
+    },
+    180_000,
+  );
 });

@@ -2,14 +2,17 @@
  * A fake GitHub REST API on 127.0.0.1 for tests (and for running the bundled
  * action end to end). Every request is checked against the official OpenAPI
  * description (`@octokit/openapi`): method + path template, path and query
- * parameters, JSON body. Failures are recorded in `invalidRequests`, and the
- * request is still answered so the test sees the whole flow.
+ * parameters, JSON body. A request that fails validation is recorded in
+ * `invalidRequests` and answered 422 as GitHub would, so the code under test
+ * sees the failure even when a test forgets to look at `invalidRequests`.
  *
  * It keeps state (issue comments with pages and `Link` headers, check runs
  * with their annotations, SARIF uploads decoded), enforces GitHub's limits
- * (50 annotations a request, 65,536-character comments, 10 MB gzipped SARIF)
- * and injects faults per test (5xx, read-only 403, 404, rate limits, slow
- * responses).
+ * (422 for more than 50 annotations a request or a comment over 65,536
+ * characters; 413 for a SARIF over 10 MB gzipped; 400 for a SARIF over the
+ * run, result, rule, location, tag or text limits), serves under a GitHub
+ * Enterprise Server base path (`/api/v3`) when asked, and injects faults per
+ * test (5xx, read-only 403, 404, rate limits, any status, slow responses).
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -276,8 +279,13 @@ export interface ServerState {
   checkRuns: FakeCheckRun[];
   sarifs: FakeSarifUpload[];
   pulls: FakePull[];
-  /** Open code scanning alerts by ref (`refs/heads/main`), as the API returns them. */
+  /**
+   * Code scanning alerts by ref (`refs/heads/main`), as the API returns them;
+   * `?state=` keeps those whose `state` is that one, on every page.
+   */
   alerts: Record<string, unknown[]>;
+  /** Repository files by branch (`main`) and path, for the contents API. */
+  files: Record<string, Record<string, string>>;
   /** What GET sarifs/{id} reports once `sarifPendingPolls` polls have passed. */
   sarifOutcome: { status: 'complete' | 'failed'; errors: string[] };
   sarifPendingPolls: number;
@@ -295,6 +303,12 @@ export type FaultType =
   | 'advanced-security-disabled'
   | 'secondary-rate-limit'
   | 'rate-limit-429'
+  /** 403 (or `status` 429) with only a `retry-after` header and a plain message. */
+  | 'retry-after-only'
+  /** 403 "API rate limit exceeded" with `x-ratelimit-remaining: 0` and a reset, no `retry-after`. */
+  | 'rate-limit-reset'
+  /** Any `status` (409, 413, …) with GitHub's usual body. */
+  | 'http-status'
   | 'unprocessable'
   | 'slow';
 
@@ -304,8 +318,12 @@ export interface FaultSpec {
   type: FaultType;
   /** How many matching requests it hits (default 1). */
   times?: number;
+  /** Matching requests let through before it starts hitting (default 0). */
+  after?: number;
   /** For rate limits: the `retry-after` seconds (default 1). */
   retryAfterSeconds?: number;
+  /** For `http-status` (default 400) and `retry-after-only` (403 or 429, default 403). */
+  status?: number;
   /** For `slow`: delay before answering normally. */
   delayMs?: number;
 }
@@ -343,6 +361,11 @@ export interface GitHubApiServerOptions {
   readOnly?: boolean;
   /** Keyed by `METHOD /template`. */
   handlers?: Record<string, ExtraHandler>;
+  /**
+   * Serve the API under this path, as GitHub Enterprise Server does
+   * (`/api/v3`): `url` ends with it, and requests outside it are refused.
+   */
+  basePath?: string;
 }
 
 /* ---------------------------------------------------------------- limits */
@@ -351,6 +374,78 @@ const MAX_ANNOTATIONS_PER_REQUEST = 50;
 const MAX_COMMENT_BODY = 65_536;
 const MAX_SUMMARY = 65_535;
 const MAX_SARIF_GZIP = 10 * 1024 * 1024;
+/** GitHub's SARIF limits (docs: "SARIF support for code scanning"; SPEC section 8). */
+const SARIF_LIMITS = {
+  runs: 20,
+  resultsPerRun: 25_000,
+  rulesPerRun: 25_000,
+  locationsPerResult: 1_000,
+  tagsPerRule: 20,
+  ruleName: 255,
+  description: 1_024,
+};
+
+interface SarifRuleShape {
+  id?: unknown;
+  name?: unknown;
+  shortDescription?: { text?: unknown };
+  fullDescription?: { text?: unknown };
+  properties?: { tags?: unknown };
+}
+interface SarifRunShape {
+  tool?: { driver?: { rules?: SarifRuleShape[] } };
+  results?: { locations?: unknown[] }[];
+}
+
+/** Where a decoded SARIF breaks GitHub's limits (empty when it is within them). */
+export function sarifLimitProblems(sarif: unknown): string[] {
+  const runs = (sarif as { runs?: SarifRunShape[] } | null)?.runs;
+  if (!Array.isArray(runs)) return ['the SARIF has no runs array'];
+  const problems: string[] = [];
+  if (runs.length > SARIF_LIMITS.runs)
+    problems.push(`${runs.length} runs (at most ${SARIF_LIMITS.runs})`);
+  runs.forEach((run, r) => {
+    const results = run.results ?? [];
+    const rules = run.tool?.driver?.rules ?? [];
+    if (results.length > SARIF_LIMITS.resultsPerRun)
+      problems.push(`run ${r}: ${results.length} results (at most ${SARIF_LIMITS.resultsPerRun})`);
+    if (rules.length > SARIF_LIMITS.rulesPerRun)
+      problems.push(`run ${r}: ${rules.length} rules (at most ${SARIF_LIMITS.rulesPerRun})`);
+    results.forEach((result, i) => {
+      const n = result.locations?.length ?? 0;
+      if (n > SARIF_LIMITS.locationsPerResult)
+        problems.push(
+          `run ${r} result ${i}: ${n} locations (at most ${SARIF_LIMITS.locationsPerResult})`,
+        );
+    });
+    for (const rule of rules) problems.push(...ruleLimitProblems(rule, r));
+  });
+  return problems;
+}
+
+function ruleLimitProblems(rule: SarifRuleShape, run: number): string[] {
+  const problems: string[] = [];
+  const id = String(rule.id);
+  const tags = rule.properties?.tags;
+  if (Array.isArray(tags) && tags.length > SARIF_LIMITS.tagsPerRule)
+    problems.push(
+      `run ${run} rule ${id}: ${tags.length} tags (at most ${SARIF_LIMITS.tagsPerRule})`,
+    );
+  if (typeof rule.name === 'string' && rule.name.length > SARIF_LIMITS.ruleName)
+    problems.push(
+      `run ${run} rule ${id}: name of ${rule.name.length} characters (at most ${SARIF_LIMITS.ruleName})`,
+    );
+  for (const [field, text] of [
+    ['shortDescription', rule.shortDescription?.text],
+    ['fullDescription', rule.fullDescription?.text],
+  ] as const) {
+    if (typeof text === 'string' && text.length > SARIF_LIMITS.description)
+      problems.push(
+        `run ${run} rule ${id}: ${field} of ${text.length} characters (at most ${SARIF_LIMITS.description})`,
+      );
+  }
+  return problems;
+}
 
 /* --------------------------------------------------------------- routing */
 
@@ -510,6 +605,12 @@ function uploadSarif(c: HandlerContext): Reply {
   } catch {
     return error(400, 'Invalid request: sarif is not a gzipped, base64-encoded SARIF file');
   }
+  const overLimits = sarifLimitProblems(sarif);
+  if (overLimits.length > 0)
+    return error(
+      400,
+      `Invalid request: the SARIF is over GitHub's limits: ${overLimits.join('; ')}`,
+    );
   const id = `sarif-${c.ids.next()}`;
   c.state.sarifs.push({
     id,
@@ -568,15 +669,48 @@ function listAlerts(c: HandlerContext): Reply {
   const ref = c.query.get('ref') ?? 'refs/heads/main';
   const perPage = Math.min(100, Number(c.query.get('per_page') ?? 30) || 30);
   const page = Math.max(1, Number(c.query.get('page') ?? 1) || 1);
-  const all = c.state.alerts[ref] ?? [];
+  const wanted = c.query.get('state');
+  const all = (c.state.alerts[ref] ?? []).filter(
+    (a) => wanted === null || (a as { state?: unknown }).state === wanted,
+  );
   const last = Math.max(1, Math.ceil(all.length / perPage));
+  const stateParam = wanted === null ? '' : `&state=${encodeURIComponent(wanted)}`;
   const headers: Record<string, string> =
     page < last
       ? {
-          link: `<${c.baseUrl}${c.path}?ref=${encodeURIComponent(ref)}&per_page=${perPage}&page=${page + 1}>; rel="next"`,
+          link: `<${c.baseUrl}${c.path}?ref=${encodeURIComponent(ref)}${stateParam}&per_page=${perPage}&page=${page + 1}>; rel="next"`,
         }
       : {};
   return { status: 200, body: all.slice((page - 1) * perPage, page * perPage), headers };
+}
+
+/** `GET contents/{path}?ref=`: a file of `state.files` as the API returns one (base64), else 404. */
+function getContent(c: HandlerContext): Reply {
+  const ref = (c.query.get('ref') ?? 'main').replace(/^refs\/heads\//, '');
+  const filePath = c.params.path ?? '';
+  const text = c.state.files[ref]?.[filePath];
+  if (text === undefined) return error(404, 'Not Found');
+  const { owner, repo } = c.params;
+  const url = `${c.baseUrl}/repos/${owner}/${repo}/contents/${filePath}?ref=${ref}`;
+  const html = `https://github.com/${owner}/${repo}/blob/${ref}/${filePath}`;
+  const sha = 'd'.repeat(40);
+  return {
+    status: 200,
+    body: {
+      type: 'file',
+      encoding: 'base64',
+      size: Buffer.byteLength(text),
+      name: filePath.split('/').pop() ?? filePath,
+      path: filePath,
+      content: Buffer.from(text).toString('base64'),
+      sha,
+      url,
+      git_url: `${c.baseUrl}/repos/${owner}/${repo}/git/blobs/${sha}`,
+      html_url: html,
+      download_url: `https://raw.githubusercontent.com/${owner}/${repo}/${ref}/${filePath}`,
+      _links: { self: url, git: `${c.baseUrl}/repos/${owner}/${repo}/git/blobs/${sha}`, html },
+    },
+  };
 }
 
 function getUser(c: HandlerContext): Reply {
@@ -594,10 +728,21 @@ const HANDLERS: Record<string, Handler> = {
   'GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}': getSarif,
   'GET /repos/{owner}/{repo}/pulls': listPulls,
   'GET /repos/{owner}/{repo}/code-scanning/alerts': listAlerts,
+  'GET /repos/{owner}/{repo}/contents/{path}': getContent,
   'GET /user': getUser,
 };
 
 /* ---------------------------------------------------------------- faults */
+
+const HTTP_STATUS_MESSAGES: Record<number, string> = {
+  400: 'Bad Request',
+  406: 'Not Acceptable',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  503: 'Service Unavailable',
+};
 
 function faultReply(fault: FaultSpec): Reply | undefined {
   const retryAfter = String(fault.retryAfterSeconds ?? 1);
@@ -625,6 +770,24 @@ function faultReply(fault: FaultSpec): Reply | undefined {
           'retry-after': retryAfter,
         },
       );
+    case 'retry-after-only': {
+      const status = fault.status ?? 403;
+      return error(status, status === 429 ? 'Too Many Requests' : 'Forbidden', {
+        'retry-after': retryAfter,
+      });
+    }
+    case 'rate-limit-reset': {
+      // Our client waits until the reset plus one second: make that `retryAfter` seconds.
+      const reset = String(Math.floor(Date.now() / 1000) + Number(retryAfter) - 1);
+      return error(403, 'API rate limit exceeded for installation ID 1.', {
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': reset,
+      });
+    }
+    case 'http-status': {
+      const status = fault.status ?? 400;
+      return error(status, HTTP_STATUS_MESSAGES[status] ?? `HTTP ${status}`);
+    }
     case 'rate-limit-429': {
       // plugin-throttling waits until the reset plus one second: make that `retryAfter` seconds.
       const reset = String(Math.floor(Date.now() / 1000) + Number(retryAfter) - 1);
@@ -642,15 +805,22 @@ function faultReply(fault: FaultSpec): Reply | undefined {
 function createFaultControl(): FaultControl & {
   take(operationKey: string): FaultSpec | undefined;
 } {
-  let faults: (FaultSpec & { left: number })[] = [];
+  let faults: (FaultSpec & { left: number; skip: number })[] = [];
   return {
-    add: (fault) => void faults.push({ ...fault, left: fault.times ?? 1 }),
+    add: (fault) => void faults.push({ ...fault, left: fault.times ?? 1, skip: fault.after ?? 0 }),
     clear: () => void (faults = []),
     pending: () =>
-      faults.filter((f) => f.left > 0).map(({ left, ...f }) => ({ ...f, times: left })),
+      faults
+        .filter((f) => f.left > 0)
+        .map(({ left, skip, ...f }) => ({ ...f, times: left, after: skip })),
     take(operationKey) {
       const fault = faults.find((f) => f.left > 0 && (f.route === '*' || f.route === operationKey));
-      if (fault) fault.left -= 1;
+      if (!fault) return undefined;
+      if (fault.skip > 0) {
+        fault.skip -= 1;
+        return undefined;
+      }
+      fault.left -= 1;
       return fault;
     },
   };
@@ -670,6 +840,7 @@ function createState(
     sarifs: [],
     pulls: [],
     alerts: {},
+    files: {},
     sarifOutcome: { status: 'complete', errors: [] },
     sarifPendingPolls: 1,
     requests: [],
@@ -724,21 +895,27 @@ export async function startGitHubApiServer(
   const invalidRequests: string[] = [];
   let baseUrl = '';
 
+  const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const rawBody = await readBody(req);
+    if (basePath !== '' && !url.pathname.startsWith(`${basePath}/`)) {
+      invalidRequests.push(`${req.method} ${url.pathname}: outside the API base path ${basePath}`);
+      state.requests.push({ method: req.method ?? 'GET', path: url.pathname, status: 404 });
+      return send(res, error(404, 'Not Found'));
+    }
     const parsed: ParsedRequest = {
       method: req.method ?? 'GET',
-      path: url.pathname,
+      path: url.pathname.slice(basePath.length),
       query: url.searchParams,
       body: parseJson(rawBody),
       rawBody,
     };
-    const label = `${parsed.method} ${url.pathname}${url.search}`;
+    const label = `${parsed.method} ${parsed.path}${url.search}`;
     const reply = await route({ index, parsed, label, auth: req.headers.authorization });
     state.requests.push({
       method: parsed.method,
-      path: `${url.pathname}${url.search}`,
+      path: `${parsed.path}${url.search}`,
       operation: reply.operation,
       status: reply.status,
     });
@@ -757,8 +934,11 @@ export async function startGitHubApiServer(
       return error(404, 'Not Found');
     }
     const operation = matched.op.key;
-    for (const problem of validateRequest(r.index, matched.op, matched.params, r.parsed))
-      invalidRequests.push(`${r.label}: ${problem}`);
+    const problems = validateRequest(r.index, matched.op, matched.params, r.parsed);
+    for (const problem of problems) invalidRequests.push(`${r.label}: ${problem}`);
+    // GitHub refuses what its description does not allow; answering success would hide the bug.
+    if (problems.length > 0)
+      return { ...error(422, `Invalid request.\n\n${problems.join('\n')}`), operation };
     if (!r.auth) return { ...error(401, 'Requires authentication'), operation };
     const fault = faults.take(operation);
     if (fault?.type === 'slow')
@@ -798,7 +978,7 @@ export async function startGitHubApiServer(
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}${basePath}`;
   return {
     url: baseUrl,
     state,

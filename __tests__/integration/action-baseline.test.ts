@@ -13,7 +13,15 @@
  *
  * Expected numbers are computed here from the fixtures' raw JSON.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -27,7 +35,11 @@ import { validateSarifSchema } from '../helpers/sarif-validators.js';
 
 const SHARED = path.join(ROOT, '__tests__/fixtures/shared/trivy');
 const EVENTS = path.join(ROOT, '__tests__/fixtures/events/runner');
-const ALERTS = path.join(ROOT, '__tests__/fixtures/baseline/code-scanning-alerts-alpine.json');
+/** Alerts as the API returns them for the action's own uploads of the alpine report (and others). */
+const ALERTS = path.join(
+  ROOT,
+  '__tests__/fixtures/baseline/code-scanning-alerts-alpine-image.json',
+);
 const TOKEN = 'ghs_16C7e42F292c6912E7710c838347Ae178B4a';
 /** 160 findings of an image, 12 CRITICAL. */
 const STRETCH = 'v0.20.0-image-debian-stretch-large.json';
@@ -115,14 +127,44 @@ function existingRows(summary: string): number {
   return summary.split('\n').filter((line) => /^\| .* \| existing \|$/.test(line)).length;
 }
 
-/** The summary as plain text: Markdown escapes (`\\(`, `&#58;`) undone. */
+/** The summary as plain text: Markdown escapes (`\\(`, `&#58;`, `#\u200b`) undone. */
 function plain(summary: string): string {
-  return summary.replace(/\\(.)/g, '$1').replace(/&#58;/g, ':');
+  return summary
+    .replace(/\\(.)/g, '$1')
+    .replace(/&#58;/g, ':')
+    .replace(/\u200b/g, '');
 }
 
-/** The step's `::error::` line (the one setFailed writes). */
+/**
+ * The step's failure (the one `::error::` setFailed writes) as the header and
+ * one reason a line, the command's escapes undone.
+ */
 function errorLine(run: ActionRun): string {
-  return run.stdout.split('\n').find((l) => l.startsWith('::error::')) ?? '';
+  const line = run.stdout.split('\n').find((l) => l.startsWith('::error::')) ?? '';
+  const text = line.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+  const [, header = text, rest = ''] =
+    /^(::error::Security Gate \w+:)\s*([\s\S]*)$/.exec(text) ?? [];
+  return [header, ...rest.split(/\n|; /).filter((r) => r !== '')].join(' ');
+}
+
+const readAlerts = (): unknown[] => JSON.parse(readFileSync(ALERTS, 'utf8')) as unknown[];
+
+/** CodeQL alerts of another category, alternately open and dismissed (the fixture's shape). */
+function codeqlAlerts(count: number): unknown[] {
+  const [template] = readAlerts().filter(
+    (a) => (a as { tool?: { name?: string } }).tool?.name === 'CodeQL',
+  );
+  return Array.from({ length: count }, (_, i) => {
+    const alert = structuredClone(template) as { number: number; state: string };
+    return { ...alert, number: 1000 + i, state: i % 2 === 0 ? 'open' : 'dismissed' };
+  });
+}
+
+/** The queries of the alerts reads the run made. */
+function alertReads(api: GitHubApiServer): URLSearchParams[] {
+  return api.state.requests
+    .filter((r) => r.operation === 'GET /repos/{owner}/{repo}/code-scanning/alerts')
+    .map((r) => new URL(r.path, 'http://x').searchParams);
 }
 
 const QUIET = { 'upload-sarif': 'false', comment: 'never', 'check-run': 'false' };
@@ -242,12 +284,10 @@ describe('gate-scope new with baseline: auto', () => {
     };
   }
 
-  it("no cache record: the base branch's code scanning alerts mark existing findings", async () => {
-    const queries: URLSearchParams[] = [];
-    const alerts = JSON.parse(readFileSync(ALERTS, 'utf8')) as unknown[];
-    server = await startGitHubApiServer({
-      handlers: alertsHandler(queries, { status: 200, body: alerts }),
-    });
+  it("no cache record: the base branch's open and dismissed alerts of this category, every page", async () => {
+    server = await startGitHubApiServer();
+    // 240 alerts of CodeQL first (three pages of open ones, two of dismissed), then the fixture's.
+    server.state.alerts['refs/heads/main'] = [...codeqlAlerts(240), ...readAlerts()];
     const ws = workspaceWith([ALPINE]);
     const run = await prRun(
       ws,
@@ -255,24 +295,30 @@ describe('gate-scope new with baseline: auto', () => {
       { GITHUB_API_URL: server.url, SECURITY_GATE_LOOPBACK_TEST_TIMING: 'true' },
     );
     expect(server.invalidRequests).toEqual([]);
-    expect(queries).toHaveLength(1);
-    expect(queries[0]?.get('ref')).toBe('refs/heads/main');
-    expect(queries[0]?.get('state')).toBe('open');
-    // The fixture's alerts: CVE-2019-1549 in libcrypto1.1 (a match), CVE-2019-1549 in
-    // libssl1.1-dev (a different package), a CodeQL alert, and one without a rule.
+    const reads = alertReads(server);
+    expect(
+      reads.every((q) => q.get('ref') === 'refs/heads/main' && q.get('per_page') === '100'),
+    ).toBe(true);
+    expect(reads.map((q) => `${q.get('state')} ${q.get('page') ?? '1'}`)).toEqual([
+      'open 1',
+      'open 2',
+      'dismissed 1',
+      'dismissed 2',
+    ]);
+    // Alert 21 (open) and 22 (dismissed) are this image's in this category; 23 is another
+    // image's, 24 and 25 other categories', 26 CodeQL's.
     const results = resultsOf(readSarif(ws));
     expect(
-      results.filter((r) => r.baselineState === 'unchanged').map((r) => r.message?.text),
-    ).toEqual([expect.stringMatching(/^Package libcrypto1\.1 installed 1\.1\.1c-r0.*/)]);
-    expect(
-      results.filter((r) => r.ruleId === 'CVE-2019-1549' && r.baselineState === 'unchanged'),
-    ).toHaveLength(1);
-    expect(run.outputs.new).toBe('3');
-    expect(errorLine(run)).toBe('::error::Security Gate fail: 3 new MEDIUM ≥ threshold 1');
+      results
+        .filter((r) => r.baselineState === 'unchanged')
+        .map((r) => `${r.ruleId} ${r.message?.text?.split(' ')[1]}`),
+    ).toEqual(['CVE-2019-1549 libcrypto1.1', 'CVE-2019-1551 libssl1.1']);
+    expect(run.outputs.new).toBe('2');
+    expect(errorLine(run)).toBe('::error::Security Gate fail: 2 new MEDIUM ≥ threshold 1');
     expect(plain(run.summary)).toContain(
-      '1 existing finding(s) from 3 open code scanning alerts of main do not count',
+      '2 existing finding(s) from 3 open or dismissed code scanning alerts of main in category security-gate do not count',
     );
-    expect(existingRows(run.summary)).toBe(1);
+    expect(existingRows(run.summary)).toBe(2);
   });
 
   it('alerts that cannot be read (403): every finding counts and the summary says why', async () => {
@@ -330,5 +376,184 @@ describe('gate-scope new on push', () => {
       'gate-scope new applies to pull requests; on push every finding counts.',
     );
     expect(resultsOf(readSarif(ws)).every((r) => r.baselineState === undefined)).toBe(true);
+    // baseline auto: the push run wrote its record at the fixed path the cache saves
+    // (there is no cache service here, so the save itself is skipped with a line).
+    const recordDir = path.join(run.runnerDir, 'security-gate-baseline');
+    expect(readdirSync(recordDir)).toEqual(['security_2dgate.json']);
+    const record = JSON.parse(
+      readFileSync(path.join(recordDir, 'security_2dgate.json'), 'utf8'),
+    ) as {
+      ref: string;
+      category: string;
+      fingerprints: string[];
+    };
+    expect(record).toMatchObject({ ref: 'refs/heads/main', category: 'security-gate' });
+    expect(record.fingerprints).toHaveLength(2);
+    expect(run.stdout).toContain(
+      'could not save the record of main as security-gate-baseline-security_2dgate-main-',
+    );
+  });
+});
+
+describe('the pull request comment', () => {
+  const WAIVERS_FILE = '.github/security-waivers.yml';
+  /** On the base branch: the HIGH activesupport finding of the fluentd image is an accepted risk. */
+  const BASE_WAIVERS = [
+    'waivers:',
+    '  - id: CVE-2020-8165',
+    '    package: activesupport',
+    '    reason: The app does not use MemCacheStore',
+    '    expires: 2027-06-30',
+    '',
+  ].join('\n');
+  /** The pull request keeps that one and adds one for the CRITICAL libidn2-0 finding. */
+  const PR_WAIVERS = [
+    BASE_WAIVERS.trimEnd(),
+    '  - id: CVE-2019-18224',
+    '    package: libidn2-0',
+    '    reason: Only trusted host names reach idn2_to_ascii',
+    '    expires: 2027-03-31',
+    '    approved-by: security-team',
+    '',
+  ].join('\n');
+
+  function commentOf(api: GitHubApiServer): string {
+    expect(api.state.comments).toHaveLength(1);
+    return api.state.comments[0]?.body ?? '';
+  }
+
+  /** Rows of the comment's findings table, as `<id> <state>`. */
+  function findingStates(body: string): string[] {
+    return body
+      .split('\n')
+      .filter((line) => /^\| [^|]*(CRITICAL|HIGH|MEDIUM|LOW|UNKNOWN) \| \[?CVE-/.test(line))
+      .map((line) => {
+        const cells = line.split(' | ');
+        const id = /CVE-\d+-\d+/.exec(cells[1] ?? '')?.[0] ?? '?';
+        const pkg = /`([^`]+)`/.exec(cells[2] ?? '')?.[1] ?? '?';
+        return `${id} ${pkg} ${(cells[5] ?? '').replace(/ \|$/, '') || 'new'}`;
+      });
+  }
+
+  it('under gate-scope new: existing findings are marked existing, only new ones count', async () => {
+    server = await startGitHubApiServer();
+    server.state.alerts['refs/heads/main'] = readAlerts();
+    const ws = workspaceWith([ALPINE, FLUENTD]);
+    const run = await prRun(
+      ws,
+      {
+        reports: `${ALPINE}\n${FLUENTD}`,
+        'github-token': TOKEN,
+        'medium-threshold': '3',
+        comment: 'always',
+      },
+      { GITHUB_API_URL: server.url, SECURITY_GATE_LOOPBACK_TEST_TIMING: 'true' },
+    );
+    expect(server.invalidRequests).toEqual([]);
+    expect(run.outputs).toMatchObject({ total: '6', new: '4', medium: '4' });
+    const body = plain(commentOf(server));
+    expect(body.split('\n')[0]).toBe('<!-- security-gate:security-gate -->');
+    expect(body).toContain('**6 findings · 4 new**');
+    // 4 MEDIUM of which 2 new: under the threshold of 3; only the new CRITICAL fails.
+    expect(body).toMatch(/^\| \S+ MEDIUM \| 4 \(2 new\) \| fails at 3 \| .*warns \|$/m);
+    expect(body).toContain('- ❌ 1 new CRITICAL ≥ threshold 1');
+    expect(body).toContain('2 new MEDIUM (fails at 3)');
+    expect(body).not.toMatch(/MEDIUM ≥ threshold/);
+    expect(body).toContain(
+      '2 existing finding(s) from 3 open or dismissed code scanning alerts of main in category security-gate do not count',
+    );
+    expect(body).toContain('### Findings, most severe first (new before existing)');
+    const states = findingStates(body);
+    expect(states.slice(0, 4).sort()).toEqual([
+      'CVE-2019-1549 libssl1.1 new',
+      'CVE-2019-1551 libcrypto1.1 new',
+      'CVE-2019-18224 libidn2-0 new',
+      'CVE-2020-8165 activesupport new',
+    ]);
+    // Existing ones stay visible, after the new ones.
+    expect(states.slice(4).sort()).toEqual([
+      'CVE-2019-1549 libcrypto1.1 existing',
+      'CVE-2019-1551 libssl1.1 existing',
+    ]);
+  });
+
+  async function waiverRun(api: GitHubApiServer, extraFiles: Record<string, string> = {}) {
+    const ws = workspaceWith([FLUENTD]);
+    mkdirSync(path.join(ws, '.github'), { recursive: true });
+    writeFileSync(path.join(ws, WAIVERS_FILE), PR_WAIVERS);
+    for (const [name, text] of Object.entries(extraFiles)) writeFileSync(path.join(ws, name), text);
+    return prRun(
+      ws,
+      { reports: FLUENTD, 'github-token': TOKEN, comment: 'always', 'gate-scope': 'all' },
+      { GITHUB_API_URL: server?.url ?? '', SECURITY_GATE_LOOPBACK_TEST_TIMING: 'true' },
+    ).then((run) => ({ run, body: plain(commentOf(api)) }));
+  }
+
+  /** The lines of the comment's "need review" section. */
+  function needsReview(body: string): string[] {
+    const start = body.indexOf(
+      '#### 🔍 Waivers added or changed by this pull request (need review)',
+    );
+    if (start < 0) return [];
+    return body
+      .slice(start)
+      .split('\n')
+      .slice(2)
+      .filter(
+        (line, i, all) => line.startsWith('- ') && all.slice(0, i).every((l) => l.startsWith('- ')),
+      );
+  }
+
+  it('lists the waiver the pull request adds first, as needing review (contents API of the base)', async () => {
+    server = await startGitHubApiServer();
+    server.state.files.main = { [WAIVERS_FILE]: BASE_WAIVERS };
+    const { run, body } = await waiverRun(server, {
+      // A new .trivyignore (absent on the base branch) is reviewed like the waivers file.
+      '.trivyignore': '# Not reachable: no IDN input\nCVE-2019-18224 exp:2027-01-31\n',
+    });
+    expect(server.invalidRequests).toEqual([]);
+    const contentReads = server.state.requests.filter((r) => r.path.includes('/contents/'));
+    expect(
+      contentReads.map((r) => {
+        const url = new URL(r.path, 'http://x');
+        return `${decodeURIComponent(url.pathname.split('/contents/')[1] ?? '')}@${url.searchParams.get('ref')} ${r.status}`;
+      }),
+    ).toEqual([`${WAIVERS_FILE}@main 200`, '.trivyignore@main 404']);
+    expect(run.outputs).toMatchObject({ verdict: 'pass', waived: '2' });
+    expect(needsReview(body)).toEqual([
+      expect.stringMatching(
+        /^- `CVE-2019-18224` \(package `libidn2-0`\), expires 2027-03-31, 1 matched — Only trusted host names reach idn2_to_ascii _\(\.github\/security-waivers\.yml#1\)_$/,
+      ),
+      expect.stringMatching(
+        /^- `CVE-2019-18224`, expires 2027-01-31, 1 matched — Not reachable: no IDN input _\(\.trivyignore:2\)_$/,
+      ),
+    ]);
+    // First among the waivers, and before the findings.
+    expect(body.indexOf('need review')).toBeLessThan(body.indexOf('Waivers applied'));
+    expect(body.indexOf('need review')).toBeLessThan(body.indexOf('### Findings'));
+    expect(run.stdout).not.toContain('contents: read');
+  });
+
+  it('without contents: read (403) every waiver needs review, and one warning says why', async () => {
+    server = await startGitHubApiServer();
+    server.state.files.main = { [WAIVERS_FILE]: BASE_WAIVERS };
+    server.faults.add({
+      route: 'GET /repos/{owner}/{repo}/contents/{path}',
+      type: 'read-only',
+      times: 10,
+    });
+    const { run, body } = await waiverRun(server);
+    expect(server.invalidRequests).toEqual([]);
+    expect(needsReview(body).map((line) => /_\((.*)\)_$/.exec(line)?.[1])).toEqual([
+      `${WAIVERS_FILE}#0`,
+      `${WAIVERS_FILE}#1`,
+    ]);
+    const warnings = run.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('::warning::Could not read'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(
+      `Could not read ${WAIVERS_FILE} on the base branch main (the token needs \`contents: read\`): every waiver in it is listed as needing review.`,
+    );
   });
 });

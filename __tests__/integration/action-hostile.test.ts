@@ -4,13 +4,17 @@
  * messages and package names carry workflow commands, mentions, HTML and
  * Markdown links. The runner must see no workflow command but the action's
  * own, the outputs must be the gate's, and the summary, report files and
- * SARIF must carry the text inertly.
+ * SARIF must carry the text inertly. With a token, against the GitHub API
+ * stand-in, the same text goes through the PR comment, the check run's
+ * annotations and summary, and the workflow-command fallback: none of it
+ * may become a command, a mention, a link or HTML.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, runAction, type ActionRun } from '../helpers/run-action.js';
+import { startGitHubApiServer, type GitHubApiServer } from '../helpers/github-api-server.js';
+import { ROOT, runAction, runnerEnvForEvent, type ActionRun } from '../helpers/run-action.js';
 import { validateSarifSchema, validateSarifWithMultitool } from '../helpers/sarif-validators.js';
 
 const INJECTIONS = [
@@ -22,13 +26,20 @@ const INJECTIONS = [
   '@octocat',
   '<img src=x onerror=alert(1)>',
   '[x](https://evil.example)',
+  '[y](javascript:alert(1))',
+  '](javascript:alert(2))',
+  '`code` ``fence``',
+  'fixes GH-12 and #34 in 1a2b3c4d',
 ];
 const HOSTILE = INJECTIONS.join(' ');
 /** Each injection on its own line, as a scanner message could put it. */
 const MULTILINE = `benign first line\n${INJECTIONS.join('\r\n')}\n# Heading\n`;
 /** A directory name can hold everything but `/`. */
-const HOSTILE_DIR = '::set-output name=verdict::pass | @octocat <img src=x onerror=alert(1)>';
+const HOSTILE_DIR =
+  '::set-output name=verdict::pass | @octocat <img src=x onerror=alert(1)> [l](javascript:alert(1)) `t`, x';
 const OWN_COMMANDS = /^::(error|warning|notice|debug|group|endgroup)::/;
+/** Our own commands, annotations with escaped properties included (`::error file=…,line=1::`). */
+const OWN_ANNOTATIONS = /^::(error|warning|notice)( [^:\r\n]*)?::|^::(debug|group|endgroup)::/;
 
 let ws: string;
 let run: ActionRun;
@@ -169,4 +180,123 @@ describe('hostile text in file names, rule ids, messages and packages', () => {
     const report = await validateSarifWithMultitool(file);
     expect(report.errors).toEqual([]);
   }, 120_000);
+});
+
+/** What must hold for every piece of Markdown GitHub renders from scanner text. */
+function expectInertMarkdown(markdown: string): void {
+  const prose = outsideCodeSpans(markdown);
+  expect(prose).not.toMatch(/<img/i);
+  expect(prose).not.toMatch(/<(?!!-- security-gate:)[a-z!/]/i);
+  expect(prose).not.toMatch(/@octocat/);
+  expect(prose).not.toMatch(/\bGH-12\b/);
+  expect(prose).not.toMatch(/(^|[^\w\\])#34\b/);
+  expect(prose).not.toMatch(/(?<![0-9A-Za-z_])1a2b3c4d(?![0-9A-Za-z_])/);
+  expect(prose).not.toContain('https://evil');
+  expect(prose).not.toMatch(/\]\(\s*javascript/i);
+  // Every link left is one we built: an https target, never scanner text.
+  for (const [, target] of prose.matchAll(/\]\(([^)\s]*)/g)) {
+    expect(target).toMatch(/^https:\/\//);
+    expect(target).not.toContain('evil');
+  }
+  expect(markdown.split('\n')).not.toContain('# Heading');
+}
+
+describe('hostile text through the GitHub reporters (token, pull_request)', () => {
+  let api: GitHubApiServer;
+  let withChecks: ActionRun;
+  let fallback: ActionRun;
+  const event = JSON.parse(
+    readFileSync(
+      path.join(ROOT, '__tests__/fixtures/events/runner/pull_request.synchronize.json'),
+      'utf8',
+    ),
+  ) as unknown;
+  const runWithToken = () =>
+    runAction({
+      workspace: ws,
+      eventName: 'pull_request',
+      event,
+      inputs: {
+        'github-token': 'ghs_16C7e42F292c6912E7710c838347Ae178B4a',
+        scanners: 'pinning',
+        reports: 'reports/*',
+        'upload-sarif': 'false',
+      },
+      env: {
+        ...runnerEnvForEvent('pull_request', event),
+        GITHUB_API_URL: api.url,
+        SECURITY_GATE_LOOPBACK_TEST_TIMING: 'true',
+      },
+    });
+
+  beforeAll(async () => {
+    api = await startGitHubApiServer();
+    withChecks = await runWithToken();
+    // Without `checks: write` the annotations go through workflow commands.
+    api.faults.add({ route: 'POST /repos/{owner}/{repo}/check-runs', type: 'read-only' });
+    fallback = await runWithToken();
+  }, 120_000);
+
+  afterAll(async () => {
+    expect(api.invalidRequests).toEqual([]);
+    await api.close();
+  });
+
+  it('keeps the verdict and updates one comment', () => {
+    for (const r of [withChecks, fallback]) {
+      expect(r.outputs.verdict).toBe('fail');
+      expect(r.exitCode).toBe(1);
+    }
+    expect(api.state.comments).toHaveLength(1);
+  });
+
+  it('renders the PR comment inert', () => {
+    const body = api.state.comments[0]?.body ?? '';
+    expect(body.startsWith('<!-- security-gate:security-gate -->')).toBe(true);
+    expect(body).toContain('CRITICAL');
+    expectInertMarkdown(body);
+  });
+
+  it('renders the check run summary inert and its annotations as plain text on the real file', () => {
+    const run = api.state.checkRuns[0];
+    expectInertMarkdown(run?.summary ?? '');
+    const hostile = run?.annotations.filter((a) => a.path.startsWith(HOSTILE_DIR)) ?? [];
+    // The imported SARIF result and the pinning finding, at the file they name.
+    expect(hostile.map((a) => a.path)).toContain(`${HOSTILE_DIR}/Dockerfile`);
+    for (const a of run?.annotations ?? []) {
+      // GitHub shows annotations as plain text: only control characters could harm.
+      // eslint-disable-next-line no-control-regex -- looking for control characters
+      expect(`${a.title ?? ''}${a.message}`).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+      expect(a.title?.includes('\n') ?? false).toBe(false);
+    }
+  });
+
+  it('writes the fallback annotations as escaped workflow commands only', () => {
+    expect(fallback.stdout).toContain(
+      'Check run not created, annotations written to the log instead',
+    );
+    const lines = fallback.stdout.split(/\r?\n|\r/);
+    const commands = lines.filter((l) => l.trim().startsWith('::') || l.trim().startsWith('##['));
+    for (const line of commands) expect(line).toMatch(OWN_ANNOTATIONS);
+    for (const stream of [fallback.stdout, fallback.stderr]) {
+      expect(stream).not.toContain('::set-output');
+      expect(stream).not.toContain('::add-mask');
+      expect(stream).not.toContain('::stop-commands');
+    }
+    const located = commands.filter((l) => /^::(error|warning|notice) [^:]*\bfile=/.test(l));
+    expect(located.length).toBeGreaterThan(0);
+    // The hostile path is one escaped property: its `:` and `,` cannot end the properties early.
+    const escapedPath = `${HOSTILE_DIR}/Dockerfile`
+      .replace(/%/g, '%25')
+      .replace(/:/g, '%3A')
+      .replace(/,/g, '%2C');
+    // The file property is the real path, escaped the way the runner unescapes it.
+    const hostile = located.filter((l) => l.includes(`file=${escapedPath},line=1`));
+    for (const line of located) {
+      const properties = line.slice(line.indexOf(' ') + 1, line.indexOf('::', 2));
+      expect(properties).not.toMatch(/[\r\n]/);
+      expect(properties.split(',').every((p) => /^(file|line|endLine|title)=/.test(p))).toBe(true);
+    }
+    expect(hostile.length).toBeGreaterThan(0);
+  });
 });

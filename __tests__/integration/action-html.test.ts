@@ -10,7 +10,14 @@
  *   computation from the reports' raw JSON (dpkg for Debian versions).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -160,6 +167,79 @@ describe('What to upgrade', () => {
     // The log too (plain text).
     expect(result.stdout).toContain(
       `Upgrade com.fasterxml.jackson.core:jackson-databind 2.9.1 -> ${jacksonTarget}: fixes 1 CRITICAL, 1 HIGH`,
+    );
+  });
+});
+
+/** `YYYY-MM-DD`, `days` from today (UTC), as the action's clock reads it. */
+function isoDay(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+describe('Filters, packages without a fix and waiver warnings', () => {
+  it('states the filtered count, lists no-fix packages apart and warns about expiring waivers', async () => {
+    const ws = workspace();
+    writeFileSync(
+      path.join(ws, 'waivers.yml'),
+      [
+        'waivers:',
+        '  - id: CVE-2021-20190',
+        '    package: com.fasterxml.jackson.core:jackson-databind',
+        '    reason: Polymorphic typing is off',
+        '    expires: 2020-01-01',
+        '  - id: CVE-2020-8165',
+        '    package: activesupport',
+        '    reason: No untrusted cache keys',
+        `    expires: ${isoDay(7)}`,
+        '',
+      ].join('\n'),
+    );
+    const result = await runAction({
+      workspace: ws,
+      eventName: 'workflow_dispatch',
+      inputs: {
+        scanners: '',
+        reports: REPORTS.join('\n'),
+        'upload-sarif': 'false',
+        severities: 'CRITICAL,HIGH',
+        'waivers-file': 'waivers.yml',
+      },
+    });
+    const all = REPORTS.flatMap(vulns);
+
+    // The summary says what `severities` removed, counted from the raw reports.
+    const dropped = all.filter((v) => !['CRITICAL', 'HIGH'].includes(v.Severity)).length;
+    expect(dropped).toBeGreaterThan(0);
+    expect(result.summary).toContain(`Filtered out: ${dropped} by \`severities\`, 0 unfixed`);
+
+    // Packages without a fix: their own section with their count, upgrades all listed.
+    const kept = all.filter((v) => ['CRITICAL', 'HIGH'].includes(v.Severity));
+    const noFix = new Set(
+      kept.filter((v) => fixes(v).length === 0).map((v) => `${v.PkgName} ${v.InstalledVersion}`),
+    );
+    expect(noFix.size).toBeGreaterThan(0);
+    const plural = noFix.size === 1 ? 'package' : 'packages';
+    expect(result.summary).toContain(`#### No fix available yet: ${noFix.size} ${plural} (`);
+    expect(result.stdout).toContain(`No fix available yet: ${noFix.size} ${plural} (`);
+    // activesupport is waived (still valid): only jackson and libidn2-0 are upgrades.
+    expect(upgradeLines(result.summary).map((l) => l.split(' ')[2])).toEqual([
+      'com.fasterxml.jackson.core:jackson-databind',
+      'libidn2-0',
+    ]);
+
+    // One workflow warning per waiver that needs action, naming it and its date.
+    const warnings = result.stdout.split('\n').filter((l) => l.startsWith('::warning::Waiver '));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(
+      /^::warning::Waiver CVE-2021-20190 for com\.fasterxml\.jackson\.core:jackson-databind \(waivers\.yml#0\) expired on 2020-01-01: .*1 finding it matched count/,
+    );
+    expect(warnings[1]).toContain(
+      `Waiver CVE-2020-8165 for activesupport (waivers.yml#1) expires on ${isoDay(7)}, within 14 days`,
+    );
+    // The console lists the waivers and the findings with their scanners.
+    expect(result.stdout).toContain('Waivers: 1 expired, 1 expiring, 1 used');
+    expect(result.stdout).toMatch(
+      /\n {2}CRITICAL CVE-2020-9548 com\.fasterxml\.jackson\.core:jackson-databind 2\.9\.1 -> 2\.9\.10\.4 \[Trivy\]\n/,
     );
   });
 });

@@ -167,8 +167,11 @@ describe('import-only runs of real Trivy reports', () => {
     ];
     for (const reason of reasons) expect(run.summary).toContain(reason);
     const errors = commands(run.stdout, 'error');
+    // One `::error::` command: a header line, then a line per reason (newlines escaped as %0A).
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toContain(reasons.join('; '));
+    expect(errors[0]?.replace(/%0A/g, '\n')).toBe(
+      ['::error::Security Gate fail:', ...reasons].join('\n'),
+    );
     // The written SARIF and report are where the outputs say.
     const sarifPath = path.join(ws, run.outputs['sarif-file'] ?? '');
     expect(existsSync(path.join(ws, run.outputs['report-file'] ?? ''))).toBe(true);

@@ -11,7 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/schema.js';
-import { prepareReports, runPipeline, type PipelineResult } from '../../src/pipeline.js';
+import {
+  prepareReports,
+  runPipeline,
+  type PipelineDeps,
+  type PipelineResult,
+} from '../../src/pipeline.js';
+import type { Waiver } from '../../src/waivers/waiver.js';
 import { createScannerTable } from '../../src/scanners/table.js';
 import { createCommandRunner } from '../../src/util/command.js';
 import { createMemoryLogger } from '../../src/util/logger.js';
@@ -108,11 +114,29 @@ function expectedFor(fixture: string): Expected {
   return expectTrivy(json as Json);
 }
 
+/** What one pipeline run in its own workspace gets besides the report. */
+interface ImportOptions {
+  waivers?: Waiver[];
+  imports?: PipelineDeps['imports'];
+  /** Workspace folder name (default: from the fixture). */
+  name?: string;
+  /** Files copied into the workspace besides the report: repository path → source file. */
+  files?: Record<string, string>;
+}
+
 /** Runs the pipeline on one report alone, in its own workspace. */
-async function importAlone(fixture: string): Promise<{ result: PipelineResult; sarif: string }> {
-  const ws = path.join(root, fixture.replace(/[/.]/g, '_'));
+async function importAlone(
+  fixture: string,
+  options: ImportOptions = {},
+): Promise<{ result: PipelineResult; sarif: string }> {
+  const source = path.isAbsolute(fixture) ? fixture : path.join(SHARED, fixture);
+  const ws = path.join(root, options.name ?? fixture.replace(/[/.]/g, '_'));
   mkdirSync(ws, { recursive: true });
-  copyFileSync(path.join(SHARED, fixture), path.join(ws, path.basename(fixture)));
+  copyFileSync(source, path.join(ws, path.basename(fixture)));
+  for (const [file, from] of Object.entries(options.files ?? {})) {
+    mkdirSync(path.dirname(path.join(ws, file)), { recursive: true });
+    copyFileSync(from, path.join(ws, file));
+  }
   const config = parseConfig({ scanners: '', reports: path.basename(fixture) });
   const result = await runPipeline(config, await prepareReports(config, ws), {
     workspace: ws,
@@ -120,9 +144,10 @@ async function importAlone(fixture: string): Promise<{ result: PipelineResult; s
     logger: createMemoryLogger(),
     tempDir: ws,
     scanners: createScannerTable(),
-    waivers: [],
+    waivers: options.waivers ?? [],
     now: new Date('2025-06-01T00:00:00Z'),
     links: {},
+    ...(options.imports === undefined ? {} : { imports: options.imports }),
   });
   return { result, sarif: result.sarif.path };
 }
@@ -176,4 +201,84 @@ describe('SARIF of every shared Trivy, Grype and gitleaks fixture', () => {
       .filter((r) => (r.errors ?? []).length > 0);
     expect(failures).toEqual([]);
   }, 120_000);
+});
+
+/**
+ * The fork pattern (SPEC section 11): a `pull_request` run writes its SARIF,
+ * a `workflow_run` run imports it over another checkout. Here the first run
+ * imports the real Trivy 0.72.0 misconfiguration SARIF over a checkout that
+ * has its main.tf, with a waiver; the second imports the first's SARIF in a
+ * workspace without main.tf, once trusted (push, CLI) and once as
+ * `workflow_run` does.
+ */
+describe('importing a SARIF the action wrote (workflow_run)', () => {
+  const TERRAFORM = 'trivy/action-0.72.0-config-terraform.sarif';
+  const MAIN_TF = path.join(ROOT, '__tests__/fixtures/sarif/repo/main.tf');
+  const EDGE = path.join(ROOT, '__tests__/fixtures/sarif/edge-cases.sarif');
+  const waiver: Waiver = {
+    id: 'AWS-0086',
+    reason: 'Public access is blocked upstream',
+    expires: '2099-01-01',
+    origin: '.github/security-waivers.yml#0',
+  };
+  interface Out {
+    runs: Array<{
+      automationDetails?: { id?: string };
+      results?: Array<{ ruleId: string; partialFingerprints?: Record<string, string> }>;
+    }>;
+  }
+  const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Out;
+  const fingerprints = (log: Out) =>
+    log.runs
+      .flatMap((r) => r.results ?? [])
+      .map((r) => `${r.ruleId} ${r.partialFingerprints?.['securityGate/v1']}`)
+      .sort();
+
+  it('keeps the ids, and counts suppressed results only when not trusted', async () => {
+    const scanned = await importAlone(TERRAFORM, {
+      name: 'pr-run',
+      waivers: [waiver],
+      files: { 'main.tf': MAIN_TF },
+    });
+    expect(scanned.result.gate.waived).toBeGreaterThan(0);
+    const artifact = scanned.sarif;
+
+    const trusted = await importAlone(artifact, { name: 'push-run' });
+    const untrusted = await importAlone(artifact, {
+      name: 'workflow-run',
+      imports: { trustSuppressions: false, categoryPrefix: 'security-gate' },
+    });
+    // Task: ids computed against the scanned checkout survive an import over another one.
+    expect(fingerprints(read(trusted.sarif))).toEqual(fingerprints(read(artifact)));
+    expect(fingerprints(read(untrusted.sarif))).toEqual(fingerprints(read(artifact)));
+    expect(trusted.result.gate.waived).toBe(scanned.result.gate.waived);
+    expect(trusted.result.view.imports[0]?.notes).toBeUndefined();
+
+    expect(untrusted.result.gate.waived).toBe(0);
+    expect(untrusted.result.gate.total).toBe(
+      scanned.result.gate.total + scanned.result.gate.waived,
+    );
+    const note = untrusted.result.view.imports[0]?.notes?.[0] ?? '';
+    expect(note).toMatch(
+      new RegExp(
+        `^${scanned.result.gate.waived} result\\(s\\) suppressed .*another workflow's artifact`,
+      ),
+    );
+    const report = readFileSync(untrusted.result.reportFile, 'utf8');
+    expect(report).toMatch(
+      /suppressed in this report were counted anyway.*another workflow's artifact/,
+    );
+    expect(validateSarifSchema(read(untrusted.sarif))).toEqual([]);
+  });
+
+  it("puts every imported run's category under sarif-category when not trusted", async () => {
+    const trusted = await importAlone(EDGE, { name: 'edge-trusted' });
+    const untrusted = await importAlone(EDGE, {
+      name: 'edge-untrusted',
+      imports: { trustSuppressions: false, categoryPrefix: 'security-gate' },
+    });
+    const ids = (file: string) => read(file).runs.map((r) => r.automationDetails?.id);
+    expect(ids(trusted.sarif)).toEqual(['edge/run-1', 'quiet/']);
+    expect(ids(untrusted.sarif)).toEqual(['security-gate/edge/run-1', 'security-gate/quiet/']);
+  });
 });

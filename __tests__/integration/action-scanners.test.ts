@@ -317,6 +317,35 @@ describe('fail-closed: a broken Trivy is an error, imported findings still count
     expect(warnings[0]).toMatch(/trivy.*exited with code 3/);
   });
 
+  it('a named dockerfile that does not exist fails the step before any scanner runs', async () => {
+    const ws = tempDir('sg-ws-');
+    writeFileSync(path.join(ws, 'Dockerfile'), 'FROM alpine:3.19\n');
+    const marker = path.join(tempDir('sg-marker-'), 'trivy-ran');
+    const bin = standIn(
+      tempDir('sg-bin-'),
+      'trivy',
+      `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran');`,
+    );
+    const run = await runAction({
+      workspace: ws,
+      eventName: EVENT,
+      inputs: {
+        'trivy-path': bin,
+        'scan-type': 'image',
+        'scan-ref': 'alpine:3.19',
+        dockerfile: 'docker/app.Dockerfile',
+      },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.verdict).toBe('error');
+    const errors = commands(run.stdout, 'error');
+    expect(errors).toEqual([
+      `::error::Input 'dockerfile' names "docker/app.Dockerfile", which is not a file in the workspace: give the workspace-relative path of the Dockerfile that builds the image (e.g. "docker/app.Dockerfile"), or leave the input out to use "Dockerfile" when the workspace has one.`,
+    ]);
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(path.join(ws, 'security-gate.sarif'))).toBe(false);
+  });
+
   it('a CycloneDX file in reports is an error naming it; the other reports still count', async () => {
     const ws = tempDir('sg-ws-');
     copyFileSync(path.join(SHARED, imported), path.join(ws, 'a-trivy.json'));

@@ -363,13 +363,21 @@ fs.copyFileSync(${JSON.stringify(NPM_REPORT)}, output);`,
       path.join(ROOT, '__tests__/fixtures/sbom-project/package-lock.json'),
       path.join(ws, 'package-lock.json'),
     );
+    const home = tempDir('sg-home-');
     const run = await runAction({
       workspace: ws,
       eventName: EVENT,
       inputs: { 'trivy-path': trivy, 'trivy-scanners': 'vuln', ...options.inputs },
-      env: { HOME: tempDir('sg-home-') },
+      env: { HOME: home },
     });
     const scans = readCalls(callsFile).filter((args) => args[0] === 'fs' && args[1] !== '--help');
+    // Every attempt uses the DB directory the action caches (not Trivy's OS-dependent default).
+    for (const args of scans) {
+      expect(args.slice(args.indexOf('--cache-dir'), args.indexOf('--cache-dir') + 2)).toEqual([
+        '--cache-dir',
+        path.join(home, '.cache', 'trivy'),
+      ]);
+    }
     return { run, scans };
   }
 

@@ -41,7 +41,18 @@ async function start(options: GitHubApiServerOptions = {}): Promise<GitHubApiSer
   return server;
 }
 
-async function runGate(apiUrl: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
+interface GateRunOptions {
+  /** The event payload (default: a same-repository pull_request). */
+  event?: unknown;
+  env?: Record<string, string>;
+}
+
+async function runGate(
+  apiUrl: string,
+  inputs: Record<string, string> = {},
+  options: GateRunOptions = {},
+): Promise<ActionRun> {
+  const payload = options.event ?? event;
   const workspace = mkdtempSync(path.join(os.tmpdir(), 'sg-faults-ws-'));
   copyFileSync(
     path.join(ROOT, '__tests__/fixtures/shared/trivy', REPORT),
@@ -51,7 +62,7 @@ async function runGate(apiUrl: string, inputs: Record<string, string> = {}): Pro
   return runAction({
     workspace,
     eventName: 'pull_request',
-    event,
+    event: payload,
     inputs: {
       'github-token': 'ghs_16C7e42F292c6912E7710c838347Ae178B4a',
       scanners: '',
@@ -62,11 +73,25 @@ async function runGate(apiUrl: string, inputs: Record<string, string> = {}): Pro
       ...inputs,
     },
     env: {
-      ...runnerEnvForEvent('pull_request', event),
+      ...runnerEnvForEvent('pull_request', payload),
       GITHUB_API_URL: apiUrl,
       SECURITY_GATE_LOOPBACK_TEST_TIMING: 'true',
+      ...options.env,
     },
   });
+}
+
+/** The same pull request, opened from a fork (`head.repo` is another repository). */
+function forkEvent(): unknown {
+  const copy = structuredClone(event) as {
+    pull_request: {
+      head: { repo: { full_name: string; fork: boolean; owner: { login: string } } };
+    };
+  };
+  copy.pull_request.head.repo.full_name = 'forker/octo-repo';
+  copy.pull_request.head.repo.fork = true;
+  copy.pull_request.head.repo.owner.login = 'forker';
+  return copy;
 }
 
 function commands(result: ActionRun, name: 'warning' | 'error' | 'notice'): string[] {
@@ -82,7 +107,7 @@ function channelWarnings(result: ActionRun): string[] {
 function expectGateResult(result: ActionRun): void {
   expect(result.exitCode).toBe(1);
   expect(result.outputs).toMatchObject({ verdict: 'fail', critical: '12', high: '24' });
-  expect(commands(result, 'error').at(-1)).toMatch(/^::error::Security Gate fail: 12 CRITICAL/);
+  expect(commands(result, 'error').at(-1)).toMatch(/^::error::Security Gate fail:%0A12 CRITICAL/);
 }
 
 describe('the bundled action under API faults', () => {
@@ -113,17 +138,21 @@ describe('the bundled action under API faults', () => {
       /^::warning::PR comment not posted: HTTP 403 .*pull-requests: write/,
     );
     expect(warnings[2]).toMatch(/^::warning::Check run not created.*HTTP 403 .*checks: write/);
-    // The runner shows 10 per level: the 10 most severe failures, warnings and notices.
+    // The runner shows 10 per level and step: the fallback leaves room for the
+    // 3 channel warnings and the verdict's error, most severe first.
     const located = (name: 'warning' | 'error' | 'notice') =>
       commands(result, name).filter((l) => l.includes('file=Dockerfile,line=1'));
-    expect(located('error')).toHaveLength(10);
-    expect(located('warning')).toHaveLength(10);
+    expect(located('error')).toHaveLength(9);
+    expect(located('warning')).toHaveLength(7);
     expect(located('notice')).toHaveLength(10);
+    expect(commands(result, 'error')).toHaveLength(10);
+    expect(commands(result, 'warning')).toHaveLength(10);
+    expect(commands(result, 'notice').length).toBeLessThanOrEqual(10);
     expect(located('error').every((l) => l.includes('title=CRITICAL '))).toBe(true);
     expect(located('warning').every((l) => l.includes('title=HIGH '))).toBe(true);
     expect(located('notice').every((l) => l.includes('title=MEDIUM '))).toBe(true);
     expect(result.stdout).toContain(
-      '130 more annotations not shown (the runner shows 10 per level)',
+      "134 more annotations not shown (the runner shows 10 per level; the step's own messages and verdict use some of them, leaving 9 errors, 7 warnings and 10 notices)",
     );
     expect(result.outputs['comment-url']).toBeUndefined();
     expect(result.outputs['check-run-url']).toBeUndefined();
@@ -168,6 +197,57 @@ describe('the bundled action under API faults', () => {
     expect(result.stdout).toContain('retrying in 1s');
   }, 60_000);
 
+  it.each([403, 429])(
+    'waits out a %i that carries only retry-after and succeeds',
+    async (status) => {
+      const api = await start();
+      api.faults.add({ route: UPLOAD, type: 'retry-after-only', status, retryAfterSeconds: 1 });
+      const result = await runGate(api.url);
+      expectGateResult(result);
+      expect(commands(result, 'warning')).toEqual([]);
+      expect(api.state.requests.filter((r) => r.operation === UPLOAD).map((r) => r.status)).toEqual(
+        [status, 202],
+      );
+      expect(result.outputs['sarif-id']).toBe(api.state.sarifs[0]?.id);
+    },
+    60_000,
+  );
+
+  it('a 413 upload is sent once, warns, and the other channels still work', async () => {
+    const api = await start();
+    api.faults.add({ route: UPLOAD, type: 'http-status', status: 413, times: 5 });
+    const result = await runGate(api.url);
+    expectGateResult(result);
+    expect(api.state.requests.filter((r) => r.operation === UPLOAD)).toHaveLength(1);
+    expect(channelWarnings(result)).toEqual([
+      "::warning::SARIF upload failed: HTTP 413 (Payload Too Large - https://docs.github.com/rest): the payload is over GitHub's size limit.",
+    ]);
+    expect(api.state.comments).toHaveLength(1);
+    expect(api.state.checkRuns).toHaveLength(1);
+  }, 60_000);
+
+  it('an annotation update that fails keeps the check run and its URL, without fallback', async () => {
+    const api = await start();
+    api.faults.add({
+      route: 'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}',
+      type: 'unprocessable',
+      after: 1,
+    });
+    const result = await runGate(api.url);
+    expectGateResult(result);
+    const [run] = api.state.checkRuns;
+    expect(run).toMatchObject({ conclusion: 'failure', status: 'completed' });
+    expect(run?.annotations).toHaveLength(100);
+    expect(result.outputs['check-run-url']).toBe(
+      `https://github.com/octo-org/octo-repo/runs/${run?.id}`,
+    );
+    expect(channelWarnings(result)).toEqual([
+      '::warning::Check run created, but 60 annotations not attached: HTTP 422 (Validation Failed - https://docs.github.com/rest).',
+    ]);
+    // No workflow-command annotations: the check run carries them.
+    expect(commands(result, 'error').filter((l) => l.includes('file='))).toEqual([]);
+  }, 60_000);
+
   it('an API that fails every request never crashes the step', async () => {
     const api = await start();
     api.faults.add({ route: '*', type: 'server-error', times: 1000 });
@@ -188,6 +268,68 @@ describe('the bundled action under API faults', () => {
     expectGateResult(result);
     expect(channelWarnings(result)).toHaveLength(3);
     expect(result.stderr).not.toMatch(/Unhandled|TypeError|at .*dist\/index\.js/);
+  }, 60_000);
+});
+
+describe('read-only tokens: forks and Dependabot', () => {
+  it.each([
+    {
+      name: 'a pull request from a fork',
+      options: (): GateRunOptions => ({ event: forkEvent() }),
+      cause:
+        'This pull request comes from a fork, so its token is read-only whatever the workflow grants',
+    },
+    {
+      name: 'a Dependabot pull request',
+      options: (): GateRunOptions => ({ env: { GITHUB_ACTOR: 'dependabot[bot]' } }),
+      cause:
+        "This run was triggered by Dependabot, whose token is read-only unless the workflow's 'permissions:' grants more",
+    },
+  ])(
+    '$name: one warning per channel naming the permission and the cause; the gate decides',
+    async ({ options, cause }) => {
+      const api = await start({ readOnly: true });
+      const result = await runGate(api.url, {}, options());
+      expectGateResult(result);
+      const warnings = channelWarnings(result);
+      expect(warnings).toHaveLength(3);
+      const expected = [
+        ['SARIF upload failed: HTTP 403', 'security-events: write'],
+        ['PR comment not posted: HTTP 403', 'pull-requests: write'],
+        [
+          'Check run not created, annotations written to the log instead: HTTP 403',
+          'checks: write',
+        ],
+      ];
+      warnings.forEach((warning, i) => {
+        const [prefix, permission] = expected[i] ?? [];
+        expect(warning.startsWith(`::warning::${prefix}`)).toBe(true);
+        expect(warning).toContain(`Grant 'permissions: ${permission}' to the job`);
+        expect(warning).toContain(cause);
+      });
+      expect(result.outputs['comment-url']).toBeUndefined();
+      expect(result.outputs['check-run-url']).toBeUndefined();
+      expect(result.outputs['sarif-id']).toBeUndefined();
+    },
+    60_000,
+  );
+
+  it('a fork pull request the gate only warns about exits 0 despite the read-only warnings', async () => {
+    const api = await start({ readOnly: true });
+    const result = await runGate(
+      api.url,
+      { 'critical-threshold': '100', 'high-threshold': '100' },
+      { event: forkEvent() },
+    );
+    // Below both thresholds the gate only warns: the step passes.
+    expect(result.outputs.verdict).toBe('warn');
+    expect(result.exitCode).toBe(0);
+    // The verdict's own warning is the 10th: the fallback left room for it.
+    expect(commands(result, 'warning')).toHaveLength(10);
+    expect(commands(result, 'warning').at(-1)).toMatch(
+      /^::warning::Security Gate passed with warnings/,
+    );
+    expect(channelWarnings(result).filter((w) => w.includes('comes from a fork'))).toHaveLength(3);
   }, 60_000);
 });
 

@@ -8,7 +8,11 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startGitHubApiServer, type GitHubApiServer } from '../helpers/github-api-server.js';
+import {
+  sarifLimitProblems,
+  startGitHubApiServer,
+  type GitHubApiServer,
+} from '../helpers/github-api-server.js';
 import { ROOT, runAction, runnerEnvForEvent, type ActionRun } from '../helpers/run-action.js';
 import {
   validateSarifFilesWithMultitool,
@@ -159,6 +163,8 @@ describe('pull_request', () => {
       const runs = (upload.sarif as { runs: { results: unknown[] }[] }).runs;
       expect(runs.length).toBeLessThanOrEqual(20);
       for (const r of runs) expect(r.results.length).toBeLessThanOrEqual(25_000);
+      // Rules, locations per result, tags per rule, name and description lengths too.
+      expect(sarifLimitProblems(upload.sarif)).toEqual([]);
     }
     // The uploaded SARIF is the written file.
     expect(state.sarifs[0]?.sarif).toEqual(JSON.parse(firstSarif));
@@ -171,6 +177,32 @@ describe('pull_request', () => {
 
     expect(api.invalidRequests).toEqual([]);
   }, 120_000);
+});
+
+describe('GitHub Enterprise Server', () => {
+  it('talks to GITHUB_API_URL with its /api/v3 base path for every channel', async () => {
+    server = await startGitHubApiServer({ basePath: '/api/v3' });
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v3$/);
+    const event = loadEvent('pull_request.synchronize');
+    const workspace = workspaceWith([LARGE]);
+    const result = await run(server, {
+      eventName: 'pull_request',
+      event,
+      workspace,
+      inputs: { reports: path.basename(LARGE), 'scan-type': 'image', 'scan-ref': LARGE_IMAGE },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(warnings(result)).toEqual([]);
+    expect(server.state.sarifs).toHaveLength(1);
+    expect(server.state.comments).toHaveLength(1);
+    expect(server.state.checkRuns[0]?.annotations).toHaveLength(160);
+    expect(result.outputs['sarif-id']).toBe(server.state.sarifs[0]?.id);
+    expect(result.outputs['comment-url']).toContain('#issuecomment-');
+    expect(result.outputs['check-run-url']).toContain('/runs/');
+    // Every request went under the base path (the stand-in refuses others) and was valid.
+    expect(server.state.requests.every((r) => r.operation !== undefined)).toBe(true);
+    expect(server.invalidRequests).toEqual([]);
+  }, 60_000);
 });
 
 describe('pull_request_target', () => {

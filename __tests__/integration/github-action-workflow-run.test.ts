@@ -8,7 +8,7 @@
  * - many images, one gate: one upload and one comment per `sarif-category`,
  *   then an aggregate run over the SARIF files that gates once.
  */
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -111,7 +111,8 @@ describe('workflow_run', () => {
     expect(server.state.checkRuns.map((c) => [c.headSha, c.conclusion])).toEqual([
       [head, 'failure'],
     ]);
-    expect(server.state.checkRuns[0]?.summary).toContain(
+    // Invisible joiners the Markdown escaping may put into numbers do not change the text.
+    expect(server.state.checkRuns[0]?.summary?.replace(/[\u200b\u2060]/g, '')).toContain(
       `pull request's own \`pull_request\` workflow run ([run ${event.workflow_run.id}]`,
     );
     expect(server.state.sarifs.map((s) => [s.ref, s.commitSha])).toEqual([
@@ -183,6 +184,76 @@ describe('workflow_run', () => {
     ).toHaveProperty('runs');
   }, 60_000);
 
+  it('the payload names a pull request whose head moved on: not taken, one warning', async () => {
+    server = await startGitHubApiServer();
+    const event = loadEvent<WorkflowRunEvent>('workflow_run.same-repo-stale');
+    const newer = 'b7e3f1c2d4a5968778695a4b3c2d1e0f9a8b7c6d';
+    // A commit was pushed while the scan ran: the open pull request is at the newer one.
+    server.state.pulls.push({
+      number: 42,
+      state: 'open',
+      head: { sha: newer, ref: 'bump-deps', repoFullName: 'octo-org/octo-repo' },
+      base: { ref: 'main', repoFullName: 'octo-org/octo-repo' },
+    });
+    const result = await run(server, {
+      eventName: 'workflow_run',
+      event,
+      workspace: workspaceWith([FLUENTD]),
+      inputs: { reports: FLUENTD, 'scan-ref': FLUENTD_IMAGE },
+    });
+    expect(result.outputs).toMatchObject({ verdict: 'fail', critical: '1', high: '1' });
+    const lookups = server.state.requests.filter((r) => r.operation === LIST_PULLS);
+    expect(lookups.map((r) => new URL(r.path, 'http://x').searchParams.get('head'))).toEqual([
+      'octo-org:bump-deps',
+    ]);
+    const warnings = channelWarnings(result);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(
+      `No open pull request has head octo-org:bump-deps at ${event.workflow_run.head_sha.slice(0, 12)}`,
+    );
+    // Neither the newer commit nor the branch gets the older scan's results.
+    expect(server.state.checkRuns).toEqual([]);
+    expect(server.state.comments).toEqual([]);
+    expect(server.state.sarifs).toEqual([]);
+  }, 60_000);
+
+  it('a workflow_run of a push is not a pull request: SARIF on the branch, no comment', async () => {
+    server = await startGitHubApiServer();
+    const event = loadEvent<WorkflowRunEvent>('workflow_run.push');
+    // The push's branch has an open pull request at that very commit (the payload lists it).
+    server.state.pulls.push({
+      number: 42,
+      state: 'open',
+      head: {
+        sha: event.workflow_run.head_sha,
+        ref: 'bump-deps',
+        repoFullName: 'octo-org/octo-repo',
+      },
+      base: { ref: 'main', repoFullName: 'octo-org/octo-repo' },
+    });
+    const result = await run(server, {
+      eventName: 'workflow_run',
+      event,
+      workspace: workspaceWith([FLUENTD]),
+      inputs: { reports: FLUENTD, 'scan-ref': FLUENTD_IMAGE, 'gate-scope': 'new' },
+    });
+    expect(result.outputs).toMatchObject({ verdict: 'fail', total: '2', new: '2' });
+    expect(channelWarnings(result)).toEqual([]);
+    expect(server.state.requests.filter((r) => r.operation === LIST_PULLS)).toEqual([]);
+    expect(server.state.comments).toEqual([]);
+    expect(server.state.checkRuns).toEqual([]);
+    expect(server.state.sarifs.map((s) => [s.ref, s.commitSha])).toEqual([
+      ['refs/heads/bump-deps', event.workflow_run.head_sha],
+    ]);
+    // gate-scope new behaves like all, and says so; no alerts are read for it.
+    expect(result.summary.replace(/\\(.)/g, '$1')).toContain(
+      'gate-scope new applies to pull requests; on a workflow_run of push every finding counts.',
+    );
+    expect(server.state.requests.filter((r) => r.path.includes('/code-scanning/alerts'))).toEqual(
+      [],
+    );
+  }, 60_000);
+
   it('gate-scope new: the baseline is the found pull request base branch', async () => {
     server = await startGitHubApiServer();
     const api = server;
@@ -192,22 +263,34 @@ describe('workflow_run', () => {
     const inputs = { reports: FLUENTD, 'scan-ref': FLUENTD_IMAGE };
     const all = await run(api, { eventName: 'workflow_run', event, workspace, inputs });
     expect(all.outputs).toMatchObject({ verdict: 'fail', critical: '1', high: '1', new: '2' });
-    // The base branch already has one of the two findings as an open alert.
-    type SarifResult = { ruleId: string; message: { text: string } };
-    const results = (
-      api.state.sarifs[0]?.sarif as { runs: { results: SarifResult[] }[] }
-    ).runs.flatMap((r) => r.results);
+    // The base branch already has one of the two findings as an alert of our own upload:
+    // its category and path are the ones our SARIF gave it.
+    type SarifRun = {
+      automationDetails?: { id?: string };
+      results: {
+        ruleId: string;
+        message: { text: string };
+        locations: { physicalLocation: { artifactLocation: { uri: string } } }[];
+      }[];
+    };
+    const uploaded = (api.state.sarifs[0]?.sarif as { runs: SarifRun[] }).runs;
+    const results = uploaded.flatMap((r) => r.results);
     expect(results).toHaveLength(2);
+    const category = uploaded[0]?.automationDetails?.id?.replace(/\/$/, '') ?? '';
+    expect(category).toMatch(/^security-gate\/trivy\//);
     api.state.alerts['refs/heads/main'] = results.slice(0, 1).map((r, i) => ({
       number: i + 1,
-      state: 'open',
+      state: 'dismissed',
+      dismissed_reason: 'used in tests',
       rule: { id: r.ruleId, severity: 'error', security_severity_level: 'critical' },
+      tool: { name: 'Trivy', version: '0.72.0', guid: null },
       most_recent_instance: {
         ref: 'refs/heads/main',
-        state: 'open',
+        category,
+        state: 'dismissed',
         message: { text: r.message.text },
         location: {
-          path: 'testdata-fixtures-images-fluentd-multiple-lockfiles.tar.gz',
+          path: r.locations[0]?.physicalLocation.artifactLocation.uri,
           start_line: 1,
         },
       },
@@ -222,11 +305,16 @@ describe('workflow_run', () => {
     const alertReads = api.state.requests.filter((r) =>
       r.operation?.endsWith('/code-scanning/alerts'),
     );
-    expect(alertReads.map((r) => new URL(r.path, 'http://x').searchParams.get('ref'))).toEqual([
-      'refs/heads/main',
-    ]);
+    expect(
+      alertReads.map((r) => {
+        const query = new URL(r.path, 'http://x').searchParams;
+        return `${query.get('state')} ${query.get('ref')}`;
+      }),
+    ).toEqual(['open refs/heads/main', 'dismissed refs/heads/main']);
     expect(scoped.outputs).toMatchObject({ total: '2', new: '1' });
-    expect(scoped.summary).toContain('1 open code scanning alerts of main');
+    expect(scoped.summary).toContain(
+      '1 open or dismissed code scanning alerts of main in category security-gate',
+    );
   }, 60_000);
 });
 
@@ -295,6 +383,108 @@ describe('many images, one gate', () => {
     ) as { runs: { automationDetails?: { id?: string } }[] };
     expect(written.runs.map((r) => r.automationDetails?.id).sort()).toEqual(ids.flat().sort());
   }, 60_000);
+
+  it('the README matrix: two images under the default category keep their own alerts, records and one comment', async () => {
+    server = await startGitHubApiServer();
+    const api = server;
+    const workspace = workspaceWith([]);
+    // Each job's report names its own image (the real fixtures, re-targeted), tagged with the commit.
+    const images = { api: 'ghcr.io/acme/api', worker: 'ghcr.io/acme/worker' };
+    const retarget = (fixture: string, name: 'api' | 'worker', tag: string) => {
+      const report = JSON.parse(readFileSync(path.join(TRIVY, fixture), 'utf8')) as object;
+      writeFileSync(
+        path.join(workspace, `${name}.json`),
+        JSON.stringify({ ...report, ArtifactName: `${images[name]}:${tag}` }),
+      );
+    };
+    const job = (eventName: string, event: unknown, name: 'api' | 'worker', tag: string) =>
+      run(api, {
+        eventName,
+        event,
+        workspace,
+        inputs: {
+          reports: `${name}.json`,
+          'scan-ref': `${images[name]}:${tag}`,
+          'sarif-file': `security-gate-${name}.sarif`,
+          'critical-threshold': '0',
+          'high-threshold': '0',
+          comment: 'never',
+          'check-run': 'false',
+        },
+      });
+    const push = loadEvent<{ after: string }>('push');
+    const pr = loadEvent<{ pull_request: { head: { sha: string } } }>('pull_request.synchronize');
+    const pushRuns: ActionRun[] = [];
+    for (const [name, fixture] of [
+      ['api', ALPINE],
+      ['worker', FLUENTD],
+    ] as const) {
+      retarget(fixture, name, push.after);
+      pushRuns.push(await job('push', push, name, push.after));
+    }
+    const categories = () =>
+      api.state.sarifs.map((s) =>
+        (s.sarif as { runs: { automationDetails?: { id?: string } }[] }).runs.map(
+          (r) => r.automationDetails?.id,
+        ),
+      );
+    // Distinct categories, without the tag: the next commit's upload replaces these alerts.
+    expect(categories()).toEqual([
+      ['security-gate/trivy/ghcr.io-acme-api/'],
+      ['security-gate/trivy/ghcr.io-acme-worker/'],
+    ]);
+    // One baseline record each, at a path of its own under the runner's temp directory.
+    const records = pushRuns.map((r) => {
+      const dir = path.join(r.runnerDir, 'security-gate-baseline');
+      const [file = ''] = readdirSync(dir);
+      const record = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as {
+        category: string;
+        fingerprints: string[];
+      };
+      return { file, ...record };
+    });
+    expect(records.map((r) => r.category)).toEqual([
+      'security-gate/ghcr.io-acme-api',
+      'security-gate/ghcr.io-acme-worker',
+    ]);
+    expect(new Set(records.map((r) => r.file)).size).toBe(2);
+    expect(records.map((r) => r.fingerprints.length)).toEqual([4, 2]);
+    expect(records[0]?.fingerprints.some((f) => records[1]?.fingerprints.includes(f))).toBe(false);
+
+    // The pull request's jobs (another tag) upload under the same categories; the gate job comments once.
+    const prTag = pr.pull_request.head.sha;
+    for (const [name, fixture] of [
+      ['api', ALPINE],
+      ['worker', FLUENTD],
+    ] as const) {
+      retarget(fixture, name, prTag);
+      await job('pull_request', pr, name, prTag);
+    }
+    expect(categories().slice(2)).toEqual(categories().slice(0, 2));
+    const gate = () =>
+      run(api, {
+        eventName: 'pull_request',
+        event: pr,
+        workspace,
+        inputs: {
+          reports: 'security-gate-api.sarif\nsecurity-gate-worker.sarif',
+          'scan-type': 'fs',
+          'upload-sarif': 'false',
+        },
+      });
+    const first = await gate();
+    expect(first.outputs).toMatchObject({
+      verdict: 'fail',
+      critical: '1',
+      medium: '4',
+      total: '6',
+    });
+    await gate();
+    expect(api.state.comments.map((c) => c.body.split('\n')[0])).toEqual([
+      '<!-- security-gate:security-gate -->',
+    ]);
+    expect(api.state.sarifs).toHaveLength(4);
+  }, 120_000);
 
   // Re-importing the action's own image SARIF must keep the two packages that
   // share a CVE (libcrypto1.1 and libssl1.1) apart, with their fixed versions.

@@ -51,7 +51,10 @@ function input(overrides: Partial<PublishInput> = {}): PublishInput {
     verdict: 'fail',
     sarifCategory: 'security-gate',
     uploadSarif: true,
-    sarifText: JSON.stringify({ version: '2.1.0', runs: [] }),
+    sarifText: JSON.stringify({
+      version: '2.1.0',
+      runs: [{ tool: { driver: { name: 'Trivy' } }, results: [] }],
+    }),
     comment: 'always',
     commentBody: '## Security Gate: fail',
     checkRun: true,
@@ -131,11 +134,108 @@ describe('publishToGitHub', () => {
     expect(result.warnings[0]).toContain('security-events: write');
     expect(result.warnings[1]).toContain('pull-requests: write');
     expect(result.warnings[2]).toContain('checks: write');
-    expect(logger.lines.filter((l) => l.startsWith('error: finding'))).toHaveLength(10);
-    expect(logger.lines.filter((l) => l.startsWith('warning: finding'))).toHaveLength(10);
-    expect(logger.lines.some((l) => l.startsWith('info: 10 more annotations not shown'))).toBe(
+    // The runner shows 10 per level: the verdict's error and these 3 warnings come off.
+    expect(logger.lines.filter((l) => l.startsWith('error: finding'))).toEqual(
+      Array.from({ length: 9 }, (_, i) => `error: finding ${i}`),
+    );
+    expect(logger.lines.filter((l) => l.startsWith('warning: finding'))).toEqual(
+      Array.from({ length: 7 }, (_, i) => `warning: finding ${i + 12}`),
+    );
+    expect(logger.annotationCounts?.()).toEqual({ error: 9, warning: 10, notice: 0 });
+    expect(logger.lines.some((l) => l.startsWith('info: 14 more annotations not shown'))).toBe(
       true,
     );
+  });
+
+  it('counts what the step already wrote against the fallback', async () => {
+    const { logger, client } = await setup({ readOnly: true });
+    for (let i = 0; i < 4; i++) logger.error(`scanner ${i} failed`);
+    for (let i = 0; i < 6; i++) logger.warning(`earlier warning ${i}`);
+    await publishToGitHub(
+      { client, ctx: prContext(), logger },
+      input({ uploadSarif: false, comment: 'never', verdict: 'error' }),
+    );
+    // 10 − 4 earlier − 1 verdict errors; 10 − 6 earlier − 1 channel warning.
+    expect(logger.lines.filter((l) => l.startsWith('error: finding'))).toHaveLength(5);
+    expect(logger.lines.filter((l) => l.startsWith('warning: finding'))).toHaveLength(3);
+  });
+
+  it('an annotation update that fails after the create: one warning, URL kept, no fallback', async () => {
+    const { server, logger, client } = await setup();
+    server.faults.add({
+      route: 'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}',
+      type: 'server-error',
+      times: 10,
+    });
+    const many = Array.from({ length: 120 }, (_, i) => ({ ...annotations[0], message: `m ${i}` }));
+    const result = await publishToGitHub(
+      { client, ctx: prContext(), logger },
+      input({ uploadSarif: false, comment: 'never', annotations: many as CheckAnnotation[] }),
+    );
+    const [run] = server.state.checkRuns;
+    expect(result.checkRunUrl).toBe(`https://github.com/octo/app/runs/${run?.id}`);
+    expect(run).toMatchObject({ conclusion: 'failure', status: 'completed' });
+    expect(result.warnings).toEqual([
+      'Check run created, but 70 annotations not attached: HTTP 500 (Server Error - https://docs.github.com/rest).',
+    ]);
+    expect(logger.lines.filter((l) => l.startsWith('error: m '))).toEqual([]);
+    expect(logger.lines.join('\n')).not.toContain('Check run not created');
+  });
+
+  it('a SARIF without runs is not uploaded, and the log says why', async () => {
+    const { server, logger, client } = await setup();
+    const result = await publishToGitHub(
+      { client, ctx: prContext(), logger },
+      input({ sarifText: JSON.stringify({ version: '2.1.0', runs: [] }), comment: 'never' }),
+    );
+    expect(result.warnings).toEqual([]);
+    expect(result.sarifId).toBeUndefined();
+    expect(server.state.sarifs).toHaveLength(0);
+    expect(logger.lines).toContain(
+      "info: SARIF upload skipped: the SARIF has no runs (no scanner succeeded and no report was imported). A failed scanner's run is never uploaded: an empty run would close that tool's open alerts.",
+    );
+  });
+
+  it.each([
+    {
+      name: 'a fork pull request',
+      patch: (ctx: RunContext): RunContext => ({
+        ...ctx,
+        pullRequest: ctx.pullRequest && {
+          ...ctx.pullRequest,
+          headRepoFullName: 'forker/app',
+          isFork: true,
+        },
+      }),
+      cause: 'This pull request comes from a fork',
+    },
+    {
+      name: 'a Dependabot run',
+      patch: (ctx: RunContext): RunContext => ({ ...ctx, actor: 'dependabot[bot]' }),
+      cause: 'This run was triggered by Dependabot',
+    },
+  ])(
+    '$name with a read-only token: each channel names the permission and the cause',
+    async ({ patch, cause }) => {
+      const { logger, client } = await setup({ readOnly: true });
+      const result = await publishToGitHub({ client, ctx: patch(prContext()), logger }, input());
+      expect(result.warnings).toHaveLength(3);
+      const permissions = ['security-events: write', 'pull-requests: write', 'checks: write'];
+      result.warnings.forEach((warning, i) => {
+        expect(warning).toContain(`Grant 'permissions: ${permissions[i]}'`);
+        expect(warning).toContain(cause);
+      });
+      expect(result.warnings[0]).toMatch(/^SARIF upload failed: HTTP 403/);
+    },
+  );
+
+  it('names no fork or Dependabot cause on a same-repository pull request', async () => {
+    const { logger, client } = await setup({ readOnly: true });
+    const result = await publishToGitHub({ client, ctx: prContext(), logger }, input());
+    for (const warning of result.warnings) {
+      expect(warning).not.toContain('comes from a fork');
+      expect(warning).not.toContain('triggered by Dependabot');
+    }
   });
 
   it('no token: everything skipped with one notice', async () => {

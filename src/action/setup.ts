@@ -24,6 +24,9 @@ import {
 import { resolveWorkflowRunPullRequest } from '../github/publish.js';
 import { createCacheStore } from '../install/actions-adapters.js';
 import type { CacheStore } from '../install/db-cache.js';
+import { checkDockerfile } from '../preflight.js';
+import type { ScannerCacheDirs } from '../scanners/table.js';
+import { scannerCacheDirs } from './supply-chain.js';
 
 /** What `prepare` sets up before any scanner runs. */
 export interface RunSetup {
@@ -38,6 +41,8 @@ export interface RunSetup {
   tempDir: string;
   runner: CommandRunner;
   cache: CacheStore;
+  /** The scanners' DB directories: cached between runs and passed to the scanners. */
+  cacheDirs: ScannerCacheDirs;
 }
 
 async function readEvent(): Promise<unknown> {
@@ -86,11 +91,13 @@ async function connectToGitHub(
 export async function prepare(logger: Logger, tempDirHolder: { dir?: string }): Promise<RunSetup> {
   const config = readConfigFromInputs();
   const workspace = workspaceOf();
+  checkDockerfile(config, workspace);
   const reportFiles = await prepareReports(config, workspace);
   const waivers = await loadWaivers({
     workspace,
     waiversFile: config.waiversFile,
     explicit: config.waiversFileExplicit,
+    warn: (message) => logger.warning(message),
   });
   const { ctx, client, timing } = await connectToGitHub(config, logger);
   tempDirHolder.dir = await mkdtemp(
@@ -107,5 +114,6 @@ export async function prepare(logger: Logger, tempDirHolder: { dir?: string }): 
     tempDir: tempDirHolder.dir,
     runner: createCommandRunner(),
     cache: createCacheStore(),
+    cacheDirs: scannerCacheDirs(),
   };
 }

@@ -8,13 +8,17 @@ import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { PipelineDeps } from '../pipeline.js';
 import type { Logger } from '../util/logger.js';
-import { createBinaryResolver, type InstallableScanner } from '../scanners/table.js';
+import {
+  createBinaryResolver,
+  type InstallableScanner,
+  type ScannerCacheDirs,
+} from '../scanners/table.js';
 import type { ScanContext } from '../scanners/types.js';
-import { describeError } from '../util/errors.js';
+import type { TrivyProber } from '../scanners/trivy/probe.js';
 import { installScanner } from '../install/install.js';
 import { createHttpDownloader, createToolCacheStore } from '../install/actions-adapters.js';
 import { formatCacheDate, restoreScannerCaches, saveScannerCaches } from '../install/db-cache.js';
-import { generateSbom } from '../sbom/generate.js';
+import { createSbomStep } from '../sbom/step.js';
 import type { RunSetup } from './setup.js';
 
 /** Downloads a pinned scanner release when it is not on PATH (verified before it is unpacked). */
@@ -34,27 +38,41 @@ export function createInstaller(setup: RunSetup, logger: Logger) {
     });
 }
 
+/**
+ * The scanners' DB directories, decided here once and passed to the
+ * scanners explicitly (Trivy `--cache-dir`, Grype `GRYPE_DB_CACHE_DIR`):
+ * their own defaults differ by OS (macOS, XDG_CACHE_HOME), and a cache of a
+ * directory the scanner does not use would save nothing.
+ */
+export function scannerCacheDirs(home: string = os.homedir()): ScannerCacheDirs {
+  return {
+    trivy: path.join(home, '.cache', 'trivy'),
+    grype: path.join(home, '.cache', 'grype', 'db'),
+  };
+}
+
 /** The vulnerability databases worth caching for this configuration. */
-function databaseCaches(config: Config): Array<{ tool: 'trivy' | 'grype'; dir: string }> {
-  const home = os.homedir();
+export function databaseCaches(
+  config: Config,
+  dirs: ScannerCacheDirs,
+): Array<{ tool: 'trivy' | 'grype'; dir: string }> {
   const caches: Array<{ tool: 'trivy' | 'grype'; dir: string }> = [];
   const trivyVuln = config.trivyScanners.includes('vuln') || config.scanType !== 'fs';
   if (config.scanners.includes('trivy') && trivyVuln)
-    caches.push({ tool: 'trivy', dir: path.join(home, '.cache', 'trivy') });
-  if (config.scanners.includes('grype'))
-    caches.push({ tool: 'grype', dir: path.join(home, '.cache', 'grype', 'db') });
+    caches.push({ tool: 'trivy', dir: dirs.trivy });
+  if (config.scanners.includes('grype')) caches.push({ tool: 'grype', dir: dirs.grype });
   return caches;
 }
 
 /** Restores the scanners' vulnerability databases, runs `work`, and saves them whatever the verdict. */
 export async function withDatabaseCaches<T>(
-  setup: RunSetup,
+  setup: Pick<RunSetup, 'config' | 'cache' | 'cacheDirs'>,
   logger: Logger,
   work: () => Promise<T>,
 ): Promise<T> {
   const date = formatCacheDate(new Date());
   const restored = [];
-  for (const db of databaseCaches(setup.config)) {
+  for (const db of databaseCaches(setup.config, setup.cacheDirs)) {
     const options = { ...db, date, os: process.env.RUNNER_OS ?? process.platform };
     restored.push({ options, restore: await restoreScannerCaches(setup.cache, options, logger) });
   }
@@ -72,35 +90,20 @@ export async function withDatabaseCaches<T>(
   }
 }
 
-/** The SBOM step for `sbom-format`, or undefined when none is asked for. */
-export function sbomGenerator(setup: RunSetup, logger: Logger): PipelineDeps['generateSbom'] {
-  const { config } = setup;
-  if (config.sbomFormat === 'none') return undefined;
-  return async () => {
-    const context: ScanContext = {
-      config,
-      workspace: setup.workspace,
-      runner: setup.runner,
-      logger,
-      tempDir: setup.tempDir,
-    };
-    let trivyPath: string;
-    try {
-      trivyPath = await createBinaryResolver('trivy', { install: createInstaller(setup, logger) })(
-        context,
-      );
-    } catch (error) {
-      return { error: `Trivy is needed for the SBOM: ${describeError(error)}` };
-    }
-    return generateSbom({
-      runner: setup.runner,
-      trivyPath,
-      scanType: config.scanType,
-      scanRef: path.resolve(setup.workspace, config.scanRef),
-      format: config.sbomFormat === 'cyclonedx' ? 'cyclonedx' : 'spdx-json',
-      outputFile: path.resolve(setup.workspace, config.sbomFile),
-      timeoutMs: config.timeoutMs,
-      skipDirs: config.skipDirs,
-    });
-  };
+/** The SBOM step for `sbom-format` (Trivy installed like the scanner's), or undefined when none is asked for. */
+export function sbomGenerator(
+  setup: RunSetup,
+  logger: Logger,
+  probe?: TrivyProber,
+): PipelineDeps['generateSbom'] {
+  return createSbomStep({
+    config: setup.config,
+    workspace: setup.workspace,
+    runner: setup.runner,
+    logger,
+    tempDir: setup.tempDir,
+    resolveTrivy: createBinaryResolver('trivy', { install: createInstaller(setup, logger) }),
+    cacheDir: setup.cacheDirs.trivy,
+    probe,
+  });
 }

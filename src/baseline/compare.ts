@@ -6,6 +6,7 @@
  * rather count one too many than hide a new problem. Pure.
  */
 import type { Finding } from '../findings/finding.js';
+import { resolveSarifLocation, type LocationOptions } from '../report/location.js';
 import type { BaselineRecord, BaselineResult } from './record.js';
 
 /** Where existing findings come from, as plain data. */
@@ -46,10 +47,27 @@ function ruleIdsOf(finding: Finding): string[] {
   return [finding.ruleId, ...finding.aliases].map((id) => id.toLowerCase());
 }
 
-/** Findings without a file location point at a made-up path in SARIF: only rule and message can tell. */
-function pathMatches(finding: Finding, result: BaselineResult): boolean {
-  const path = normalisePath(finding.location?.path);
-  return path === undefined || result.path === undefined || normalisePath(result.path) === path;
+/**
+ * The paths a baseline result may give for a finding: its own file, the
+ * path our SARIF writes for it (the Dockerfile or the image's slug when it
+ * has no file; alerts of our uploads carry that one), and its target (other
+ * tools' SARIF, Trivy's among them, name the scanned image there). All of
+ * them name this finding's image, so an alert on another image never
+ * matches.
+ */
+function pathsOf(finding: Finding, location: LocationOptions | undefined): Set<string> {
+  const paths = [finding.location?.path, finding.target];
+  if (location !== undefined) {
+    const written = resolveSarifLocation(finding, location);
+    paths.push(written.path, written.uri);
+  }
+  return new Set(paths.map(normalisePath).filter((p): p is string => p !== undefined));
+}
+
+/** A result without a path could be anywhere: only rule and message can tell. */
+function pathMatches(paths: ReadonlySet<string>, result: BaselineResult): boolean {
+  const path = normalisePath(result.path);
+  return path === undefined || paths.size === 0 || paths.has(path);
 }
 
 /** `libc6` is in "package: libc6 2.24" but not in "package: libc6-dev 2.24". */
@@ -87,12 +105,13 @@ function groupKey(ruleId: string, path: string | undefined): string {
 function claimResult(
   finding: Finding,
   results: readonly BaselineResult[],
-  claimed: Set<number>,
-  findingsPerKey: Map<string, number>,
+  claim: { claimed: Set<number>; findingsPerKey: Map<string, number>; location?: LocationOptions },
 ): boolean {
+  const { claimed, findingsPerKey } = claim;
   const ids = ruleIdsOf(finding);
+  const paths = pathsOf(finding, claim.location);
   const candidates = results.flatMap((r, index) =>
-    ids.includes(r.ruleId.toLowerCase()) && pathMatches(finding, r) ? [index] : [],
+    ids.includes(r.ruleId.toLowerCase()) && pathMatches(paths, r) ? [index] : [],
   );
   const open = candidates.filter((index) => !claimed.has(index));
   const byMessage = open.filter((index) =>
@@ -117,10 +136,13 @@ function claimResult(
  * Sets `baselineState` on copies of the findings and counts the existing
  * ones (waived findings are marked too but not counted). Fingerprints match
  * first; the rest claim the baseline's rule-path-message results one each.
+ * `location` (as the SARIF writer gets it) lets a finding without a file be
+ * matched by the path its SARIF result has.
  */
 export function markBaseline(
   findings: readonly Finding[],
   baseline: BaselineSource,
+  location?: LocationOptions,
 ): { findings: Finding[]; existing: number } {
   const fingerprints = new Set(baseline.fingerprints);
   const findingsPerKey = new Map<string, number>();
@@ -133,7 +155,7 @@ export function markBaseline(
   const claimed = new Set<number>();
   findings.forEach((finding, index) => {
     if (!known[index])
-      known[index] = claimResult(finding, baseline.results, claimed, findingsPerKey);
+      known[index] = claimResult(finding, baseline.results, { claimed, findingsPerKey, location });
   });
   let existing = 0;
   const marked = findings.map((finding, index): Finding => {

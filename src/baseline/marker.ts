@@ -4,6 +4,7 @@
  * a baseline every finding counts, and the note says why. Pure.
  */
 import type { Finding } from '../findings/finding.js';
+import type { LocationOptions } from '../report/location.js';
 import type { BaselineSummary } from '../report/view.js';
 import { markBaseline } from './compare.js';
 import { describeBaseline, type ResolvedBaseline } from './sources.js';
@@ -14,9 +15,14 @@ export interface BaselineMarking {
   countOnlyNew: boolean;
 }
 
-/** The marking function for `gate-scope: new`. */
+/**
+ * The marking function for `gate-scope: new`. `location` is what the SARIF
+ * writer is given (workspace files, Dockerfile, image): findings are compared
+ * by the path their SARIF result will have.
+ */
 export function createBaselineMarking(
   resolved: ResolvedBaseline,
+  location?: LocationOptions,
 ): (findings: Finding[]) => BaselineMarking {
   return (findings) => {
     if (resolved.source === undefined) {
@@ -26,7 +32,7 @@ export function createBaselineMarking(
         summary: { scope: 'new', note: describeBaseline(resolved, 0), existing: 0 },
       };
     }
-    const marked = markBaseline(findings, resolved.source);
+    const marked = markBaseline(findings, resolved.source, location);
     return {
       findings: marked.findings,
       countOnlyNew: true,

@@ -24,7 +24,10 @@ export interface BaselineRecord {
   /** The branch ref the record was made on (`refs/heads/main`). */
   ref: string;
   sha: string;
-  /** `sarif-category` of the run: two steps gating different things keep separate records. */
+  /**
+   * The record's scope: the run's `sarif-category`, plus the image of an image
+   * scan (see `baselineScope`), so steps gating different things keep separate records.
+   */
   category: string;
   createdAt: string;
   /** Finding ids, sorted. */

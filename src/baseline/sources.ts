@@ -1,10 +1,12 @@
 /**
  * Where the baseline of `gate-scope: new` comes from (SPEC section 11):
  * `auto` restores the base branch's newest record from the cache, else reads
- * the base branch's open code scanning alerts; `<path>` reads a SARIF file (or
- * a saved record); `none` uses none. Push runs save their branch's record.
- * Side effects sit behind the interfaces passed in.
+ * the base branch's open and dismissed code scanning alerts of this run's
+ * `sarif-category`; `<path>` reads a SARIF file (or a saved record); `none`
+ * uses none. Push runs save their branch's record. Side effects sit behind
+ * the interfaces passed in.
  */
+import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../config/errors.js';
@@ -18,6 +20,8 @@ import {
 } from './record.js';
 import { sourceFromSarif } from './sarif.js';
 import { CacheUnavailableError } from '../install/db-cache.js';
+import { sarifCategoryId } from '../report/sarif.js';
+import { isPullRequestEvent } from '../github/context.js';
 
 /** Outside GitHub Actions the cache is simply absent: that is information, not a warning. */
 function logCacheProblem(logger: Logger, error: unknown, text: string): void {
@@ -32,27 +36,47 @@ export interface BaselineCache {
   save(paths: string[], key: string): Promise<unknown>;
 }
 
+/** The alert states that mean "the base branch has it" (a dismissed alert is still there). */
+export type ExistingAlertState = 'open' | 'dismissed';
+
 /**
- * Lists the open code scanning alerts of a ref as the API returns them
- * (`GET /repos/{o}/{r}/code-scanning/alerts?ref=…&state=open`, every page).
+ * Lists the code scanning alerts of a ref in one state as the API returns them
+ * (`GET /repos/{o}/{r}/code-scanning/alerts?ref=…&state=…`, every page).
  */
 export interface AlertsReader {
-  listOpenAlerts(ref: string): Promise<unknown[]>;
+  listAlerts(ref: string, state: ExistingAlertState): Promise<unknown[]>;
 }
 
-/** Events whose runs gate a pull request (workflow_run imports a pull request's report). */
-export const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target', 'workflow_run'];
+/** Events whose runs gate a pull request themselves (a workflow_run may import one's report). */
+const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
+
+/**
+ * True when a run gates a pull request: a pull request event, or a
+ * `workflow_run` whose triggering run was one (a workflow_run of a push
+ * reports on a branch, like the push itself).
+ */
+export function gatesPullRequest(eventName: string, triggeringEvent?: string): boolean {
+  if (eventName !== 'workflow_run') return PULL_REQUEST_EVENTS.includes(eventName);
+  return triggeringEvent === undefined || isPullRequestEvent(triggeringEvent);
+}
 
 export interface ResolveBaselineOptions {
   config: Pick<Config, 'gateScope' | 'baseline' | 'sarifCategory'>;
   eventName: string;
+  /** workflow_run only: the event of the triggering run (`pull_request`, `push`, …). */
+  triggeringEvent?: string;
+  /** The scanned image of an image scan: each image has its own record. */
+  imageRef?: string;
   /** The pull request's base branch (`main` or `refs/heads/main`). */
   baseRef?: string;
   /** The branch of a push run. */
   branchRef?: string;
   cache: BaselineCache;
   alerts?: AlertsReader;
-  /** Where the cache restores the record to (a file in the run's temp directory). */
+  /**
+   * Where the cache restores the record to: the same path the push run saved
+   * it from (see `baselineRecordPath`), since the cache version hashes it.
+   */
   recordPath: string;
   /** Reads a file as text; rejects when it cannot. */
   readFile(path: string): Promise<string>;
@@ -72,14 +96,37 @@ function keyPart(text: string): string {
   return text.replace(/[^A-Za-z0-9.]/g, (ch) => `_${ch.charCodeAt(0).toString(16)}`);
 }
 
-/** `security-gate-baseline-<category>-<branch>-`: restoring by this prefix gets the branch's newest record. */
-export function baselineKeyPrefix(category: string, branch: string): string {
-  return `security-gate-baseline-${keyPart(category)}-${keyPart(branchName(branch))}-`;
+/**
+ * What one record covers: the `sarif-category`, plus for an image scan the
+ * image, named exactly as the SARIF category names it (so it follows that
+ * writer, e.g. in leaving the tag out). Matrix jobs scanning several images
+ * under the default category then keep one record each.
+ */
+export function baselineScope(category: string, imageRef?: string): string {
+  const bare = sarifCategoryId(category, 'baseline');
+  const withImage = sarifCategoryId(category, 'baseline', imageRef);
+  const image = withImage.slice(bare.length).replace(/\/+$/, '');
+  return image === '' ? category : `${category}/${image}`;
+}
+
+/**
+ * The record's file: one fixed path per scope under the runner's temp
+ * directory. `@actions/cache` derives an entry's version from the exact path
+ * strings, so the push run's save and the pull request run's restore must
+ * name the same path; a per-run temp directory would never match.
+ */
+export function baselineRecordPath(tempRoot: string, scope: string): string {
+  return path.join(tempRoot, 'security-gate-baseline', `${keyPart(scope)}.json`);
+}
+
+/** `security-gate-baseline-<scope>-<branch>-`: restoring by this prefix gets the branch's newest record. */
+export function baselineKeyPrefix(scope: string, branch: string): string {
+  return `security-gate-baseline-${keyPart(scope)}-${keyPart(branchName(branch))}-`;
 }
 
 /** The cache key of one record: the branch prefix plus the commit. */
-export function baselineKey(category: string, branch: string, sha: string): string {
-  return `${baselineKeyPrefix(category, branch)}${keyPart(sha)}`;
+export function baselineKey(scope: string, branch: string, sha: string): string {
+  return `${baselineKeyPrefix(scope, branch)}${keyPart(sha)}`;
 }
 
 const message = (error: unknown): string =>
@@ -89,10 +136,12 @@ const message = (error: unknown): string =>
 export async function resolveBaseline(options: ResolveBaselineOptions): Promise<ResolvedBaseline> {
   const { config } = options;
   if (config.gateScope === 'all') return { note: 'gate-scope is all: every finding counts.' };
-  if (!PULL_REQUEST_EVENTS.includes(options.eventName)) {
-    return {
-      note: `gate-scope new applies to pull requests; on ${options.eventName} every finding counts.`,
-    };
+  if (!gatesPullRequest(options.eventName, options.triggeringEvent)) {
+    const event =
+      options.eventName === 'workflow_run'
+        ? `a workflow_run of ${options.triggeringEvent ?? 'another event'}`
+        : options.eventName;
+    return { note: `gate-scope new applies to pull requests; on ${event} every finding counts.` };
   }
   if (config.baseline.kind === 'none') return { note: 'baseline is none: every finding counts.' };
   if (config.baseline.kind === 'file')
@@ -136,7 +185,8 @@ async function restoreRecord(
   options: ResolveBaselineOptions,
   baseRef: string,
 ): Promise<BaselineRecord | undefined> {
-  const prefix = baselineKeyPrefix(options.config.sarifCategory, baseRef);
+  const scope = baselineScope(options.config.sarifCategory, options.imageRef);
+  const prefix = baselineKeyPrefix(scope, baseRef);
   try {
     const key = await options.cache.restore([options.recordPath], prefix, [prefix]);
     if (key === undefined) return undefined;
@@ -159,6 +209,7 @@ const alertSchema = z.looseObject({
   rule: z.looseObject({ id: z.string().nullish() }).nullish(),
   most_recent_instance: z
     .looseObject({
+      category: z.string().nullish(),
       message: z.looseObject({ text: z.string().nullish() }).nullish(),
       location: z
         .looseObject({ path: z.string().nullish(), start_line: z.number().nullish() })
@@ -167,13 +218,32 @@ const alertSchema = z.looseObject({
     .nullish(),
 });
 
-/** Code scanning alerts as baseline results (alerts carry no fingerprints). */
-export function resultsFromAlerts(alerts: readonly unknown[]): BaselineResult[] {
+/**
+ * True when an alert's category is one of this run's: ours are
+ * `<sarif-category>/<tool>/[<target>/]`, and the API may give them with or
+ * without the last `/`. Other categories (other tools, other `sarif-category`
+ * values of other images) say nothing about this run's findings.
+ */
+export function categoryBelongsTo(alertCategory: string, sarifCategory: string): boolean {
+  const own = sarifCategory.replace(/\/+$/, '');
+  const category = alertCategory.replace(/\/+$/, '');
+  return own !== '' && (category === own || category.startsWith(`${own}/`));
+}
+
+/**
+ * Code scanning alerts as baseline results (alerts carry no fingerprints),
+ * keeping only those of `sarifCategory`.
+ */
+export function resultsFromAlerts(
+  alerts: readonly unknown[],
+  sarifCategory: string,
+): BaselineResult[] {
   return alerts.flatMap((alert): BaselineResult[] => {
     const parsed = alertSchema.safeParse(alert);
     const ruleId = parsed.success ? parsed.data.rule?.id : undefined;
     if (!parsed.success || !ruleId) return [];
     const instance = parsed.data.most_recent_instance;
+    if (!categoryBelongsTo(instance?.category ?? '', sarifCategory)) return [];
     return [
       {
         ruleId,
@@ -191,13 +261,16 @@ async function readAlerts(
 ): Promise<ResolvedBaseline> {
   if (!options.alerts) return { note: 'code scanning alerts cannot be read without a token' };
   const ref = `refs/heads/${branchName(baseRef)}`;
+  const category = options.config.sarifCategory;
   try {
-    const alerts = await options.alerts.listOpenAlerts(ref);
-    const results = resultsFromAlerts(alerts);
+    // Two reads: the API takes one state, and listing every state would page through fixed ones.
+    const open = await options.alerts.listAlerts(ref, 'open');
+    const dismissed = await options.alerts.listAlerts(ref, 'dismissed');
+    const results = resultsFromAlerts([...open, ...dismissed], category);
     return {
       source: {
         kind: 'alerts',
-        label: `${results.length} open code scanning alerts of ${branchName(baseRef)}`,
+        label: `${results.length} open or dismissed code scanning alerts of ${branchName(baseRef)} in category ${category}`,
         fingerprints: [],
         results,
       },
@@ -205,7 +278,7 @@ async function readAlerts(
     };
   } catch (error) {
     options.logger.warning(
-      `Baseline: could not read the code scanning alerts of ${branchName(baseRef)}: ${message(error)}`,
+      `Baseline: could not read the code scanning alerts of ${branchName(baseRef)} (needs \`security-events: read\`): ${message(error)}`,
     );
     return {
       note: `the code scanning alerts of ${branchName(baseRef)} could not be read (${message(error)})`,
@@ -225,6 +298,7 @@ export async function saveBaselineRecord(options: {
   logger: Logger;
 }): Promise<string | undefined> {
   const { record } = options;
+  // record.category holds the scope (see baselineScope).
   const key = baselineKey(record.category, record.ref, record.sha);
   try {
     await options.writeFile(options.recordPath, `${JSON.stringify(record)}\n`);
@@ -235,7 +309,7 @@ export async function saveBaselineRecord(options: {
     logCacheProblem(
       options.logger,
       error,
-      `Baseline: could not save the record of ${branchName(record.ref)}: ${message(error)}`,
+      `Baseline: could not save the record of ${branchName(record.ref)} as ${key}: ${message(error)}`,
     );
     return undefined;
   }

@@ -112,13 +112,26 @@ function oneOf<T extends string>(input: InputName, allowed: readonly T[]) {
   });
 }
 
+interface ListOptions {
+  normalise?: (item: string) => string;
+  /**
+   * An empty list is refused unless it has a meaning of its own: an empty
+   * `severities` would filter out every finding and pass the gate (fail-open).
+   */
+  allowEmpty?: boolean;
+}
+
 function listOf<T extends string>(
   input: InputName,
   allowed: readonly T[],
-  normalise: (item: string) => string = (item) => item.toLowerCase(),
+  options: ListOptions = {},
 ) {
+  const normalise = options.normalise ?? ((item: string) => item.toLowerCase());
   return z.string().transform((raw, ctx): T[] => {
     const items = splitList(raw).map(normalise);
+    if (items.length === 0 && options.allowEmpty !== true) {
+      return fail(ctx, input, raw, `expected one or more of ${allowed.join(', ')}`);
+    }
     const bad = items.filter((item) => !(allowed as readonly string[]).includes(item));
     if (bad.length > 0) {
       return fail(ctx, input, raw, `${JSON.stringify(bad[0])} is not one of ${allowed.join(', ')}`);
@@ -184,6 +197,67 @@ function version(input: InputName) {
   });
 }
 
+/** Hosts a plaintext download may come from: only this machine, which tests serve from. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * `download-base-url`: https, or http on a loopback host. The archive and the
+ * checksums file come from the same origin, so over plain http a network
+ * attacker could swap both and the verification would pass.
+ */
+function parseDownloadBaseUrl(raw: string, ctx: z.RefinementCtx): string {
+  const value = raw.trim().replace(/\/+$/, '');
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (url !== undefined && (url.username !== '' || url.password !== '')) {
+    // Never echo the value: it holds a credential.
+    return fail(
+      ctx,
+      'download-base-url',
+      `${url.protocol}//***@${url.host}${url.pathname}`,
+      'expected a URL without user name or password (a mirror that needs credentials is not supported)',
+    );
+  }
+  if (url !== undefined && url.search === '' && url.hash === '') {
+    if (url.protocol === 'https:') return value;
+    if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return value;
+  }
+  return fail(
+    ctx,
+    'download-base-url',
+    raw,
+    'expected an https URL without query or fragment, such as https://github.com (plain http only for localhost, 127.0.0.1 or [::1]: the archive and its checksums come from the same origin)',
+  );
+}
+
+/** One OCI repository reference as Trivy takes it: `host[:port]/path[:tag|@digest]`, no scheme. */
+const OCI_REPOSITORY = new RegExp(
+  [
+    '^(?:(?:\\[[0-9a-fA-F:]+\\]|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(?::[0-9]{1,5})?/)?',
+    '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*',
+    '(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$',
+  ].join(''),
+);
+
+/** `trivy-db-repositories`: one or more OCI repositories, tried in order. */
+function parseDbRepositories(raw: string, ctx: z.RefinementCtx): string[] {
+  const items = splitList(raw);
+  if (items.length === 0)
+    return fail(ctx, 'trivy-db-repositories', raw, 'expected at least one OCI repository');
+  const bad = items.find((item) => !OCI_REPOSITORY.test(item));
+  if (bad === undefined) return items;
+  return fail(
+    ctx,
+    'trivy-db-repositories',
+    raw,
+    `${JSON.stringify(bad)} is not an OCI repository; expected references such as mirror.gcr.io/aquasec/trivy-db (no scheme, no spaces), separated by commas or newlines`,
+  );
+}
+
 const rawSchema = z.object({
   scanners: z.string().transform((raw, ctx): ScannerName[] => {
     const items = splitList(raw).map((item) => item.toLowerCase());
@@ -207,18 +281,22 @@ const rawSchema = z.object({
     if (ms !== undefined) return ms;
     return fail(ctx, 'timeout', raw, 'expected a duration such as 90s, 10m or 1h30m');
   }),
-  'trivy-scanners': listOf('trivy-scanners', TRIVY_SCANNERS, (item) =>
-    item.toLowerCase() === 'config' ? 'misconfig' : item.toLowerCase(),
-  ),
+  'trivy-scanners': listOf('trivy-scanners', TRIVY_SCANNERS, {
+    normalise: (item) => (item.toLowerCase() === 'config' ? 'misconfig' : item.toLowerCase()),
+    // Empty is fine when Trivy does not run; the cross-field rule below refuses it when it does.
+    allowEmpty: true,
+  }),
   reports: z.string().transform(splitLines),
-  severities: listOf('severities', SEVERITIES, (item) => item.toUpperCase()),
+  severities: listOf('severities', SEVERITIES, { normalise: (item) => item.toUpperCase() }),
   'ignore-unfixed': boolean('ignore-unfixed'),
   'critical-threshold': threshold('critical-threshold'),
   'high-threshold': threshold('high-threshold'),
   'medium-threshold': threshold('medium-threshold'),
   'low-threshold': threshold('low-threshold'),
   'waivers-file': text('waivers-file'),
-  'pinning-severity': listOf('pinning-severity', SEVERITIES, (item) => item.toUpperCase()),
+  'pinning-severity': listOf('pinning-severity', SEVERITIES, {
+    normalise: (item) => item.toUpperCase(),
+  }),
   'sarif-file': text('sarif-file', { required: true }),
   'upload-sarif': boolean('upload-sarif'),
   'sarif-category': z.string().transform((raw, ctx): string => {
@@ -241,26 +319,8 @@ const rawSchema = z.object({
   'grype-version': version('grype-version'),
   'trivy-sha256': sha256('trivy-sha256'),
   'grype-sha256': sha256('grype-sha256'),
-  'download-base-url': z.string().transform((raw, ctx): string => {
-    const value = raw.trim().replace(/\/+$/, '');
-    try {
-      const url = new URL(value);
-      if (url.protocol === 'https:' || url.protocol === 'http:') return value;
-    } catch {
-      // reported below
-    }
-    return fail(
-      ctx,
-      'download-base-url',
-      raw,
-      'expected an http(s) URL such as https://github.com',
-    );
-  }),
-  'trivy-db-repositories': z.string().transform((raw, ctx): string[] => {
-    const items = splitList(raw);
-    if (items.length > 0) return items;
-    return fail(ctx, 'trivy-db-repositories', raw, 'expected at least one OCI repository');
-  }),
+  'download-base-url': z.string().transform(parseDownloadBaseUrl),
+  'trivy-db-repositories': z.string().transform(parseDbRepositories),
   'gate-scope': oneOf('gate-scope', GATE_SCOPES),
   baseline: z.string().transform((raw): Baseline => {
     const value = raw.trim();

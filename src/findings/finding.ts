@@ -28,6 +28,12 @@ export interface FileLocation {
   endLine?: number;
   startColumn?: number;
   endColumn?: number;
+  /**
+   * True when the scanner named the file but no line (`startLine` is then 1):
+   * Trivy's `Image user should not be 'root'`, a lockfile vulnerability. Its
+   * fingerprint hashes no line, so a line added at the top does not make it new.
+   */
+  wholeFile?: boolean;
 }
 
 /** The package a vulnerability (or license finding) was found in. */
@@ -39,6 +45,11 @@ export interface PackageRef {
   /** Ecosystem / package type as the scanner named it (npm, debian, gemspec, rpm, …). */
   type?: string;
   purl?: string;
+  /**
+   * The other spellings of the name by the reporters of a merged finding
+   * (Grype's Maven `artifact` for Trivy's `group:artifact`); waivers match all.
+   */
+  aliases?: string[];
   /** File the package was declared in (lockfile, manifest), relative to the scanned root. */
   manifestPath?: string;
 }

@@ -4,19 +4,34 @@
  * new findings from existing ones.
  *
  * - Package findings (vulnerabilities, license findings with a package):
- *   kind, canonical id (the CVE among the id and its aliases, so a GHSA and its
- *   CVE fingerprint alike), PURL (else type + name), installed version, target.
+ *   kind, canonical id (`vulnerability-id.ts`, as merging uses it), package
+ *   key (`package-key.ts`: the normalised PURL, else type + name, spelled
+ *   the same from either), installed version, and the target's identity
+ *   (`image-ref.ts`: no tag or digest, so `app:${{ github.sha }}` is one
+ *   target on every commit).
  * - File findings: kind, rule, path and a hash of the flagged line's content
  *   with whitespace normalised — not its number, so unrelated edits above it
  *   do not change the id. The line number is used only when the file cannot
- *   be read. Whole-file findings (line 1, no end line: the scanner named no
- *   line) hash no line at all.
- * - Anything else: kind, rule, target, title.
+ *   be read. Whole-file findings (`location.wholeFile`: the scanner named no
+ *   line) hash no line at all; a finding flagged at line 1 is not one.
+ * - Anything else: kind, rule, target identity, title.
+ * - A finding that already has an id keeps it: an imported SARIF result
+ *   carrying our own `securityGate/v1` was fingerprinted by the run that
+ *   scanned it, against the checkout it scanned (the workflow_run pattern
+ *   imports it over another branch's checkout).
  *
  * Pure: the file system is reached through `readLine`; node:crypto only hashes.
  */
 import { createHash } from 'node:crypto';
 import type { FileLocation, Finding } from './finding.js';
+import { targetIdentity } from './image-ref.js';
+import { packageKey } from './package-key.js';
+import { canonicalVulnerabilityId } from './vulnerability-id.js';
+
+export { canonicalVulnerabilityId } from './vulnerability-id.js';
+
+/** Key under which our fingerprint goes into SARIF `partialFingerprints` (and is read back). */
+export const FINGERPRINT_KEY = 'securityGate/v1';
 
 /** Hex characters kept from the SHA-256 (128 bits: collisions are not a practical concern). */
 export const FINGERPRINT_LENGTH = 32;
@@ -37,39 +52,26 @@ export function hashLineContent(line: string): string {
 }
 
 /**
- * True for a finding about a whole file rather than a line: scanners that name
- * no line (Trivy's `Image user should not be 'root'`, `No HEALTHCHECK defined`)
- * are placed at line 1 with no end line. Its id must not hash line 1, or a
- * comment added at the top of the file would make it new.
+ * True for a finding about a whole file rather than a line: the scanner named
+ * no line (Trivy's `Image user should not be 'root'`, `No HEALTHCHECK
+ * defined`), so the parser placed it at line 1 and said so. Its id must not
+ * hash line 1, or a comment added at the top of the file would make it new.
+ * A finding the scanner flagged at line 1 (a `FROM` on line 1) is not one.
  */
-export function isWholeFileLocation(
-  location: Pick<FileLocation, 'startLine' | 'endLine'>,
-): boolean {
-  return location.startLine === 1 && location.endLine === undefined;
-}
-
-/**
- * The id that stands for a vulnerability and all its aliases: a CVE when
- * there is one (scanners agree on CVEs more than on GHSA/vendor ids), else
- * the smallest id, so the choice does not depend on which scanner came first.
- */
-export function canonicalVulnerabilityId(finding: Pick<Finding, 'ruleId' | 'aliases'>): string {
-  const ids = [finding.ruleId, ...finding.aliases].map((id) => id.trim()).filter((id) => id !== '');
-  const cves = ids.filter((id) => /^CVE-/i.test(id)).map((id) => id.toUpperCase());
-  const pool = cves.length > 0 ? cves : ids;
-  return [...pool].sort()[0] ?? finding.ruleId;
+export function isWholeFileLocation(location: Pick<FileLocation, 'wholeFile'>): boolean {
+  return location.wholeFile === true;
 }
 
 function fingerprintOne(finding: Finding, readLine: LineReader): Finding {
+  if (finding.id !== '') return finding;
   const pkg = finding.package;
   if (pkg !== undefined && (finding.kind === 'vulnerability' || finding.location === undefined)) {
-    const packageKey = pkg.purl ?? `${pkg.type ?? ''}/${pkg.name}`;
     const id = hashParts([
       finding.kind,
       canonicalVulnerabilityId(finding),
-      packageKey,
+      packageKey(pkg),
       pkg.installedVersion,
-      finding.target,
+      targetIdentity(finding.target),
     ]);
     return { ...finding, id };
   }
@@ -87,7 +89,7 @@ function fingerprintOne(finding: Finding, readLine: LineReader): Finding {
   }
   return {
     ...finding,
-    id: hashParts([finding.kind, finding.ruleId, finding.target, finding.title]),
+    id: hashParts([finding.kind, finding.ruleId, targetIdentity(finding.target), finding.title]),
   };
 }
 

@@ -5,74 +5,59 @@
  * finding takes the position of its first reporter.
  *
  * Decisions:
- * - Ids are compared through aliases, transitively: if A lists B and B's
- *   other report lists C, all three are one finding.
+ * - Vulnerabilities are grouped by one key: canonical id
+ *   (`vulnerability-id.ts`: the CVE, a GHSA's one CVE alias, else the id
+ *   itself), package key (`package-key.ts`: PURL when known, else type and
+ *   name, both spelled alike), installed version and target. There is no
+ *   transitive union over aliases: an advisory listing two CVEs would
+ *   otherwise collapse two findings into one (an undercount, and a waiver of
+ *   one would hide the other). Two findings whose ids are different CVEs are
+ *   never one finding.
  * - The merged `ruleId` is a CVE when one of the reports used a CVE as its
  *   id (Grype may report the GHSA first), else the first reporter's id, so
  *   the id, and the fingerprint built on it, does not depend on which
  *   scanner ran first.
- * - Packages: with a PURL on both sides, compare the PURLs without their
- *   qualifiers (`?arch=…&distro=…`: each scanner spells the distro its own
- *   way, `distro=rhel-9.1` vs `distro=redhat-9.1`) and without subpath. For
- *   OS package types (apk, deb, rpm) the namespace is the vendor, which the
- *   scanners also name differently (`rhel` vs `redhat`); the target already
- *   pins the distro, so it is ignored there. Without a PURL on one side,
- *   compare ecosystem + name (the scanners' type words are mapped to PURL
- *   types: Trivy `gemspec` and Grype `gem` are both `gem`).
- * - Targets are compared after dropping Docker Hub's implicit
- *   `docker.io/library/` prefix, which one scanner may add.
+ * - Targets compare through `image-ref.ts`: `docker-archive:img.tar` is
+ *   Trivy's `img.tar`, `docker.io/library/alpine:3.10` is `alpine:3.10`; the
+ *   tag and digest still count (two tags of an image are two targets).
  * - Other findings (secrets, misconfigurations, licenses, pinning) merge
  *   when kind, rule, file and start line are equal (target and package
  *   stand in for the file when there is none), unless they come from one
  *   report that describes them differently (`toldApartByOneReport`).
+ * - A merged finding keeps every reporter's package name
+ *   (`package.aliases`: Trivy's Maven `group:artifact`, Grype's `artifact`),
+ *   so a waiver's `package:` does not depend on which scanner came first.
  */
-import { maxSeverity, type Finding, type Severity } from './finding.js';
+import { maxSeverity, type Finding, type PackageRef, type Severity } from './finding.js';
+import { targetReference } from './image-ref.js';
+import { packageKey } from './package-key.js';
+import { canonicalVulnerabilityId, isCveId } from './vulnerability-id.js';
 
 /** Merges findings that describe the same problem; keeps the order of first reports. */
 export function mergeFindings(findings: Finding[]): Finding[] {
-  const groups = groupDuplicates(findings);
-  return groups.map((members) =>
+  return groupDuplicates(findings).map((members) =>
     members.length === 1 ? (members[0] as Finding) : mergeGroup(members),
   );
 }
 
 function groupDuplicates(findings: Finding[]): Finding[][] {
-  const parent = findings.map((_, index) => index);
-  const find = (index: number): number => {
-    let root = index;
-    while (parent[root] !== root) root = parent[root] as number;
-    parent[index] = root;
-    return root;
-  };
-  const union = (a: number, b: number): void => {
-    const rootA = find(a);
-    const rootB = find(b);
-    // The earlier finding stays the root so the group keeps its first position.
-    if (rootA !== rootB) parent[Math.max(rootA, rootB)] = Math.min(rootA, rootB);
-  };
-  const firstById = new Map<string, number>();
-  findings.forEach((finding, index) => {
-    const bucket = readBucketKey(finding);
-    const ids =
-      finding.kind === 'vulnerability' && finding.package
-        ? [finding.ruleId, ...finding.aliases]
-        : [finding.ruleId];
-    for (const id of ids) {
-      const key = `${bucket}\u0000${id.trim().toUpperCase()}`;
-      const seen = firstById.get(key);
-      if (seen === undefined) firstById.set(key, index);
-      else if (!toldApartByOneReport(findings[seen] as Finding, finding)) union(seen, index);
+  const groups: Finding[][] = [];
+  const byKey = new Map<string, Finding[][]>();
+  for (const finding of findings) {
+    const key = readMergeKey(finding);
+    const candidates = byKey.get(key) ?? [];
+    // Nearly always one candidate; several only when one report told results apart.
+    const group = candidates.find((g) => g.every((m) => !toldApartByOneReport(m, finding)));
+    if (group !== undefined) {
+      group.push(finding);
+      continue;
     }
-  });
-  const groups = new Map<number, Finding[]>();
-  findings.forEach((finding, index) => {
-    const root = find(index);
-    const group = groups.get(root);
-    if (group) group.push(finding);
-    else groups.set(root, [finding]);
-  });
-  // Map iteration follows insertion order, and a root is always its group's first index.
-  return [...groups.values()];
+    const created = [finding];
+    groups.push(created);
+    candidates.push(created);
+    byKey.set(key, candidates);
+  }
+  return groups;
 }
 
 /**
@@ -81,7 +66,7 @@ function groupDuplicates(findings: Finding[]): Finding[][] {
  * about them, the tool has already told them apart (Trivy's SARIF puts every
  * vulnerable package of an image at the image, line 1, and names the package
  * only in the message): they stay two findings. Package findings are exempt:
- * their bucket already holds the package and version.
+ * their key already holds the package and version.
  */
 function toldApartByOneReport(a: Finding, b: Finding): boolean {
   if (a.kind === 'vulnerability' && a.package !== undefined) return false;
@@ -93,150 +78,36 @@ function toldApartByOneReport(a: Finding, b: Finding): boolean {
   return sameReport && (a.description !== b.description || a.title !== b.title);
 }
 
-/** Everything but the id that two reports of one problem must share. */
-function readBucketKey(finding: Finding): string {
+/** Everything two reports of one problem must share, the id included. */
+function readMergeKey(finding: Finding): string {
   if (finding.kind === 'vulnerability' && finding.package) {
-    const pkg = finding.package;
     return [
       'vuln',
-      normaliseTarget(finding.target),
-      readPackageKey(finding),
-      pkg.installedVersion ?? '',
+      targetReference(finding.target),
+      packageKey(finding.package),
+      finding.package.installedVersion ?? '',
+      canonicalVulnerabilityId(finding),
     ].join('\u0000');
   }
   const place = finding.location
     ? [finding.location.path, String(finding.location.startLine)]
-    : [normaliseTarget(finding.target), finding.subTarget ?? '', finding.package?.name ?? ''];
-  return [finding.kind, ...place].join('\u0000');
-}
-
-/** Docker Hub references may or may not be spelled out (`docker.io/library/alpine` = `alpine`). */
-export function normaliseTarget(target: string | undefined): string {
-  const value = (target ?? '').trim().replace(/\/+$/, '');
-  return value.replace(/^(?:index\.)?docker\.io\//, '').replace(/^library\//, '');
-}
-
-const OS_PURL_TYPES = new Set(['apk', 'deb', 'rpm', 'alpm']);
-
-/** Scanner type words → PURL type, so that packages compare across scanners without a PURL. */
-const ECOSYSTEMS: Record<string, string> = {
-  alpine: 'apk',
-  wolfi: 'apk',
-  chainguard: 'apk',
-  apk: 'apk',
-  debian: 'deb',
-  ubuntu: 'deb',
-  deb: 'deb',
-  redhat: 'rpm',
-  centos: 'rpm',
-  rocky: 'rpm',
-  alma: 'rpm',
-  amazon: 'rpm',
-  oracle: 'rpm',
-  fedora: 'rpm',
-  'cbl-mariner': 'rpm',
-  azurelinux: 'rpm',
-  photon: 'rpm',
-  suse: 'rpm',
-  opensuse: 'rpm',
-  rpm: 'rpm',
-  gemspec: 'gem',
-  bundler: 'gem',
-  gem: 'gem',
-  npm: 'npm',
-  yarn: 'npm',
-  pnpm: 'npm',
-  'node-pkg': 'npm',
-  bun: 'npm',
-  pip: 'pypi',
-  pipenv: 'pypi',
-  poetry: 'pypi',
-  uv: 'pypi',
-  'python-pkg': 'pypi',
-  python: 'pypi',
-  pypi: 'pypi',
-  jar: 'maven',
-  pom: 'maven',
-  gradle: 'maven',
-  sbt: 'maven',
-  'java-archive': 'maven',
-  maven: 'maven',
-  gomod: 'golang',
-  gobinary: 'golang',
-  'go-module': 'golang',
-  golang: 'golang',
-  cargo: 'cargo',
-  'rust-binary': 'cargo',
-  'rust-crate': 'cargo',
-  composer: 'composer',
-  'php-composer': 'composer',
-  nuget: 'nuget',
-  'dotnet-core': 'nuget',
-  'dotnet-deps': 'nuget',
-  dotnet: 'nuget',
-  'packages-props': 'nuget',
-  conan: 'conan',
-  'conda-pkg': 'conda',
-  conda: 'conda',
-  hex: 'hex',
-  mix: 'hex',
-  pub: 'pub',
-  'dart-pub': 'pub',
-  cocoapods: 'cocoapods',
-  pod: 'cocoapods',
-  swift: 'swift',
-};
-
-function readPackageKey(finding: Finding): string {
-  const pkg = finding.package;
-  if (!pkg) return '';
-  const purl = pkg.purl ? parsePurl(pkg.purl) : undefined;
-  if (purl) {
-    const namespace = OS_PURL_TYPES.has(purl.type) ? '' : purl.namespace;
-    return `purl\u0000${purl.type}\u0000${namespace}\u0000${purl.name}`;
-  }
-  const ecosystem = ECOSYSTEMS[(pkg.type ?? '').toLowerCase()] ?? (pkg.type ?? '').toLowerCase();
-  // Maven names are `group:artifact` in Trivy and `artifact` in Grype.
-  const name = ecosystem === 'maven' ? (pkg.name.split(':').pop() ?? pkg.name) : pkg.name;
-  return `purl\u0000${ecosystem}\u0000\u0000${name.toLowerCase()}`;
-}
-
-interface PurlParts {
-  type: string;
-  namespace: string;
-  name: string;
-}
-
-/** `pkg:type/namespace/name@version?qualifiers#subpath` → the parts packages are compared by. */
-export function parsePurl(purl: string): PurlParts | undefined {
-  const match = /^pkg:([^/]+)\/(.+?)(?:@[^?#]*)?(?:\?[^#]*)?(?:#.*)?$/.exec(purl.trim());
-  if (!match) return undefined;
-  const segments = (match[2] ?? '').split('/').map(decodeSegment);
-  const name = segments.pop() ?? '';
-  const type = (match[1] ?? '').toLowerCase();
-  if (name === '') return undefined;
-  return { type, namespace: segments.join('/').toLowerCase(), name: name.toLowerCase() };
-}
-
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
+    : [targetReference(finding.target), finding.subTarget ?? '', finding.package?.name ?? ''];
+  return [finding.kind, ...place, finding.ruleId.trim().toUpperCase()].join('\u0000');
 }
 
 function mergeGroup(members: Finding[]): Finding {
   const first = members[0] as Finding;
-  const ruleId =
-    members.find((m) => /^CVE-\d+-\d+$/i.test(m.ruleId) && !/^CVE-/i.test(first.ruleId))?.ruleId ??
-    first.ruleId;
+  const ruleId = isCveId(first.ruleId)
+    ? first.ruleId
+    : (members.find((m) => isCveId(m.ruleId))?.ruleId ?? first.ruleId);
   const ids = unique(members.flatMap((m) => [m.ruleId, ...m.aliases]));
   const severity = members.map((m) => m.severity).reduce(maxSeverity);
   const severityBySource = readSeverityBySource(members);
   const scores = members.map((m) => m.cvssScore).filter((s): s is number => s !== undefined);
   const merged: Finding = {
     ...first,
+    // An imported report's own fingerprint (`securityGate/v1`) is kept over recomputing it.
+    id: members.find((m) => m.id !== '')?.id ?? '',
     ruleId,
     aliases: ids.filter((id) => id.toUpperCase() !== ruleId.toUpperCase()),
     severity,
@@ -281,18 +152,25 @@ function readSeverityBySource(members: Finding[]): Record<string, Severity> | un
   return new Set(Object.values(byTool)).size > 1 ? byTool : undefined;
 }
 
-function mergePackages(members: Finding[]): Finding['package'] {
-  const packages = members
-    .map((m) => m.package)
-    .filter((p): p is NonNullable<Finding['package']> => p !== undefined);
-  const base = packages[0] as NonNullable<Finding['package']>;
+function mergePackages(members: Finding[]): PackageRef {
+  const packages = members.map((m) => m.package).filter((p): p is PackageRef => p !== undefined);
+  const base = packages[0] as PackageRef;
   const fill = <K extends 'installedVersion' | 'type' | 'purl' | 'manifestPath'>(key: K) =>
     packages.find((p) => p[key] !== undefined && p[key] !== '')?.[key];
-  const merged = { ...base, fixedVersions: unique(packages.flatMap((p) => p.fixedVersions)) };
+  const merged: PackageRef = {
+    ...base,
+    fixedVersions: unique(packages.flatMap((p) => p.fixedVersions)),
+  };
   for (const key of ['installedVersion', 'type', 'purl', 'manifestPath'] as const) {
     const value = fill(key);
     if (value !== undefined) merged[key] = value;
   }
+  // Every reporter's spelling of the name, so `package:` waivers match whichever came first.
+  const aliases = unique(packages.flatMap((p) => [p.name, ...(p.aliases ?? [])])).filter(
+    (name) => name !== base.name,
+  );
+  if (aliases.length > 0) merged.aliases = aliases;
+  else delete merged.aliases;
   return merged;
 }
 

@@ -1,18 +1,22 @@
 /**
  * "What to upgrade" (SPEC section 11): vulnerabilities grouped by package and
  * installed version, the smallest fixed version that resolves all of them
- * (compared by the ecosystem's own rules), and what that upgrade fixes, most
- * impact first. Pure.
+ * (compared by the ecosystem's own rules and release lines), and what that
+ * upgrade fixes, most impact first; packages that no listed version fixes
+ * are kept apart. Pure: the renderers in `report/` format the plan.
  */
 import { emptyCounts, SEVERITIES, type Finding, type Severity } from './finding.js';
 import { compareVersions, ecosystemOf } from './versions/index.js';
+import { releaseComponents, releaseLineDepth, sameReleaseLine } from './versions/release-line.js';
 import type { UpgradeAdvice } from '../report/view.js';
-import { escapeMarkdown, markdownCode, sanitizeLogText } from '../util/safe-text.js';
 
 /** The upgrades that fix something, the packages nothing fixes yet, and how many findings the upgrades fix. */
 export interface UpgradePlan {
   upgrades: UpgradeAdvice[];
-  /** One entry per package with vulnerabilities that list no fix (`targetVersion` undefined). */
+  /**
+   * One entry per package with vulnerabilities that list no fix newer than
+   * the installed version (`targetVersion` undefined).
+   */
   unfixable: UpgradeAdvice[];
   /** Findings that a listed upgrade fixes (the `fixable` output). */
   fixableCount: number;
@@ -35,49 +39,69 @@ export function parseFixedVersions(listed: readonly string[]): string[] {
   return [...new Set(versions)];
 }
 
-/** Major and minor: the release line a fix belongs to (`2.12.7.1` → `2.12`). */
-function branchOf(version: string): string {
-  const match = /^\D*(\d+)(?:\D+(\d+))?/.exec(version);
-  return match ? `${match[1]}.${match[2] ?? ''}` : version;
+/** What deciding "is this version fixed?" needs about one package. */
+interface VersionContext {
+  ecosystem: string;
+  installed: string;
+  compare: Compare;
+}
+
+function versionContext(ecosystem: string, installed: string): VersionContext {
+  return { ecosystem, installed, compare: (a, b) => compareVersions(ecosystem, a, b) };
+}
+
+/** A fix is a target only when it is newer than what is installed (unknown: every fix is). */
+function isNewer(ctx: VersionContext, version: string): boolean {
+  return ctx.installed === '' || ctx.compare(version, ctx.installed) > 0;
 }
 
 /**
- * Whether `candidate` is fixed for a vulnerability fixed in `fixes` (one per
- * release line): at or after the newest fix, or at or after a fix and still
- * before the next fix's release line (`2.12.9` is fixed by `2.12.7.1, 2.13.4.2`,
- * `2.13.1` is not).
+ * Whether `candidate` fixes a vulnerability whose scanner listed `fixes`
+ * (one per release line, see `release-line.ts`) for a package at
+ * `ctx.installed`: at or after the newest fix, or at or after a fix newer
+ * than the installed version on the candidate's own release line. Fixes at
+ * or before the installed version do not count: the scanner reported the
+ * installed version vulnerable, so they fix some other line.
+ *
+ * `1.5.0` with `1.4.2, 2.1.0`: 1.6.0 is not fixed (the 1.x line lists no fix
+ * newer than 1.5.0), 2.1.0 is. `2.3.0` with `2.4.0, 3.1.2`: 3.0.5 is not
+ * fixed (3.x is fixed from 3.1.2), 2.4.0 and 3.1.2 are.
  */
-function isFixedBy(compare: Compare, fixes: readonly string[], candidate: string): boolean {
-  const sorted = [...fixes].sort(compare);
-  let index = -1;
-  sorted.forEach((fix, i) => {
-    if (compare(fix, candidate) <= 0) index = i;
-  });
-  if (index === -1) return false;
-  const next = sorted[index + 1];
-  return next === undefined || branchOf(next) !== branchOf(candidate);
+function isFixedBy(ctx: VersionContext, fixes: readonly string[], candidate: string): boolean {
+  const newer = fixes.filter((fix) => isNewer(ctx, fix));
+  if (newer.length === 0) return false;
+  const newest = [...fixes].sort(ctx.compare).at(-1) as string;
+  if (ctx.compare(candidate, newest) >= 0) return true;
+  const depth = releaseLineDepth(fixes.map((fix) => releaseComponents(ctx.ecosystem, fix)));
+  const line = releaseComponents(ctx.ecosystem, candidate);
+  return newer.some(
+    (fix) =>
+      ctx.compare(fix, candidate) <= 0 &&
+      sameReleaseLine(releaseComponents(ctx.ecosystem, fix), line, depth),
+  );
 }
 
 /**
- * The smallest listed version newer than `installed` that fixes every
- * vulnerability. One always exists: the newest listed fix is at or after
- * every fix of every list.
+ * The smallest listed fix newer than `installed` that fixes every
+ * vulnerability (each given by its list of fixed versions), or undefined
+ * when some list names no version newer than `installed` (nothing listed
+ * fixes it: a "no fix" package, never a downgrade). When every list has a
+ * newer fix one always exists: the newest candidate is at or after every
+ * list's newest fix.
  */
 export function chooseTargetVersion(options: {
   ecosystem: string;
   installed: string;
-  fixLists: readonly string[][];
-}): string {
-  const compare: Compare = (a, b) => compareVersions(options.ecosystem, a, b);
-  const all = [...new Set(options.fixLists.flat())].sort(compare);
-  const newer = all.filter(
-    (fix) => options.installed === '' || compare(fix, options.installed) > 0,
+  fixLists: readonly (readonly string[])[];
+}): string | undefined {
+  const ctx = versionContext(options.ecosystem, options.installed);
+  if (options.fixLists.some((fixes) => !fixes.some((fix) => isNewer(ctx, fix)))) return undefined;
+  const candidates = [...new Set(options.fixLists.flat())]
+    .filter((fix) => isNewer(ctx, fix))
+    .sort(ctx.compare);
+  return candidates.find((candidate) =>
+    options.fixLists.every((fixes) => isFixedBy(ctx, fixes, candidate)),
   );
-  const candidates = newer.length > 0 ? newer : all;
-  const fixesAll = candidates.find((candidate) =>
-    options.fixLists.every((fixes) => isFixedBy(compare, fixes, candidate)),
-  );
-  return fixesAll ?? candidates.at(-1) ?? '';
 }
 
 function groupKey(finding: Finding): string {
@@ -123,16 +147,21 @@ function planGroup(findings: readonly Finding[]): {
   unfixable?: UpgradeAdvice;
 } {
   const pkg = (findings[0] as Finding).package;
-  const fixable = findings.filter(
-    (f) => parseFixedVersions(f.package?.fixedVersions ?? []).length > 0,
+  const ctx = versionContext(ecosystemOf(pkg?.type, pkg?.purl), pkg?.installedVersion ?? '');
+  const fixesOf = new Map(
+    findings.map((f) => [f, parseFixedVersions(f.package?.fixedVersions ?? [])] as const),
   );
-  const unfixed = findings.filter((f) => !fixable.includes(f));
+  // A vulnerability whose every listed fix is at or before the installed
+  // version has no upgrade either: it joins the "no fix" list.
+  const fixable = findings.filter((f) => (fixesOf.get(f) ?? []).some((v) => isNewer(ctx, v)));
+  const fixableSet = new Set(fixable);
+  const unfixed = findings.filter((f) => !fixableSet.has(f));
   const result: { upgrade?: UpgradeAdvice; unfixable?: UpgradeAdvice } = {};
   if (fixable.length > 0) {
     const targetVersion = chooseTargetVersion({
-      ecosystem: ecosystemOf(pkg?.type, pkg?.purl),
-      installed: pkg?.installedVersion ?? '',
-      fixLists: fixable.map((f) => parseFixedVersions(f.package?.fixedVersions ?? [])),
+      ecosystem: ctx.ecosystem,
+      installed: ctx.installed,
+      fixLists: fixable.map((f) => fixesOf.get(f) ?? []),
     });
     result.upgrade = buildAdvice(fixable, targetVersion);
   }
@@ -154,7 +183,9 @@ export function planUpgrades(findings: readonly Finding[]): UpgradePlan {
     )
       continue;
     const key = groupKey(finding);
-    groups.set(key, [...(groups.get(key) ?? []), finding]);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [finding]);
+    else group.push(finding);
   }
   const upgrades: UpgradeAdvice[] = [];
   const unfixable: UpgradeAdvice[] = [];
@@ -181,48 +212,15 @@ export function formatFixes(fixes: Record<Severity, number>): string {
 }
 
 /**
- * Markdown list of the upgrades (at most `max`, then an "N more" line) and
- * the packages without a fix. Every scanner-supplied string is escaped.
+ * Splits a view's advice list (upgrades, then packages without a fix) into
+ * the two, each in its given order, so renderers can cap them separately.
  */
-export function renderUpgradesMarkdown(
-  upgrades: readonly UpgradeAdvice[],
-  unfixable: readonly UpgradeAdvice[],
-  max: number,
-): string {
-  const lines: string[] = [];
-  for (const advice of upgrades.slice(0, max)) {
-    lines.push(
-      `- upgrade ${markdownCode(advice.packageName, 120)} ${escapeMarkdown(advice.installedVersion, 80)} → ${escapeMarkdown(advice.targetVersion ?? '', 80)}: fixes ${formatFixes(advice.fixes)}`,
-    );
-  }
-  if (upgrades.length > max) lines.push(`- …and ${upgrades.length - max} more upgrades`);
-  if (unfixable.length > 0) {
-    const shown = unfixable
-      .slice(0, max)
-      .map(
-        (a) =>
-          `${markdownCode(a.packageName, 120)} ${escapeMarkdown(a.installedVersion, 80)} (${formatFixes(a.fixes)})`,
-      );
-    const more = unfixable.length > max ? `, …and ${unfixable.length - max} more` : '';
-    lines.push(`- no fix available yet: ${shown.join(', ')}${more}`);
-  }
-  return lines.join('\n');
-}
-
-/** Plain-text lines for the log, safe from workflow-command injection. */
-export function renderUpgradesText(
-  upgrades: readonly UpgradeAdvice[],
-  unfixable: readonly UpgradeAdvice[],
-  max: number,
-): string[] {
-  const clean = (text: string): string => sanitizeLogText(text).replace(/\n/g, ' ');
-  const lines = upgrades
-    .slice(0, max)
-    .map(
-      (a) =>
-        `upgrade ${clean(a.packageName)} ${clean(a.installedVersion)} → ${clean(a.targetVersion ?? '')}: fixes ${formatFixes(a.fixes)}`,
-    );
-  if (upgrades.length > max) lines.push(`…and ${upgrades.length - max} more upgrades`);
-  if (unfixable.length > 0) lines.push(`${unfixable.length} package(s) with no fix available yet`);
-  return lines;
+export function partitionAdvice(advice: readonly UpgradeAdvice[]): {
+  upgrades: UpgradeAdvice[];
+  unfixable: UpgradeAdvice[];
+} {
+  return {
+    upgrades: advice.filter((a) => a.targetVersion !== undefined),
+    unfixable: advice.filter((a) => a.targetVersion === undefined),
+  };
 }

@@ -5,8 +5,9 @@
  * is the fallback through workflow commands.
  */
 import { z } from 'zod';
+import type { Verdict } from '../gate/evaluate.js';
 import type { AnnotationLevel, CheckAnnotation, CheckConclusion } from '../report/annotations.js';
-import type { AnnotationProperties } from '../util/logger.js';
+import type { AnnotationCounts, AnnotationProperties } from '../util/logger.js';
 import type { GitHubClient } from './client.js';
 import type { RunContext } from './context.js';
 
@@ -32,13 +33,24 @@ export interface PublishCheckRunOptions {
 
 export interface PublishCheckRunResult {
   url?: string;
+  /** Annotations attached to the check run. */
   sent: number;
+  /** Over the 500 we send: counted in the summary. */
   omitted: number;
+  /**
+   * An annotation update failed after the check run was created: the run,
+   * its conclusion and its URL stand; `notAttached` annotations are missing.
+   */
+  updateFailure?: { notAttached: number; error: unknown };
 }
 
 const checkRunSchema = z.object({ id: z.number(), html_url: z.string().nullish() });
 
-/** Creates the completed check run and appends its annotations. Throws on API errors. */
+/**
+ * Creates the completed check run and appends its annotations. Throws when
+ * the create fails; a failed update is returned as `updateFailure` (the run
+ * already exists with its conclusion, so nothing is gained by throwing).
+ */
 export async function publishCheckRun(
   client: GitHubClient,
   options: PublishCheckRunOptions,
@@ -69,16 +81,24 @@ export async function publishCheckRun(
     output: { ...output, annotations: (batches[0] ?? []).map(toApiAnnotation) },
   });
   const checkRun = checkRunSchema.parse(created.data);
+  const url = checkRun.html_url ?? undefined;
+  let sent = batches[0]?.length ?? 0;
   for (const batch of batches.slice(1)) {
-    // Each update appends its annotations to those already on the run.
-    await client.rest.checks.update({
-      owner: ctx.owner,
-      repo: ctx.repo,
-      check_run_id: checkRun.id,
-      output: { ...output, annotations: batch.map(toApiAnnotation) },
-    });
+    try {
+      // Each update appends its annotations to those already on the run.
+      await client.rest.checks.update({
+        owner: ctx.owner,
+        repo: ctx.repo,
+        check_run_id: checkRun.id,
+        output: { ...output, annotations: batch.map(toApiAnnotation) },
+      });
+    } catch (error) {
+      // The client has already retried what can be retried: later batches would fail alike.
+      return { url, sent, omitted, updateFailure: { notAttached: toSend.length - sent, error } };
+    }
+    sent += batch.length;
   }
-  return { url: checkRun.html_url ?? undefined, sent: toSend.length, omitted };
+  return { url, sent, omitted };
 }
 
 function buildSummary(summary: string, omitted: number): string {
@@ -117,19 +137,47 @@ const SINK_METHOD: Record<AnnotationLevel, 'error' | 'warning' | 'notice'> = {
   notice: 'notice',
 };
 
+/** How many workflow-command annotations of each level the fallback may still write. */
+export type FallbackBudget = Record<AnnotationLevel, number>;
+
 /**
- * Fallback without `checks: write`: the 10 most severe annotations of each
- * level as workflow commands (all the runner shows), then one line saying
- * how many were left out. Returns how many were written.
+ * The runner shows 10 annotations per level and step. Those the step has
+ * already written (`written`, from the logger) and the one the verdict will
+ * write (an error on fail/error, a warning on warn) come out of the 10, so
+ * the fallback's own never push a more important line out of view.
+ */
+export function fallbackBudget(verdict: Verdict, written: AnnotationCounts): FallbackBudget {
+  const verdictError = verdict === 'fail' || verdict === 'error' ? 1 : 0;
+  const verdictWarning = verdict === 'warn' ? 1 : 0;
+  const left = (used: number): number => Math.max(0, FALLBACK_PER_LEVEL - used);
+  return {
+    failure: left(written.error + verdictError),
+    warning: left(written.warning + verdictWarning),
+    notice: left(written.notice),
+  };
+}
+
+const FULL_BUDGET: FallbackBudget = {
+  failure: FALLBACK_PER_LEVEL,
+  warning: FALLBACK_PER_LEVEL,
+  notice: FALLBACK_PER_LEVEL,
+};
+
+/**
+ * Fallback without `checks: write`: the most severe annotations of each
+ * level as workflow commands, as many as `budget` allows (by default the 10
+ * the runner shows), then one line saying how many were left out. The input
+ * is most severe first (`buildAnnotations`). Returns how many were written.
  */
 export function writeAnnotationCommands(
   sink: AnnotationSink,
   annotations: CheckAnnotation[],
+  budget: FallbackBudget = FULL_BUDGET,
 ): { written: number; omitted: number } {
   const perLevel: Record<AnnotationLevel, number> = { failure: 0, warning: 0, notice: 0 };
   let written = 0;
   for (const a of annotations) {
-    if (perLevel[a.level] >= FALLBACK_PER_LEVEL) continue;
+    if (perLevel[a.level] >= budget[a.level]) continue;
     perLevel[a.level] += 1;
     written += 1;
     sink[SINK_METHOD[a.level]](a.message, {
@@ -141,8 +189,12 @@ export function writeAnnotationCommands(
   }
   const omitted = annotations.length - written;
   if (omitted > 0) {
+    const reduced = Object.values(budget).some((n) => n < FALLBACK_PER_LEVEL);
+    const why = reduced
+      ? `; the step's own messages and verdict use some of them, leaving ${budget.failure} errors, ${budget.warning} warnings and ${budget.notice} notices`
+      : '';
     sink.info(
-      `${omitted} more annotation${omitted === 1 ? '' : 's'} not shown (the runner shows ${FALLBACK_PER_LEVEL} per level); see the job summary and report.`,
+      `${omitted} more annotation${omitted === 1 ? '' : 's'} not shown (the runner shows ${FALLBACK_PER_LEVEL} per level${why}); see the job summary and report.`,
     );
   }
   return { written, omitted };

@@ -10,7 +10,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import type Bottleneck from 'bottleneck';
 import type { Logger } from '../util/logger.js';
 
-const GitHubOctokit = Octokit.plugin(retry, throttling);
+const GitHubOctokit = Octokit.plugin(retry, throttling, waitOutRateLimits);
 
 /** The client every function under `github/` takes. */
 export type GitHubClient = InstanceType<typeof GitHubOctokit>;
@@ -79,34 +79,46 @@ export function readTestTiming(
   };
 }
 
-/** Statuses a retry can never fix; 403 and 429 are left to the rate-limit handler. */
-const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+/**
+ * Every 4xx but 408 (Request Timeout): a retry cannot fix a refused payload
+ * (413), a conflict (409) or a bad media type (406, 415). 403 and 429 are
+ * rate limits only when the response says so; `waitOutRateLimits` decides.
+ */
+export const DO_NOT_RETRY: readonly number[] = Array.from(
+  { length: 100 },
+  (_, i) => 400 + i,
+).filter((status) => status !== 408);
 const MAX_RATE_LIMIT_RETRIES = 3;
+/** GitHub asks to wait at least a minute when a rate limit names no time. */
+const FALLBACK_RATE_LIMIT_SECONDS = 60;
 
 /** Creates the authenticated client. No request is made here. */
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const budget = { remainingMs: options.maxRetryWaitMs ?? 120_000 };
-  const onLimit = createLimitHandler(options.logger, budget);
   const spacing = options.writeSpacingMs;
+  const rateLimits: RateLimitPolicy = { logger: options.logger, budget };
   return new GitHubOctokit({
     auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     userAgent: options.userAgent ?? 'security-gate',
     request: { fetch: createTimedFetch(options.requestTimeoutMs ?? 30_000) },
     retry: {
-      doNotRetry: DO_NOT_RETRY,
+      doNotRetry: [...DO_NOT_RETRY],
       retries: options.retries ?? 3,
       retryAfterBaseValue: options.retryBaseMs ?? 1000,
     },
+    // plugin-throttling paces writes as GitHub asks; its own rate-limit retries
+    // are off because it ignores `retry-after` unless the message says
+    // "secondary rate", and waits 0 s for `x-ratelimit-remaining: 0` without a
+    // reset. `waitOutRateLimits` (below) handles every 403/429 instead.
     throttle: {
-      onRateLimit: onLimit,
-      onSecondaryRateLimit: onLimit,
-      // Without `retry-after`, GitHub asks for at least a minute; the budget still caps it.
-      fallbackSecondaryRateRetryAfter: 60,
+      onRateLimit: () => false,
+      onSecondaryRateLimit: () => false,
       ...(spacing === undefined
         ? {}
         : { write: createSpacingGroup(spacing), notifications: createSpacingGroup(spacing) }),
     },
+    rateLimits,
     log: {
       debug: (message: string) => options.logger.debug(message),
       info: (message: string) => options.logger.debug(message),
@@ -116,30 +128,79 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   });
 }
 
+/** What `waitOutRateLimits` needs: where to log, and the client's remaining wait budget. */
+interface RateLimitPolicy {
+  logger: Logger;
+  budget: { remainingMs: number };
+}
+
+interface ResponseLike {
+  status?: unknown;
+  message?: unknown;
+  response?: { headers?: Record<string, unknown> };
+}
+
 /**
- * Decides whether to wait out a rate limit: only a few times, and only while
- * the client's total wait budget lasts; otherwise the 403/429 surfaces and
- * the caller turns it into a warning.
+ * Seconds a 403/429 asks us to wait, or undefined when it is no rate limit
+ * (a read-only token's 403). `retry-after` wins (any message, seconds or an
+ * HTTP date); else `x-ratelimit-remaining: 0` waits until
+ * `x-ratelimit-reset` plus a second; a 429 or a "secondary rate limit" 403
+ * without either waits a minute, as GitHub's documentation asks.
  */
-function createLimitHandler(logger: Logger, budget: { remainingMs: number }) {
-  return (
-    retryAfterSeconds: number,
-    request: { method: string; url: string },
-    _octokit: unknown,
-    retryCount: number,
-  ): boolean => {
-    const waitMs = Math.max(0, retryAfterSeconds) * 1000;
-    const what = `${request.method} ${request.url}`;
-    if (retryCount >= MAX_RATE_LIMIT_RETRIES || waitMs > budget.remainingMs) {
-      logger.info(
-        `GitHub rate limit on ${what}: not waiting ${retryAfterSeconds}s (retry budget used up).`,
-      );
-      return false;
+export function readRateLimitWait(error: unknown, nowMs: number): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, message, response } = error as ResponseLike;
+  if (status !== 403 && status !== 429) return undefined;
+  const headers = response?.headers ?? {};
+  const retryAfter = headers['retry-after'];
+  if (retryAfter !== undefined && String(retryAfter).trim() !== '') {
+    const text = String(retryAfter).trim();
+    const seconds = /^\d+$/.test(text) ? Number(text) : (Date.parse(text) - nowMs) / 1000;
+    if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  }
+  if (String(headers['x-ratelimit-remaining']) === '0') {
+    const reset = Number(headers['x-ratelimit-reset']);
+    if (!Number.isFinite(reset) || reset <= 0) return FALLBACK_RATE_LIMIT_SECONDS;
+    return Math.max(0, Math.ceil(reset - nowMs / 1000)) + 1;
+  }
+  if (status === 429 || /secondary rate limit/i.test(String(message ?? ''))) {
+    return FALLBACK_RATE_LIMIT_SECONDS;
+  }
+  return undefined;
+}
+
+/**
+ * Octokit plugin: waits out rate limits (see `readRateLimitWait`) a few
+ * times per request, and only while the client's total wait budget lasts;
+ * otherwise the 403/429 surfaces and the caller turns it into a warning.
+ * Registered last, so it wraps the 5xx retries of plugin-retry.
+ */
+function waitOutRateLimits(
+  octokit: Pick<Octokit, 'hook'>,
+  octokitOptions: { rateLimits?: RateLimitPolicy; [option: string]: unknown },
+): void {
+  const policy = octokitOptions.rateLimits;
+  if (!policy) return;
+  octokit.hook.wrap('request', async (request, options) => {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await request(options);
+      } catch (error) {
+        const seconds = readRateLimitWait(error, Date.now());
+        if (seconds === undefined) throw error;
+        const what = `${options.method} ${options.url}`;
+        if (attempt >= MAX_RATE_LIMIT_RETRIES || seconds * 1000 > policy.budget.remainingMs) {
+          policy.logger.info(
+            `GitHub rate limit on ${what}: not waiting ${seconds}s (retry budget used up).`,
+          );
+          throw error;
+        }
+        policy.budget.remainingMs -= seconds * 1000;
+        policy.logger.info(`GitHub rate limit on ${what}: retrying in ${seconds}s.`);
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+      }
     }
-    budget.remainingMs -= waitMs;
-    logger.info(`GitHub rate limit on ${what}: retrying in ${retryAfterSeconds}s.`);
-    return true;
-  };
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The sticky PR comment: one per `sarif-category`, found by a hidden marker
- * over every page of the PR's comments (and by author, so nobody else's
+ * over every page of the PR's comments (and by author, so no person's
  * comment carrying the marker is ever taken over), updated in place.
  */
 import { z } from 'zod';
@@ -25,8 +25,13 @@ export class CommentTooLongError extends Error {
 export type CommentAuthor =
   /** Exactly this login (a PAT's user, or `github-actions[bot]`). */
   | { login: string }
-  /** Any GitHub App bot (the workflow token or an App installation token). */
-  | { anyBot: true };
+  /**
+   * An installation token (`ghs_`): the workflow token, whose comments are
+   * `github-actions[bot]`'s, or a GitHub App's, whose bot login cannot be
+   * asked. A marker comment by `preferred` wins; another bot's is taken only
+   * when `preferred` has none (it is then the App's own comment).
+   */
+  | { preferred: string; orAnyBot: true };
 
 export interface UpsertCommentOptions {
   ctx: RunContext;
@@ -44,11 +49,20 @@ export interface UpsertCommentResult {
   action: 'created' | 'updated' | 'skipped';
 }
 
-/** The hidden marker that identifies our comment for one category. */
+/**
+ * The hidden marker that identifies our comment for one category. The
+ * category is encoded reversibly (`decodeURIComponent` gives it back), so
+ * two categories never share a marker: `%`, `<`, `>`, whitespace and
+ * control characters are percent-encoded, and so is every `-` that follows
+ * another (`--` would end the HTML comment early). Ordinary categories
+ * (`security-gate`, `images/alpine`) read as they are.
+ */
 export function commentMarker(category: string): string {
-  // `--` would end the HTML comment early; keep the category readable otherwise.
-  const safe = category.replace(/-{2,}/g, '-').replace(/[<>\r\n]/g, '_');
-  return `<!-- security-gate:${safe} -->`;
+  // eslint-disable-next-line no-control-regex -- control characters are what gets encoded
+  const encoded = category.replace(/[%<>\s\u0000-\u001f\u007f]|(?<=-)-/gu, (ch) =>
+    ch === '-' ? '%2D' : encodeURIComponent(ch),
+  );
+  return `<!-- security-gate:${encoded} -->`;
 }
 
 const commentSchema = z.object({
@@ -93,13 +107,17 @@ export async function upsertComment(
   return { action: 'created', url: commentSchema.parse(response.data).html_url };
 }
 
-/** The oldest comment with our marker by our author, searched over all pages (one paginated listing). */
+/**
+ * The oldest comment with our marker by our author, searched over all pages
+ * (one paginated listing, stopped as soon as the preferred author's is seen).
+ */
 async function findComment(
   client: GitHubClient,
   options: UpsertCommentOptions & { issueNumber: number },
 ): Promise<Comment | undefined> {
   const author = options.author ?? { login: WORKFLOW_TOKEN_LOGIN };
   let found: Comment | undefined;
+  let fallback: Comment | undefined;
   await client.paginate(
     client.rest.issues.listComments,
     {
@@ -111,7 +129,10 @@ async function findComment(
     (response, done) => {
       for (const raw of response.data) {
         const comment = commentSchema.safeParse(raw);
-        if (comment.success && isOurs(comment.data, options.marker, author)) {
+        if (!comment.success) continue;
+        const match = matchAuthor(comment.data, options.marker, author);
+        if (match === 'fallback') fallback ??= comment.data;
+        if (match === 'exact') {
           found = comment.data;
           done();
           break;
@@ -120,29 +141,36 @@ async function findComment(
       return [];
     },
   );
-  return found;
+  return found ?? fallback;
 }
 
-function isOurs(comment: Comment, marker: string, author: CommentAuthor): boolean {
-  if (!(comment.body ?? '').startsWith(marker)) return false;
+/** `exact`: our marker by our author; `fallback`: by another bot, when any bot may do. */
+function matchAuthor(
+  comment: Comment,
+  marker: string,
+  author: CommentAuthor,
+): 'exact' | 'fallback' | undefined {
+  if (!(comment.body ?? '').startsWith(marker)) return undefined;
   const user = comment.user;
-  if (!user) return false;
-  return 'login' in author ? user.login === author.login : user.type === 'Bot';
+  if (!user) return undefined;
+  if ('login' in author) return user.login === author.login ? 'exact' : undefined;
+  if (user.login === author.preferred) return 'exact';
+  return user.type === 'Bot' ? 'fallback' : undefined;
 }
 
 const userSchema = z.object({ login: z.string() });
 
 /**
  * Whose comment to look for. Installation tokens (`ghs_`, the workflow
- * token included) cannot call `GET /user`: any App bot's comment qualifies.
- * For a personal token its user is asked once; if that fails, the workflow
- * bot is assumed.
+ * token included) cannot call `GET /user`: `github-actions[bot]`'s comment
+ * first, else another App bot's (an App token's own). For a personal token
+ * its user is asked once; if that fails, the workflow bot is assumed.
  */
 export async function resolveCommentAuthor(
   client: GitHubClient,
   token: string,
 ): Promise<CommentAuthor> {
-  if (token.startsWith('ghs_')) return { anyBot: true };
+  if (token.startsWith('ghs_')) return { preferred: WORKFLOW_TOKEN_LOGIN, orAnyBot: true };
   try {
     const response = await client.rest.users.getAuthenticated();
     return { login: userSchema.parse(response.data).login };

@@ -91,6 +91,11 @@ const PR_EVENTS = new Set([
   'pull_request_review_comment',
 ]);
 
+/** True for the events whose payload is a pull request's (also as a workflow_run's triggering event). */
+export function isPullRequestEvent(eventName: string): boolean {
+  return PR_EVENTS.has(eventName);
+}
+
 /** Reads the run's context from the runner's env and the event payload (`GITHUB_EVENT_PATH`, parsed). */
 export function resolveRunContext(env: NodeJS.ProcessEnv, event: unknown): RunContext {
   const parsed = eventSchema.safeParse(event ?? {});
@@ -140,34 +145,51 @@ function resolveWorkflowRun(
     headRepoFullName: run.head_repository?.full_name,
     htmlUrl: run.html_url,
   };
-  // The list can name pull requests of other repositories whose base is this branch.
-  const ours = (run.pull_requests ?? []).filter((pr) => {
-    const baseRepo = repoFullName(pr.base.repo);
-    return baseRepo === undefined || baseRepo.toLowerCase() === fullName.toLowerCase();
-  });
-  const first = ours.find((pr) => pr.head.sha === run.head_sha) ?? ours[0];
-  if (first) {
-    const pullRequest = toPullRequestInfo(
-      {
-        ...first,
-        head: { ...first.head, repo: toRepo(first.head.repo) },
-        base: { ...first.base, repo: toRepo(first.base.repo) },
-      },
-      fullName,
-    );
+  const fromFork =
+    workflowRun.headRepoFullName !== undefined &&
+    workflowRun.headRepoFullName.toLowerCase() !== fullName.toLowerCase();
+  if (!PR_EVENTS.has(run.event)) {
+    // A push (or schedule…) run's `pull_requests` lists the open PRs of its branch:
+    // their comment and check run are not this run's to write. It reports on the branch.
+    const sarifTarget =
+      !fromFork && workflowRun.headBranch
+        ? { commitSha: run.head_sha, ref: `refs/heads/${workflowRun.headBranch}` }
+        : undefined;
+    return { ...base, workflowRun, sarifTarget, pullRequestLookup: 'none' };
+  }
+  const listed = payloadPullRequest(run, fullName);
+  if (listed) {
     return {
-      ...withPullRequest({ ...base, workflowRun }, pullRequest),
+      ...withPullRequest({ ...base, workflowRun }, toPullRequestInfo(listed, fullName)),
       pullRequestLookup: 'found',
     };
   }
-  const fromFork =
-    workflowRun.headRepoFullName !== undefined && workflowRun.headRepoFullName !== fullName;
-  // A fork's branch does not exist here: its SARIF target waits for the PR lookup.
-  const sarifTarget =
-    !fromFork && workflowRun.headBranch
-      ? { commitSha: run.head_sha, ref: `refs/heads/${workflowRun.headBranch}` }
-      : undefined;
-  return { ...base, workflowRun, sarifTarget };
+  // No listed pull request is at the scanned commit: the lookup decides, and
+  // without one there is nothing to attach the SARIF of a pull request's scan to.
+  return { ...base, workflowRun };
+}
+
+/**
+ * The payload's pull request of this repository whose head is the scanned
+ * commit. One whose head moved on is not taken: its comment and check run
+ * would describe a commit that was not scanned.
+ */
+function payloadPullRequest(
+  run: z.infer<typeof workflowRunSchema>,
+  fullName: string,
+): PullRequestPayload | undefined {
+  // The list can name pull requests of other repositories whose base is this branch.
+  const match = (run.pull_requests ?? []).find((pr) => {
+    const baseRepo = repoFullName(pr.base.repo);
+    const ours = baseRepo === undefined || baseRepo.toLowerCase() === fullName.toLowerCase();
+    return ours && pr.head.sha === run.head_sha;
+  });
+  if (!match) return undefined;
+  return {
+    ...match,
+    head: { ...match.head, repo: toRepo(match.head.repo) },
+    base: { ...match.base, repo: toRepo(match.base.repo) },
+  };
 }
 
 /** `owner/name` of a minimal repository: its `full_name`, else the end of its API `url`. */
@@ -208,10 +230,11 @@ export function withPullRequest(ctx: RunContext, pullRequest: PullRequestInfo): 
 const pullListSchema = z.array(pullRequestSchema);
 
 /**
- * For `workflow_run` events whose payload lists no pull request (always the
- * case for forks): lists open PRs whose head is `owner:branch` and keeps the
- * one whose head is the run's commit. Marks the context with how the search
- * went (`pullRequestLookup`); throws on API errors.
+ * For `workflow_run` events of a pull request whose payload lists none at
+ * the scanned commit (always the case for forks): lists open PRs whose head
+ * is `owner:branch` and keeps the one whose head is the run's commit. Marks
+ * the context with how the search went (`pullRequestLookup`); throws on API
+ * errors.
  */
 export async function findWorkflowRunPullRequest(
   client: GitHubClient,
@@ -219,6 +242,7 @@ export async function findWorkflowRunPullRequest(
 ): Promise<RunContext> {
   const run = ctx.workflowRun;
   if (ctx.pullRequest || !run) return ctx;
+  if (!PR_EVENTS.has(run.event)) return { ...ctx, pullRequestLookup: 'none' };
   if (!run.headBranch || !run.headRepoFullName) return { ...ctx, pullRequestLookup: 'none' };
   const headOwner = run.headRepoFullName.split('/')[0] ?? '';
   const response = await client.rest.pulls.list({

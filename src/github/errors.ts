@@ -4,15 +4,33 @@
  * every best-effort channel so the warnings read the same.
  */
 import { sanitizeLogText, truncate } from '../util/safe-text.js';
+import { readRateLimitWait } from './client.js';
 
 /** Which reporter made the call: decides the permission the hint names. */
 export type GitHubChannel = 'upload' | 'comment' | 'check-run' | 'lookup';
+
+/**
+ * Why the token is read-only, when the run says so: a pull request from a
+ * fork, or a run Dependabot triggered. Named in 403/404 warnings so the user
+ * knows granting the permission in the workflow will not (fork) or may
+ * (Dependabot) help.
+ */
+export type ReadOnlyCause = 'fork' | 'dependabot';
 
 const PERMISSION: Record<GitHubChannel, string> = {
   upload: 'security-events: write',
   comment: 'pull-requests: write',
   'check-run': 'checks: write',
   lookup: 'pull-requests: read',
+};
+
+const CAUSE: Record<ReadOnlyCause, string> = {
+  fork:
+    'This pull request comes from a fork, so its token is read-only whatever the workflow grants: ' +
+    'use the workflow_run pattern from the README.',
+  dependabot:
+    "This run was triggered by Dependabot, whose token is read-only unless the workflow's " +
+    "'permissions:' grants more.",
 };
 
 /** The HTTP status of an Octokit RequestError (or a timeout, as 500), if any. */
@@ -30,38 +48,51 @@ export function readMessage(error: unknown): string {
   return truncate(sanitizeLogText(text).replace(/\s+/g, ' ').trim(), 300);
 }
 
+/** A 403/429 that the client would have waited out (`retry-after`, remaining 0, …). */
 function isRateLimit(error: unknown): boolean {
-  return /rate limit/i.test(readMessage(error));
+  return (
+    readRateLimitWait(error, Date.now()) !== undefined || /rate limit/i.test(readMessage(error))
+  );
 }
 
 /**
  * One line explaining why a channel failed. 403/404 name the missing
- * permission (read-only tokens of fork PRs and Dependabot) or setting.
+ * permission (read-only tokens of fork PRs and Dependabot) or setting, and
+ * `cause` when the run is known to have a read-only token.
  */
-export function describeGitHubError(channel: GitHubChannel, error: unknown): string {
+export function describeGitHubError(
+  channel: GitHubChannel,
+  error: unknown,
+  cause?: ReadOnlyCause,
+): string {
   const status = readStatus(error);
   const message = readMessage(error);
-  const permission = PERMISSION[channel];
-  if (status === 403 && isRateLimit(error)) {
-    return `GitHub rate limit still exceeded after waiting (HTTP 403: ${message}).`;
+  if ((status === 403 || status === 429) && isRateLimit(error)) {
+    return `GitHub rate limit still exceeded after waiting (HTTP ${status}: ${message}).`;
   }
-  if (status === 429)
-    return `GitHub rate limit still exceeded after waiting (HTTP 429: ${message}).`;
   if (status === 401)
     return `the token was rejected (HTTP 401: ${message}); check the 'github-token' input.`;
-  if (channel === 'upload' && (status === 403 || status === 404)) {
-    return (
-      `HTTP ${status} (${message}). Grant 'permissions: ${permission}' to the job, and make sure code scanning ` +
-      'is enabled for the repository (private repositories need GitHub Advanced Security / Code Security). ' +
-      'Pull requests from forks and Dependabot get a read-only token.'
-    );
-  }
-  if (status === 403 || status === 404) {
-    return (
-      `HTTP ${status} (${message}). Grant 'permissions: ${permission}' to the job. Pull requests from forks ` +
-      'and Dependabot get a read-only token: use the workflow_run pattern from the README.'
-    );
-  }
+  if (status === 403 || status === 404) return describeForbidden(channel, status, message, cause);
   if (status === 413) return `HTTP 413 (${message}): the payload is over GitHub's size limit.`;
   return status === undefined ? message : `HTTP ${status} (${message}).`;
+}
+
+function describeForbidden(
+  channel: GitHubChannel,
+  status: number,
+  message: string,
+  cause: ReadOnlyCause | undefined,
+): string {
+  const grant = `HTTP ${status} (${message}). Grant 'permissions: ${PERMISSION[channel]}' to the job`;
+  const scanning =
+    channel === 'upload'
+      ? ', and make sure code scanning is enabled for the repository (private repositories need ' +
+        'GitHub Advanced Security / Code Security).'
+      : '.';
+  if (cause !== undefined) return `${grant}${scanning} ${CAUSE[cause]}`;
+  const readOnly =
+    channel === 'upload'
+      ? 'Pull requests from forks and Dependabot get a read-only token.'
+      : 'Pull requests from forks and Dependabot get a read-only token: use the workflow_run pattern from the README.';
+  return `${grant}${scanning} ${readOnly}`;
 }

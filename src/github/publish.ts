@@ -9,7 +9,7 @@ import type { Verdict } from '../gate/evaluate.js';
 import { conclusionForVerdict, type CheckAnnotation } from '../report/annotations.js';
 import type { Logger } from '../util/logger.js';
 import { markdownCode, markdownLink } from '../util/safe-text.js';
-import { publishCheckRun, writeAnnotationCommands } from './check-run.js';
+import { fallbackBudget, publishCheckRun, writeAnnotationCommands } from './check-run.js';
 import type { GitHubClient } from './client.js';
 import {
   commentMarker,
@@ -18,7 +18,7 @@ import {
   type CommentAuthor,
 } from './comment.js';
 import { findWorkflowRunPullRequest, type RunContext } from './context.js';
-import { describeGitHubError, readMessage } from './errors.js';
+import { describeGitHubError, readMessage, type ReadOnlyCause } from './errors.js';
 import { uploadSarif } from './upload.js';
 
 export interface PublishInput {
@@ -159,8 +159,10 @@ async function runUpload(s: Session): Promise<void> {
     logger: s.logger,
     pollTimeoutMs: s.input.uploadPollTimeoutMs,
     pollIntervalMs: s.input.uploadPollIntervalMs,
+    readOnlyCause: readOnlyCause(s.ctx),
   });
   s.result.sarifId = upload.sarifId;
+  if (upload.note) s.logger.info(upload.note);
   if (upload.warning) s.warn(upload.warning);
 }
 
@@ -180,13 +182,14 @@ async function runComment(s: Session): Promise<void> {
     });
     s.result.commentUrl = comment.url;
   } catch (error) {
-    s.warn(`PR comment not posted: ${describeGitHubError('comment', error)}${forkHint(s.ctx)}`);
+    s.warn(`PR comment not posted: ${describeGitHubError('comment', error, readOnlyCause(s.ctx))}`);
   }
 }
 
 async function runCheckRun(s: Session): Promise<void> {
   const { input, ctx } = s;
   if (!input.checkRun || !ctx.pullRequest) return;
+  const cause = readOnlyCause(ctx);
   try {
     const checkRun = await publishCheckRun(s.client, {
       ctx,
@@ -197,18 +200,34 @@ async function runCheckRun(s: Session): Promise<void> {
       annotations: input.annotations,
     });
     s.result.checkRunUrl = checkRun.url;
+    const failure = checkRun.updateFailure;
+    // The run exists with its conclusion: only the annotations it lacks are worth a line.
+    if (failure) {
+      const n = failure.notAttached;
+      s.warn(
+        `Check run created, but ${n} annotation${n === 1 ? '' : 's'} not attached: ${describeGitHubError('check-run', failure.error, cause)}`,
+      );
+    }
   } catch (error) {
     s.warn(
-      `Check run not created, annotations written to the log instead: ${describeGitHubError('check-run', error)}${forkHint(ctx)}`,
+      `Check run not created, annotations written to the log instead: ${describeGitHubError('check-run', error, cause)}`,
     );
-    writeAnnotationCommands(s.logger, input.annotations);
+    // Counted after the warning above, which uses one of the runner's 10 warnings itself.
+    const written = s.logger.annotationCounts?.() ?? { error: 0, warning: 0, notice: 0 };
+    writeAnnotationCommands(s.logger, input.annotations, fallbackBudget(input.verdict, written));
   }
 }
 
-function forkHint(ctx: RunContext): string {
-  return ctx.pullRequest?.isFork && ctx.eventName === 'pull_request'
-    ? ' (this pull request comes from a fork)'
-    : '';
+/**
+ * Why this run's token is read-only, when the event says so: a `pull_request`
+ * from a fork (whatever the workflow grants), or a run Dependabot triggered.
+ * `pull_request_target` and `workflow_run` run with the base repository's token.
+ */
+export function readOnlyCause(ctx: RunContext): ReadOnlyCause | undefined {
+  const baseToken = ctx.eventName === 'pull_request_target' || ctx.eventName === 'workflow_run';
+  if (baseToken) return undefined;
+  if (ctx.pullRequest?.isFork) return 'fork';
+  return ctx.actor === 'dependabot[bot]' ? 'dependabot' : undefined;
 }
 
 /** SPEC 11: a workflow_run check reports another run's artifact, which is not proof by itself. */

@@ -1,8 +1,9 @@
 /**
  * The two reads the gate may need from the repository: the base branch's
- * waivers file (to list waivers a pull request adds or changes) and the base
- * branch's open code scanning alerts (a baseline when no record was cached).
- * Both are best effort: a missing permission means "not available".
+ * waiver files (to list waivers a pull request adds or changes) and the base
+ * branch's open and dismissed code scanning alerts (a baseline when no
+ * record was cached). Errors other than "not there" reach the caller, which
+ * decides what an unreadable base means.
  */
 import { z } from 'zod';
 import type { AlertsReader } from '../baseline/sources.js';
@@ -11,7 +12,11 @@ import type { RunContext } from './context.js';
 
 const fileSchema = z.object({ type: z.literal('file'), content: z.string(), encoding: z.string() });
 
-/** The text of `filePath` on `ref`, or undefined when it does not exist there (or cannot be read). */
+/**
+ * The text of `filePath` on `ref`, or undefined when it does not exist there
+ * (404, a directory, or content that is not base64). Throws on other errors
+ * (403 without `contents: read`, 5xx).
+ */
 export async function readRepositoryFile(
   client: GitHubClient,
   ctx: RunContext,
@@ -33,15 +38,15 @@ export async function readRepositoryFile(
   }
 }
 
-/** Reads every page of the open code scanning alerts of a ref. */
+/** Reads every page of the code scanning alerts of a ref in one state. */
 export function createAlertsReader(client: GitHubClient, ctx: RunContext): AlertsReader {
   return {
-    async listOpenAlerts(ref) {
+    async listAlerts(ref, state) {
       return client.paginate(client.rest.codeScanning.listAlertsForRepo, {
         owner: ctx.owner,
         repo: ctx.repo,
         ref,
-        state: 'open',
+        state,
         per_page: 100,
       });
     },

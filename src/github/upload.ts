@@ -2,6 +2,9 @@
  * SARIF upload to code scanning: gzip + base64, one POST, then a bounded
  * poll of the processing status. Best effort: every failure is returned as
  * a warning line, never thrown (the SARIF file is written either way).
+ *
+ * The 10 MB limit is measured on the gzip of the exact text uploaded — the
+ * written file — not on another serialisation of the same log.
  */
 import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
@@ -9,7 +12,7 @@ import type { Logger } from '../util/logger.js';
 import { sanitizeLogText, truncate } from '../util/safe-text.js';
 import type { GitHubClient } from './client.js';
 import type { RunContext } from './context.js';
-import { describeGitHubError, readStatus } from './errors.js';
+import { describeGitHubError, readStatus, type ReadOnlyCause } from './errors.js';
 
 /** GitHub refuses SARIF uploads over 10 MB once gzipped. */
 export const MAX_SARIF_GZIP_BYTES = 10 * 1024 * 1024;
@@ -25,6 +28,8 @@ export interface UploadResult {
   errors: string[];
   /** One line for the log when something went wrong. */
   warning?: string;
+  /** One line for the log when the upload was skipped on purpose. */
+  note?: string;
 }
 
 export interface UploadOptions {
@@ -34,7 +39,13 @@ export interface UploadOptions {
   /** How long to wait for processing (default 120 s; 0 = do not poll). */
   pollTimeoutMs?: number;
   pollIntervalMs?: number;
+  /** Why the token is read-only, when the run says so (named in a 403/404 warning). */
+  readOnlyCause?: ReadOnlyCause;
+  /** GitHub's limit by default; tests lower it. */
+  maxGzipBytes?: number;
 }
+
+type SarifTarget = NonNullable<RunContext['sarifTarget']>;
 
 const receiptSchema = z.object({ id: z.string().min(1), url: z.string().optional() });
 const statusSchema = z.object({
@@ -48,29 +59,16 @@ export async function uploadSarif(
   options: UploadOptions,
 ): Promise<UploadResult> {
   const { ctx } = options;
-  if (!ctx.sarifTarget) {
-    return {
-      outcome: 'skipped',
-      errors: [],
-      warning: 'SARIF upload skipped: the event names no commit and ref to upload to.',
-    };
-  }
-  const gzipped = gzipSync(Buffer.from(options.sarifText, 'utf8'));
-  if (gzipped.length > MAX_SARIF_GZIP_BYTES) {
-    const mb = (gzipped.length / 1024 / 1024).toFixed(1);
-    return {
-      outcome: 'failed',
-      errors: [],
-      warning: `SARIF upload skipped: ${mb} MB gzipped is over GitHub's 10 MB limit.`,
-    };
-  }
+  const prepared = prepareUpload(options);
+  if ('outcome' in prepared) return prepared;
+  const { target, gzipped } = prepared;
   let sarifId: string;
   try {
     const response = await client.rest.codeScanning.uploadSarif({
       owner: ctx.owner,
       repo: ctx.repo,
-      commit_sha: ctx.sarifTarget.commitSha,
-      ref: ctx.sarifTarget.ref,
+      commit_sha: target.commitSha,
+      ref: target.ref,
       sarif: gzipped.toString('base64'),
     });
     sarifId = receiptSchema.parse(response.data).id;
@@ -78,13 +76,48 @@ export async function uploadSarif(
     return {
       outcome: 'failed',
       errors: [],
-      warning: `SARIF upload failed: ${describeGitHubError('upload', error)}`,
+      warning: `SARIF upload failed: ${describeGitHubError('upload', error, options.readOnlyCause)}`,
     };
   }
   options.logger.info(
-    `SARIF uploaded to ${ctx.sarifTarget.ref} (${ctx.sarifTarget.commitSha.slice(0, 12)}), id ${sarifId}.`,
+    `SARIF uploaded to ${target.ref} (${target.commitSha.slice(0, 12)}), id ${sarifId}.`,
   );
   return pollProcessing(client, { ...options, sarifId });
+}
+
+/** Where to send which gzipped bytes, or the result of not sending them. */
+function prepareUpload(
+  options: UploadOptions,
+): { target: SarifTarget; gzipped: Buffer } | UploadResult {
+  const target = options.ctx.sarifTarget;
+  if (!target) {
+    return {
+      outcome: 'skipped',
+      errors: [],
+      warning: 'SARIF upload skipped: the event names no commit and ref to upload to.',
+    };
+  }
+  if (hasNoRuns(options.sarifText)) {
+    return {
+      outcome: 'skipped',
+      errors: [],
+      note:
+        'SARIF upload skipped: the SARIF has no runs (no scanner succeeded and no report was imported). ' +
+        "A failed scanner's run is never uploaded: an empty run would close that tool's open alerts.",
+    };
+  }
+  const gzipped = gzipSync(Buffer.from(options.sarifText, 'utf8'));
+  const limit = options.maxGzipBytes ?? MAX_SARIF_GZIP_BYTES;
+  if (gzipped.length <= limit) return { target, gzipped };
+  return {
+    outcome: 'failed',
+    errors: [],
+    warning: `SARIF upload skipped: ${megabytes(gzipped.length)} gzipped is over GitHub's ${megabytes(limit)} limit.`,
+  };
+}
+
+function megabytes(bytes: number): string {
+  return `${Number((bytes / 1024 / 1024).toFixed(2))} MB`;
 }
 
 async function pollProcessing(
@@ -121,6 +154,13 @@ async function pollProcessing(
     }
     await sleep(Math.min(interval, Math.max(0, deadline - Date.now())));
   }
+  if (status === 'pending') {
+    const seconds = Number(((options.pollTimeoutMs ?? 120_000) / 1000).toFixed(1));
+    options.logger.info(
+      `SARIF ${sarifId} is still being processed after ${seconds}s; not waiting longer. ` +
+        'Code scanning shows the results once it is done.',
+    );
+  }
   return {
     outcome: 'uploaded',
     sarifId,
@@ -137,6 +177,21 @@ function describeProcessing(status: ProcessingStatus, errors: string[]): string 
   if (errors.length > 0)
     return `Code scanning reported problems with the SARIF: ${errors.join('; ')}.`;
   return undefined;
+}
+
+/**
+ * True for a SARIF whose `runs` is empty: what the pipeline writes when every
+ * scanner failed (their runs are left out) and nothing was imported. Such a
+ * log is a few hundred bytes, so a larger text is never parsed for this.
+ */
+function hasNoRuns(sarifText: string): boolean {
+  if (sarifText.length > 64 * 1024) return false;
+  try {
+    const log = JSON.parse(sarifText) as { runs?: unknown };
+    return Array.isArray(log.runs) && log.runs.length === 0;
+  } catch {
+    return false;
+  }
 }
 
 function sleep(ms: number): Promise<void> {

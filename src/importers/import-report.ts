@@ -3,7 +3,7 @@
  * file, detects its format from the content and hands it to that format's
  * parser (a strategy table, one entry per format).
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { ConfigError, ReportFormatError } from '../config/errors.js';
@@ -13,14 +13,30 @@ import { parseGrypeReport } from '../scanners/grype/parse.js';
 import { importGitleaksReport } from './gitleaks.js';
 import { importSarif } from './sarif.js';
 import { detectReportFormat } from './detect.js';
+import { toRepositoryPath } from '../report/location.js';
 
-type Importer = (json: unknown, file: string, workspace: string) => ImportOutcome;
+/** How imported reports are read: where, and how far they are trusted. */
+export interface ImportPolicy {
+  /** False for a `workflow_run` artifact: SARIF suppressions are ignored (the findings count). */
+  trustSuppressions: boolean;
+  /** `sarif-category` that imported SARIF runs' `automationDetails.id` must start with. */
+  categoryPrefix?: string;
+}
+
+interface ImportContext {
+  workspace: string;
+  /** Repository-relative folder the report's paths are relative to (`''` for the root). */
+  pathPrefix: string;
+  policy: ImportPolicy;
+}
+
+type Importer = (json: unknown, file: string, context: ImportContext) => ImportOutcome;
 
 const IMPORTERS: Record<ReportFormat, Importer> = {
-  'trivy-json': (json, file) => {
+  'trivy-json': (json, file, { pathPrefix }) => {
     const parsed = parseTrivyReport(json, {
       source: { tool: 'Trivy', reportFile: file },
-      pathPrefix: '',
+      pathPrefix,
     });
     return {
       file,
@@ -52,8 +68,39 @@ const IMPORTERS: Record<ReportFormat, Importer> = {
     };
   },
   'gitleaks-json': (json, file) => importGitleaksReport(json, file),
-  sarif: (json, file, workspace) => importSarif(json, file, { workspace }),
+  sarif: (json, file, { workspace, policy }) => importSarif(json, file, { workspace, ...policy }),
 };
+
+const TRIVY_FILE_ARTIFACTS = new Set(['filesystem', 'repository']);
+
+/**
+ * The folder a Trivy JSON report of `trivy fs <dir>` was made of: its
+ * `ArtifactName`, when that is a folder inside the workspace (relative, or
+ * absolute under it). Its results' paths are relative to it. Anything else
+ * (an image, a remote repository, a path outside the workspace or one that
+ * does not exist here) gives `''`: its paths are taken as they are.
+ */
+export async function readTrivyPathPrefix(json: unknown, workspace: string): Promise<string> {
+  if (typeof json !== 'object' || json === null) return '';
+  const { ArtifactName: name, ArtifactType: type } = json as Record<string, unknown>;
+  if (typeof name !== 'string' || (type !== undefined && !TRIVY_FILE_ARTIFACTS.has(String(type))))
+    return '';
+  const root = path.resolve(workspace);
+  const absolute = path.resolve(root, name);
+  const relative = path.relative(root, absolute).split(path.sep).join('/');
+  const inside = toRepositoryPath(relative);
+  if (inside === undefined || /^[a-z][a-z0-9+.-]*:/i.test(name)) return '';
+  try {
+    // Through symlinks too: a link out of the workspace is not a folder of it.
+    const real = await realpath(absolute);
+    const realRoot = await realpath(root);
+    const within = path.relative(realRoot, real);
+    if (within.startsWith('..') || path.isAbsolute(within)) return '';
+    return (await stat(real)).isDirectory() ? inside : '';
+  } catch {
+    return '';
+  }
+}
 
 const GLOB_CHARS = /[*?[\]{}]/;
 
@@ -123,11 +170,19 @@ async function readJsonReport(workspace: string, file: string): Promise<unknown>
   }
 }
 
-/** Reads, detects and parses one report. Throws ReportFormatError naming the file. */
-export async function importReport(workspace: string, file: string): Promise<ImportOutcome> {
+/**
+ * Reads, detects and parses one report. Throws ReportFormatError naming the
+ * file. Without a policy, reports are trusted (the CLI, push and pull_request runs).
+ */
+export async function importReport(
+  workspace: string,
+  file: string,
+  policy: ImportPolicy = { trustSuppressions: true },
+): Promise<ImportOutcome> {
   const json = await readJsonReport(workspace, file);
   const format = detectReportFormat(json, file);
-  return IMPORTERS[format](json, file, workspace);
+  const pathPrefix = format === 'trivy-json' ? await readTrivyPathPrefix(json, workspace) : '';
+  return IMPORTERS[format](json, file, { workspace, pathPrefix, policy });
 }
 
 /** Checks that plain report paths exist before anything is scanned. */

@@ -3,9 +3,10 @@
  * every run becomes a Finding. Pure: the caller reads and parses the file.
  *
  * - Severity: the rule's `security-severity` in CVSS bands (≥ 9 CRITICAL,
- *   ≥ 7 HIGH, ≥ 4 MEDIUM, > 0 LOW), else the result's `level`, else the rule's
- *   `defaultConfiguration.level`, else SARIF's own default `warning`
- *   (error HIGH, warning MEDIUM, note LOW, none UNKNOWN).
+ *   ≥ 7 HIGH, ≥ 4 MEDIUM, > 0 LOW), else (no score, or one not > 0 such as
+ *   "0.0") the result's `level`, else the rule's `defaultConfiguration.level`,
+ *   else SARIF's own default `warning` (error HIGH, warning MEDIUM, note LOW,
+ *   none UNKNOWN).
  * - Kind: from the rule's or result's tags, the rule name, or the tool
  *   (secret scanners); else `vulnerability` for CVE-like ids, else
  *   `misconfiguration` (the closest of our kinds for a generic code rule).
@@ -13,10 +14,18 @@
  *   `uriBaseId`s resolved through `originalUriBaseIds`, the `workspace`
  *   prefix cut; a relative URI under a base is kept as the tool wrote it.
  * - `snippet`s are never read (scanners put secrets there); the tool's
- *   `partialFingerprints` are kept as they are.
+ *   `partialFingerprints` are kept as they are. Our own `securityGate/v1`
+ *   becomes the finding's id: the run that scanned computed it against the
+ *   checkout it scanned, which the importing run may not have.
+ * - A result without a line (no `region.startLine`) is a whole-file finding.
  * - Results whose rule the run does not list are imported all the same (the
  *   writer adds the rule); results of kind `pass`/`notApplicable` are not
- *   problems and are skipped; results the tool itself suppressed arrive waived.
+ *   problems and are skipped; results the tool itself suppressed arrive waived
+ *   (SARIF §3.35.3: some suppression `accepted` or without a status, none
+ *   `underReview` or `rejected`), unless `trustSuppressions` is false.
+ * - `categoryPrefix`: every run's `automationDetails.id` that does not start
+ *   with `<prefix>/` is put under it, so a report from an untrusted artifact
+ *   cannot write into another tool's category (CodeQL's, say).
  */
 import { z } from 'zod';
 import { ReportFormatError } from '../config/errors.js';
@@ -27,6 +36,7 @@ import type {
   RuleInfo,
   Severity,
 } from '../findings/finding.js';
+import { FINGERPRINT_KEY } from '../findings/fingerprint.js';
 import { toRepositoryPath } from '../report/location.js';
 import type { ImportOutcome } from '../scanners/types.js';
 
@@ -108,6 +118,14 @@ type SarifRule = z.infer<typeof Rule>;
 export interface ImportSarifOptions {
   /** Absolute path of the repository checkout: absolute URIs under it become relative. */
   workspace?: string;
+  /**
+   * False for a report from an untrusted source (a `workflow_run` artifact,
+   * written by a fork's own workflow): its suppressions are ignored, and the
+   * findings count. Default true.
+   */
+  trustSuppressions?: boolean;
+  /** The `sarif-category` every run's `automationDetails.id` must start with (see the header). */
+  categoryPrefix?: string;
 }
 
 const LEVEL_SEVERITY: Record<string, Severity> = {
@@ -161,7 +179,8 @@ function detectKind(
 
 function detectSeverity(result: SarifResult, rule: SarifRule | undefined): Severity {
   const fromScore = severityFromScore(rule?.properties?.['security-severity']);
-  if (fromScore !== undefined) return fromScore;
+  // A score that is not > 0 ("0.0") rates nothing: the level still says something.
+  if (fromScore !== undefined && fromScore !== 'UNKNOWN') return fromScore;
   // SARIF §3.27.10: an absent level is the rule's configured one, else `warning`.
   return (
     LEVEL_SEVERITY[result.level ?? rule?.defaultConfiguration?.level ?? 'warning'] ?? 'UNKNOWN'
@@ -264,6 +283,7 @@ function buildLocation(
   const region = physical.region;
   const startLine = Math.max(1, Math.trunc(region?.startLine ?? 1));
   const location: FileLocation = { path, startLine };
+  if (region?.startLine === undefined) location.wholeFile = true;
   if (region?.endLine !== undefined && region.endLine >= startLine)
     location.endLine = Math.trunc(region.endLine);
   if (region?.startColumn !== undefined && region.startColumn >= 1)
@@ -287,17 +307,52 @@ function buildRuleInfo(rule: SarifRule | undefined): RuleInfo | undefined {
   return Object.fromEntries(Object.entries(info).filter(([, v]) => v !== undefined)) as RuleInfo;
 }
 
+/** Our own fingerprint, when the result carries one (32 hex characters). */
+function readOwnFingerprint(result: SarifResult): string | undefined {
+  const value = result.partialFingerprints?.[FINGERPRINT_KEY];
+  return typeof value === 'string' && /^[0-9a-f]{32}$/.test(value) ? value : undefined;
+}
+
+/** The tool's fingerprints; ours is the finding's id instead (the writer adds it back). */
 function keptFingerprints(result: SarifResult): Record<string, string> | undefined {
+  const own = readOwnFingerprint(result);
   const entries = Object.entries(result.partialFingerprints ?? {}).filter(
-    (e): e is [string, string] => typeof e[1] === 'string',
+    (e): e is [string, string] =>
+      typeof e[1] === 'string' && !(e[0] === FINGERPRINT_KEY && e[1] === own),
   );
   return entries.length === 0 ? undefined : Object.fromEntries(entries);
+}
+
+/**
+ * The suppression that makes a result suppressed (SARIF §3.35.3): one that
+ * is `accepted` or has no status, with none `underReview` or `rejected`.
+ */
+function readSuppression(
+  result: SarifResult,
+): NonNullable<SarifResult['suppressions']>[number] | undefined {
+  const all = result.suppressions ?? [];
+  if (all.some((s) => s.status === 'underReview' || s.status === 'rejected')) return undefined;
+  return all.find((s) => s.status === undefined || s.status === 'accepted');
+}
+
+/** `automationDetails.id` under `<prefix>/` unless it already is (see the header). */
+export function prefixCategory(
+  id: string | undefined,
+  prefix: string | undefined,
+): string | undefined {
+  if (prefix === undefined) return id;
+  const base = prefix.replace(/\/+$/, '');
+  if (base === '') return id;
+  if (id !== undefined && id.startsWith(`${base}/`)) return id;
+  return `${base}/${(id ?? '').replace(/^\/+/, '')}`;
 }
 
 interface RunContext {
   run: SarifRun;
   file: string;
   workspace?: string;
+  trustSuppressions: boolean;
+  automationId?: string;
 }
 
 const ownPropertiesSchema = z.looseObject({
@@ -308,6 +363,7 @@ const ownPropertiesSchema = z.looseObject({
   purl: z.string().optional(),
   target: z.string().optional(),
   aliases: z.array(z.string()).optional(),
+  'package-aliases': z.array(z.string()).optional(),
 });
 
 /**
@@ -331,6 +387,7 @@ function readOwnProperties(properties: unknown): Pick<Finding, 'package' | 'targ
             fixedVersions: p['fixed-versions'] ?? [],
             type: p['package-type'],
             purl: p.purl,
+            aliases: p['package-aliases'],
           },
   };
 }
@@ -349,11 +406,9 @@ function importResult(result: SarifResult, context: RunContext): Finding {
   const location = buildLocation(run, result, context.workspace);
   const logical = result.locations?.[0]?.logicalLocations?.[0];
   const imageName = run.properties?.imageName;
-  const suppression = result.suppressions?.find(
-    (s) => s.status === undefined || s.status === 'accepted',
-  );
+  const suppression = context.trustSuppressions ? readSuppression(result) : undefined;
   const finding: Finding = {
-    id: '',
+    id: readOwnFingerprint(result) ?? '',
     kind: detectKind(result, rule, driver.name, ruleId),
     ruleId,
     aliases: [],
@@ -366,7 +421,7 @@ function importResult(result: SarifResult, context: RunContext): Finding {
       toolVersion: driver.version ?? driver.semanticVersion,
       informationUri: driver.informationUri,
       reportFile: file,
-      automationId: run.automationDetails?.id,
+      automationId: context.automationId,
     },
     references: rule?.helpUri === undefined ? [] : [rule.helpUri],
   };
@@ -379,7 +434,7 @@ function importResult(result: SarifResult, context: RunContext): Finding {
     target:
       ours.target ??
       (typeof imageName === 'string' ? imageName : (logical?.fullyQualifiedName ?? logical?.name)),
-    cvssScore: Number.isFinite(score) ? score : undefined,
+    cvssScore: Number.isFinite(score) && score > 0 ? score : undefined,
     primaryUrl: rule?.helpUri,
     partialFingerprints: keptFingerprints(result),
     waiver: suppression && {
@@ -405,22 +460,35 @@ export function importSarif(
       issue === undefined ? '' : ` at ${issue.path.join('.') || 'the top level'}: ${issue.message}`;
     throw new ReportFormatError(file, `is not valid SARIF 2.1.0${where}`);
   }
+  const trustSuppressions = options.trustSuppressions ?? true;
   const findings: Finding[] = [];
   const emptyRuns: NonNullable<ImportOutcome['emptyRuns']> = [];
+  let ignoredSuppressions = 0;
   for (const run of parsed.data.runs) {
-    const context: RunContext = { run, file, workspace: options.workspace };
+    const automationId = prefixCategory(run.automationDetails?.id, options.categoryPrefix);
+    const context: RunContext = { run, file, workspace: options.workspace, trustSuppressions };
+    if (automationId !== undefined) context.automationId = automationId;
     const results = (run.results ?? []).filter(
       (r) => r.kind !== 'pass' && r.kind !== 'notApplicable',
     );
     findings.push(...results.map((r) => importResult(r, context)));
+    if (!trustSuppressions)
+      ignoredSuppressions += results.filter((r) => readSuppression(r) !== undefined).length;
     if (results.length === 0) {
       const driver = run.tool.driver;
       const empty: (typeof emptyRuns)[number] = { tool: driver.name };
       const version = driver.version ?? driver.semanticVersion;
       if (version !== undefined) empty.toolVersion = version;
-      if (run.automationDetails?.id !== undefined) empty.automationId = run.automationDetails.id;
+      if (automationId !== undefined) empty.automationId = automationId;
       emptyRuns.push(empty);
     }
   }
-  return { file, format: 'sarif', findings, emptyRuns };
+  const outcome: ImportOutcome = { file, format: 'sarif', findings, emptyRuns };
+  if (ignoredSuppressions > 0) outcome.notes = [describeIgnoredSuppressions(ignoredSuppressions)];
+  return outcome;
+}
+
+/** The summary line for suppressions not honoured (SPEC section 11, fork pull requests). */
+function describeIgnoredSuppressions(count: number): string {
+  return `${count} result(s) suppressed in this report were counted anyway: the report came from another workflow's artifact (workflow_run), whose suppressions are not trusted.`;
 }

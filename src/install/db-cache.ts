@@ -8,15 +8,10 @@
 import type { CommandResult } from '../util/command.js';
 import type { Logger } from '../util/logger.js';
 
-/** What the installed Trivy accepts for its DB repository flag. */
+/** What the installed Trivy accepts for its DB repository flag (read from its help: `TrivyCapabilities.dbRepositoryList`). */
 export interface TrivyDbCapabilities {
   /** Trivy ≥ 0.56 takes a list (`--db-repository a,b`) and falls back itself; 0.44 takes one. */
   multipleDbRepositories: boolean;
-}
-
-/** Reads the capability from `trivy fs --help` (`--db-repository strings` vs `string`), not from the version, which may be `dev`. */
-export function detectDbCapabilities(helpText: string): TrivyDbCapabilities {
-  return { multipleDbRepositories: /--db-repository\s+strings\b/.test(helpText) };
 }
 
 /** The `--db-repository` arguments for the repositories this attempt may use. */

@@ -128,7 +128,8 @@ async function download(
 /**
  * Downloads the archive and checks its SHA-256 against the release's
  * checksums file and the user's pin. Returns the verified archive path and
- * hash; throws `InstallError` naming the file and both hashes otherwise.
+ * hash; throws `InstallError` naming the file and both hashes otherwise (or
+ * the archive's own hash when the checksums file does not list it).
  */
 async function downloadVerified(
   asset: ScannerAsset,
@@ -138,14 +139,15 @@ async function downloadVerified(
   const checksumsFile = join(workDir, asset.checksumsName);
   await download(options, asset.checksumsUrl, checksumsFile, asset.checksumsName);
   const listed = findChecksum(await readFile(checksumsFile, 'utf8'), asset.archiveName);
-  if (listed === undefined) {
-    throw new InstallError(
-      `${asset.checksumsName} has no SHA-256 entry for ${asset.archiveName}; refusing to install ${asset.tool} ${asset.version}. Nothing was unpacked or run.`,
-    );
-  }
   const archive = join(workDir, asset.archiveName);
+  // Downloaded (never unpacked) even without an entry: its hash is what the user needs to check it.
   await download(options, asset.archiveUrl, archive, asset.archiveName);
   const actual = await hashFile(archive);
+  if (listed === undefined) {
+    throw new InstallError(
+      `${asset.checksumsName} has no SHA-256 entry for ${asset.archiveName} (the downloaded archive's SHA-256 is ${actual}); refusing to install ${asset.tool} ${asset.version}. Check '${asset.tool}-version' and 'download-base-url'. Nothing was unpacked or run.`,
+    );
+  }
   const mismatch = (expected: string, origin: string): InstallError =>
     new InstallError(
       `SHA-256 mismatch for ${asset.archiveName}: expected ${expected} (${origin}), got ${actual}. Nothing was unpacked or run.`,

@@ -7,14 +7,22 @@
  * Safety: every piece of scanner text goes through `escapeHtml`; the data the
  * script reads sits in a `<script type="application/json">` block with `<`,
  * `>` and `&` written as `\u003c`… so nothing in it can close the element; the
- * script only ever writes text with `textContent`. Links are https only.
+ * script only ever writes text with `textContent`. Every `href` comes from
+ * `linkTarget` (links.ts): https, allow-listed advisory hosts, percent-encoded.
  */
 import { createHash } from 'node:crypto';
 import { SEVERITIES, severityRank, type Finding, type Severity } from '../findings/finding.js';
 import type { SeverityOutcome, Verdict } from '../gate/evaluate.js';
-import { escapeHtml, isSafeHttpsUrl } from '../util/safe-text.js';
-import { advisoryUrl } from './markdown.js';
-import type { ReportView, UpgradeAdvice, WaiverEntry, WaiverSummary } from './view.js';
+import { formatFixes, partitionAdvice } from '../findings/upgrades.js';
+import { escapeHtml } from '../util/safe-text.js';
+import { advisoryUrl, linkTarget } from './links.js';
+import {
+  inReportOrder,
+  type ReportView,
+  type UpgradeAdvice,
+  type WaiverEntry,
+  type WaiverSummary,
+} from './view.js';
 
 const VERDICT_LABEL: Record<Verdict, string> = {
   pass: 'Passed',
@@ -86,9 +94,11 @@ export function serializeJsonForScript(value: unknown): string {
   );
 }
 
+/** An anchor whose `href` is always a `linkTarget` (callers pass one or a URL we built). */
 function link(label: string, url: string | undefined): string {
-  if (url === undefined || !isSafeHttpsUrl(url)) return e(label);
-  return `<a href="${e(url)}" rel="noopener noreferrer">${e(label)}</a>`;
+  const target = linkTarget(url);
+  if (target === undefined) return e(label);
+  return `<a href="${e(target)}" rel="noopener noreferrer">${e(label)}</a>`;
 }
 
 function stateOf(finding: Finding): string {
@@ -158,10 +168,8 @@ function renderRow(finding: Finding, index: number): string {
 function renderHeader(view: ReportView): string {
   const verdict = view.gate.verdict;
   const links = [
-    view.links.runUrl && isSafeHttpsUrl(view.links.runUrl)
-      ? link('workflow run', view.links.runUrl)
-      : '',
-    view.links.securityTabUrl && isSafeHttpsUrl(view.links.securityTabUrl)
+    linkTarget(view.links.runUrl) ? link('workflow run', view.links.runUrl) : '',
+    linkTarget(view.links.securityTabUrl)
       ? link('code scanning alerts', view.links.securityTabUrl)
       : '',
   ].filter((l) => l !== '');
@@ -256,26 +264,22 @@ function renderFindings(view: ReportView): string {
   ].join('\n');
 }
 
-function fixesText(advice: UpgradeAdvice): string {
-  return SEVERITIES.filter((s) => advice.fixes[s] > 0)
-    .map((s) => `${advice.fixes[s]} ${s}`)
-    .join(', ');
-}
-
-function renderUpgrades(upgrades: readonly UpgradeAdvice[] | undefined): string {
-  if (!upgrades || upgrades.length === 0) return '';
-  const fixable = upgrades.filter((u) => u.targetVersion !== undefined);
-  const unfixable = upgrades.filter((u) => u.targetVersion === undefined);
+function renderUpgrades(advice: readonly UpgradeAdvice[] | undefined): string {
+  if (!advice || advice.length === 0) return '';
+  const { upgrades, unfixable } = partitionAdvice(advice);
   const row = (u: UpgradeAdvice): string =>
-    `<tr><td><code>${e(u.packageName)}</code></td><td><code>${e(u.installedVersion)}</code></td><td><code>${e(u.targetVersion ?? 'no fix yet')}</code></td><td>${e(fixesText(u))}</td><td>${e(u.vulnerabilityIds.join(', '))}</td><td>${e(u.target ?? '')}</td></tr>`;
-  const table = (rows: readonly UpgradeAdvice[], id: string): string =>
-    `<table id="${id}"><thead><tr><th>Package</th><th>Installed</th><th>Upgrade to</th><th>Fixes</th><th>Vulnerabilities</th><th>Target</th></tr></thead><tbody>${rows.map(row).join('')}</tbody></table>`;
+    `<tr><td><code>${e(u.packageName)}</code></td><td><code>${e(u.installedVersion)}</code></td><td><code>${e(u.targetVersion ?? 'no fix yet')}</code></td><td>${e(formatFixes(u.fixes))}</td><td>${e(u.vulnerabilityIds.join(', '))}</td><td>${e(u.target ?? '')}</td></tr>`;
+  const table = (rows: readonly UpgradeAdvice[], id: string, fixes: string): string =>
+    `<table id="${id}"><thead><tr><th>Package</th><th>Installed</th><th>Upgrade to</th><th>${fixes}</th><th>Vulnerabilities</th><th>Target</th></tr></thead><tbody>${rows.map(row).join('')}</tbody></table>`;
+  const count = `${unfixable.length} package${unfixable.length === 1 ? '' : 's'}`;
   return [
     '<h2>What to upgrade</h2>',
-    fixable.length > 0
-      ? table(fixable, 'sg-upgrades')
+    upgrades.length > 0
+      ? table(upgrades, 'sg-upgrades', 'Fixes')
       : '<p>No listed upgrade fixes a finding.</p>',
-    unfixable.length > 0 ? `<h3>No fix available yet</h3>${table(unfixable, 'sg-unfixable')}` : '',
+    unfixable.length > 0
+      ? `<h3 id="sg-unfixable-title">No fix available yet: ${count}</h3>${table(unfixable, 'sg-unfixable', 'Open')}`
+      : '',
   ].join('\n');
 }
 
@@ -308,7 +312,7 @@ function renderRuns(view: ReportView): string {
   );
   const imports = view.imports.map(
     (i) =>
-      `<tr><td>import (${e(i.format)})</td><td></td><td><code>${e(i.file)}</code></td><td class="num">${i.findingCount}</td><td></td></tr>`,
+      `<tr><td>import (${e(i.format)})</td><td></td><td><code>${e(i.file)}</code></td><td class="num">${i.findingCount}</td><td>${e((i.notes ?? []).join(' · '))}</td></tr>`,
   );
   const notes = [
     view.filtered.bySeverity > 0
@@ -318,7 +322,7 @@ function renderRuns(view: ReportView): string {
       ? `${view.filtered.unfixed} unfixed finding(s) left out by ignore-unfixed.`
       : '',
     view.sbom
-      ? `SBOM: ${view.sbom.path} (${view.sbom.format}, ${view.sbom.packages} packages).`
+      ? `SBOM: ${view.sbom.path} (${view.sbom.format}, ${view.sbom.packages} packages${view.sbom.version === undefined ? '' : `, by Trivy ${view.sbom.version}`}).`
       : '',
     ...view.sarifTruncation,
   ].filter((n) => n !== '');
@@ -330,7 +334,10 @@ function renderRuns(view: ReportView): string {
 }
 
 /** Renders the whole report page. */
-export function renderHtmlReport(view: ReportView): string {
+export function renderHtmlReport(input: ReportView): string {
+  // Rows in report order (new before existing within a severity): the page's
+  // default sort keeps it, since ties fall back to the row index.
+  const view: ReportView = { ...input, findings: inReportOrder(input.findings) };
   const data = { findings: view.findings.map(rowData) };
   return [
     '<!DOCTYPE html>',

@@ -7,12 +7,14 @@
  *    line 1, when there is one: located (the Dockerfile is a repository file).
  * 3. Otherwise a location the scanner gave (a path inside an image, a file of
  *    another checkout) is kept as a relative URI when it is a safe relative
- *    path; failing that, a slug of the target. Neither is located.
+ *    path; failing that, a slug of the target's identity (no tag or digest).
+ *    Neither is located.
  *
  * The URI is always a valid relative reference: never absolute, never `..`,
  * never a scheme, every unsafe character percent-encoded.
  */
 import type { Finding } from '../findings/finding.js';
+import { isSameTarget, targetIdentity } from '../findings/image-ref.js';
 
 /** What the resolver needs to know about the workspace and the scan. */
 export interface LocationOptions {
@@ -104,10 +106,14 @@ function lineRange(
   return range;
 }
 
+/**
+ * True for a finding of the scanned image. Targets compare through
+ * `image-ref.ts`: Trivy names a `docker-archive:img.tar` scan `img.tar`.
+ */
 function isImageFinding(finding: Finding, options: LocationOptions): boolean {
   return (
     options.imageTarget !== undefined &&
-    (finding.target === undefined || finding.target === options.imageTarget)
+    (finding.target === undefined || isSameTarget(finding.target, options.imageTarget))
   );
 }
 
@@ -129,6 +135,8 @@ export function resolveSarifLocation(finding: Finding, options: LocationOptions)
   if (own !== undefined) {
     return { uri: encodeRelativeUri(own), path: own, located: false, ...lineRange(finding) };
   }
-  const slug = slugifyTarget(finding.target ?? finding.subTarget ?? finding.ruleId);
+  // The identity (no tag or digest): `app:${{ github.sha }}` keeps one URI from commit to commit.
+  const target = targetIdentity(finding.target);
+  const slug = slugifyTarget(target !== '' ? target : (finding.subTarget ?? finding.ruleId));
   return { uri: slug, path: slug, startLine: 1, located: false };
 }

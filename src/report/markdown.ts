@@ -3,10 +3,12 @@
  * the Markdown report file share one renderer so they never disagree. Pure.
  * Every piece of scanner text goes through the safe-text escapers.
  */
-import { SEVERITIES, type Finding, type Severity } from '../findings/finding.js';
+import { emptyCounts, SEVERITIES, type Finding, type Severity } from '../findings/finding.js';
+import { formatFixes, partitionAdvice } from '../findings/upgrades.js';
 import type { GateResult, SeverityOutcome, Verdict } from '../gate/evaluate.js';
-import { escapeMarkdown, markdownCode, isSafeHttpsUrl } from '../util/safe-text.js';
-import type { ReportView, UpgradeAdvice, WaiverEntry } from './view.js';
+import { escapeMarkdown, markdownCode } from '../util/safe-text.js';
+import { advisoryUrl, linkTarget } from './links.js';
+import { inReportOrder, type ReportView, type UpgradeAdvice, type WaiverEntry } from './view.js';
 
 export interface MarkdownOptions {
   /** Hard limit on the whole text, markers included (comment: 65,536; summary: 1 MiB). */
@@ -41,31 +43,8 @@ const SEVERITY_ICON: Record<Severity, string> = {
   UNKNOWN: '⬜',
 };
 
-/** Advisory hosts whose links we render; any other URL from a scanner stays plain text. */
-const ADVISORY_HOSTS = new Set([
-  'avd.aquasec.com',
-  'nvd.nist.gov',
-  'github.com',
-  'osv.dev',
-  'security-tracker.debian.org',
-  'ubuntu.com',
-  'access.redhat.com',
-  'www.cve.org',
-  'cve.mitre.org',
-]);
-
-/** The advisory link for an id: NVD for CVEs, GitHub for GHSAs, else a trusted scanner URL. */
-export function advisoryUrl(finding: Finding): string | undefined {
-  if (/^CVE-\d{4}-\d{4,}$/.test(finding.ruleId)) {
-    return `https://nvd.nist.gov/vuln/detail/${finding.ruleId}`;
-  }
-  if (/^GHSA(-[23456789cfghjmpqrvwx]{4}){3}$/.test(finding.ruleId)) {
-    return `https://github.com/advisories/${finding.ruleId}`;
-  }
-  const url = finding.primaryUrl;
-  if (url === undefined || !isSafeHttpsUrl(url)) return undefined;
-  return ADVISORY_HOSTS.has(new URL(url).hostname) ? url : undefined;
-}
+/** Kept here too: callers and tests import the advisory link from the Markdown renderer. */
+export { advisoryUrl } from './links.js';
 
 function idCell(finding: Finding): string {
   const url = advisoryUrl(finding);
@@ -134,7 +113,7 @@ function renderFindings(view: ReportView, max: number, moreHint: string): string
   if (view.findings.length === 0) return ['No findings. 🎉', ''];
   const shown = view.findings.slice(0, max);
   const lines = [
-    '### Findings, most severe first',
+    `### Findings, most severe first${view.baseline?.scope === 'new' ? ' (new before existing)' : ''}`,
     '',
     '| Severity | ID | Package / location | Title | Found by | State |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -147,22 +126,47 @@ function renderFindings(view: ReportView, max: number, moreHint: string): string
 }
 
 function upgradeLine(advice: UpgradeAdvice): string {
-  const fixes = SEVERITIES.filter((s) => advice.fixes[s] > 0)
-    .map((s) => `${advice.fixes[s]} ${s}`)
-    .join(', ');
   const installed = `${markdownCode(advice.packageName, 80)} ${escapeMarkdown(advice.installedVersion, 60)}`;
-  // No upgrade helps a package without a fixed version: "fixes" would be false.
-  if (advice.targetVersion === undefined)
-    return `- no fixed version yet for ${installed}: ${fixes} remain`;
-  return `- upgrade ${installed} → ${escapeMarkdown(advice.targetVersion, 60)}: fixes ${fixes}`;
+  return `- upgrade ${installed} → ${escapeMarkdown(advice.targetVersion ?? '', 60)}: fixes ${formatFixes(advice.fixes)}`;
 }
 
-function renderUpgrades(view: ReportView, max: number): string[] {
-  const upgrades = view.upgrades ?? [];
-  if (upgrades.length === 0) return [];
-  const lines = ['### What to upgrade', '', ...upgrades.slice(0, max).map(upgradeLine)];
-  if (upgrades.length > max) lines.push(`- …and ${upgrades.length - max} more`);
-  return [...lines, ''];
+function unfixableItem(advice: UpgradeAdvice): string {
+  return `${markdownCode(advice.packageName, 80)} ${escapeMarkdown(advice.installedVersion, 60)} (${formatFixes(advice.fixes)})`;
+}
+
+/**
+ * Packages that no listed version fixes get their own short section: a
+ * count, what stays open, and the most severe few. They never share the
+ * upgrade list's cap, where a large image's hundreds of them would push
+ * every real upgrade out (or be cut without a trace).
+ */
+function renderUnfixable(
+  unfixable: readonly UpgradeAdvice[],
+  max: number,
+  moreHint: string,
+): string[] {
+  if (unfixable.length === 0) return [];
+  const open = emptyCounts();
+  for (const advice of unfixable) for (const s of SEVERITIES) open[s] += advice.fixes[s];
+  const more = unfixable.length - Math.min(max, unfixable.length);
+  const shown = unfixable.slice(0, max).map(unfixableItem).join(', ');
+  return [
+    `#### No fix available yet: ${unfixable.length} package${unfixable.length === 1 ? '' : 's'} (${formatFixes(open)} remain)`,
+    '',
+    `${shown}${more > 0 ? `, …and ${more} more in ${moreHint}` : ''}.`,
+    '',
+  ];
+}
+
+function renderUpgrades(view: ReportView, max: number, moreHint: string): string[] {
+  const { upgrades, unfixable } = partitionAdvice(view.upgrades ?? []);
+  if (upgrades.length + unfixable.length === 0) return [];
+  const lines = ['### What to upgrade', ''];
+  if (upgrades.length === 0) lines.push('No listed upgrade fixes a finding.');
+  lines.push(...upgrades.slice(0, max).map(upgradeLine));
+  if (upgrades.length > max) lines.push(`- …and ${upgrades.length - max} more in ${moreHint}`);
+  // The no-fix list is shorter: it is what to watch, not what to do.
+  return [...lines, '', ...renderUnfixable(unfixable, Math.max(3, Math.floor(max / 2)), moreHint)];
 }
 
 function waiverLine(entry: WaiverEntry): string {
@@ -222,7 +226,10 @@ function renderScanners(view: ReportView): string[] {
     ...imports,
     '',
   ];
-  const notes = view.scanners.flatMap((s) => s.notes ?? []);
+  const notes = [
+    ...view.scanners.flatMap((s) => s.notes ?? []),
+    ...view.imports.flatMap((i) => (i.notes ?? []).map((n) => `${i.file}: ${n}`)),
+  ];
   for (const note of notes) lines.push(`- ${escapeMarkdown(note, 300)}`);
   if (notes.length > 0) lines.push('');
   return lines;
@@ -241,17 +248,16 @@ function renderFooter(view: ReportView): string[] {
   if (view.sarifTruncation.length > 0) lines.push('');
   if (view.sbom !== undefined) {
     lines.push(
-      `SBOM (${escapeMarkdown(view.sbom.format)}): ${markdownCode(view.sbom.path)}, ${view.sbom.packages} packages.`,
+      `SBOM (${escapeMarkdown(view.sbom.format)}): ${markdownCode(view.sbom.path)}, ${view.sbom.packages} packages${view.sbom.version === undefined ? '' : `, by Trivy ${escapeMarkdown(view.sbom.version, 40)}`}.`,
       '',
     );
   }
+  // Built by the action from the server URL, yet written through the same helper.
+  const runUrl = linkTarget(view.links.runUrl);
+  const securityTabUrl = linkTarget(view.links.securityTabUrl);
   const links = [
-    view.links.runUrl && isSafeHttpsUrl(view.links.runUrl)
-      ? `[workflow run](${view.links.runUrl})`
-      : '',
-    view.links.securityTabUrl && isSafeHttpsUrl(view.links.securityTabUrl)
-      ? `[code scanning alerts](${view.links.securityTabUrl})`
-      : '',
+    runUrl ? `[workflow run](${runUrl})` : '',
+    securityTabUrl ? `[code scanning alerts](${securityTabUrl})` : '',
   ].filter(Boolean);
   if (links.length > 0) lines.push(links.join(' · '), '');
   return lines;
@@ -269,7 +275,7 @@ function renderWithLimit(
     ...renderHeadline(view),
     ...renderWaivers(view, compact),
     ...renderFindings(view, maxFindings, moreHint),
-    ...renderUpgrades(view, compact ? 5 : 20),
+    ...renderUpgrades(view, compact ? 5 : 20, moreHint),
     ...(compact ? [] : renderScanners(view)),
     ...renderFooter(view),
   ];
@@ -281,7 +287,8 @@ function renderWithLimit(
  * form when it fits, else fewer findings, else a compact form (headline,
  * counts and the few most severe findings), which always fits.
  */
-export function renderMarkdown(view: ReportView, options: MarkdownOptions): string {
+export function renderMarkdown(input: ReportView, options: MarkdownOptions): string {
+  const view: ReportView = { ...input, findings: inReportOrder(input.findings) };
   let maxFindings = options.maxFindings;
   for (;;) {
     const text = renderWithLimit(view, options, maxFindings, false);

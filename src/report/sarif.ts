@@ -28,6 +28,8 @@ import {
   type ScannerName,
   type Severity,
 } from '../findings/finding.js';
+import { FINGERPRINT_KEY } from '../findings/fingerprint.js';
+import { targetIdentity } from '../findings/image-ref.js';
 import type { ImportOutcome, ScanOutcome } from '../scanners/types.js';
 import {
   escapeMarkdown,
@@ -45,7 +47,7 @@ import {
 } from './sarif-limits.js';
 
 /** Key under which our fingerprint goes into `partialFingerprints`. */
-export const FINGERPRINT_KEY = 'securityGate/v1';
+export { FINGERPRINT_KEY };
 
 /** `security-severity` written when no CVSS score falls in the finding's band. */
 export const SECURITY_SEVERITY_BY_SEVERITY: Record<Severity, number> = {
@@ -116,11 +118,16 @@ export interface BuildSarifInput {
  * `automationDetails.id` of a run the action makes: `<prefix>/<scanner>/`,
  * plus `<image-slug>/` for image scans. It ends with `/` because GitHub takes
  * everything up to the last `/` as the category: without it two images would
- * share one category and overwrite each other's alerts.
+ * share one category and overwrite each other's alerts. The slug is the
+ * image's identity, without tag, digest or transport: `app:${{ github.sha }}`
+ * keeps one category from commit to commit (a new category on every commit
+ * would never close the alerts of the last one), while two repositories
+ * still differ.
  */
 export function sarifCategoryId(prefix: string, scanner: string, imageRef?: string): string {
   const base = `${prefix.replace(/\/+$/, '')}/${scanner}/`;
-  return imageRef === undefined || imageRef === '' ? base : `${base}${slugifyTarget(imageRef)}/`;
+  const identity = targetIdentity(imageRef);
+  return identity === '' ? base : `${base}${slugifyTarget(identity)}/`;
 }
 
 /** `security-severity` for a finding: its CVSS score when that agrees with its severity, else the band value. */
@@ -334,6 +341,7 @@ function buildProperties(finding: Finding): Record<string, unknown> {
     props['fixed-versions'] = pkg.fixedVersions;
     if (pkg.type !== undefined) props['package-type'] = pkg.type;
     if (pkg.purl !== undefined) props.purl = pkg.purl;
+    if (pkg.aliases !== undefined && pkg.aliases.length > 0) props['package-aliases'] = pkg.aliases;
   }
   return props;
 }

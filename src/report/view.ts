@@ -3,7 +3,7 @@
  * so every renderer (summary, comment, report file, HTML, console, check run)
  * shows the same facts.
  */
-import type { Finding, Severity } from '../findings/finding.js';
+import { compareFindings, severityRank, type Finding, type Severity } from '../findings/finding.js';
 import type { GateResult } from '../gate/evaluate.js';
 import type { ReportFormat } from '../scanners/types.js';
 
@@ -21,6 +21,8 @@ export interface ImportSummary {
   file: string;
   format: ReportFormat;
   findingCount: number;
+  /** Facts about the import (e.g. suppressions not trusted in a workflow_run artifact). */
+  notes?: string[];
 }
 
 /** One waiver as reports list it. */
@@ -80,9 +82,31 @@ export interface ReportView {
   baseline?: BaselineSummary;
   /** Lines saying what the SARIF file left out to stay within GitHub's limits. */
   sarifTruncation: string[];
-  sbom?: { path: string; format: string; packages: number };
+  /** `version`: the Trivy that wrote it (it may not be a scanner of the run). */
+  sbom?: { path: string; format: string; packages: number; version?: string };
   sarifCategory: string;
   links: { runUrl?: string; securityTabUrl?: string };
   /** ISO timestamp of the run. */
   generatedAt: string;
+}
+
+/**
+ * The order every renderer lists findings in: most severe first and, within
+ * a severity, findings that are new (or not compared with a baseline) before
+ * existing ones, so under `gate-scope: new` what the pull request introduces
+ * is never pushed out of a capped list (the comment's first rows) by findings
+ * that were already there. Ties fall back to `compareFindings`.
+ */
+export function compareForReport(a: Finding, b: Finding): number {
+  const existing = (f: Finding): number => (f.baselineState === 'existing' ? 1 : 0);
+  return (
+    severityRank(a.severity) - severityRank(b.severity) ||
+    existing(a) - existing(b) ||
+    compareFindings(a, b)
+  );
+}
+
+/** A sorted copy of `findings` in report order (see `compareForReport`). */
+export function inReportOrder(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort(compareForReport);
 }

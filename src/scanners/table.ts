@@ -12,6 +12,7 @@ import type { ScannerName } from '../findings/finding.js';
 import type { ScanContext, ScannerStrategy } from './types.js';
 import { createTrivyScanner } from './trivy/run.js';
 import { findOnPath } from './trivy/binary.js';
+import type { TrivyProber } from './trivy/probe.js';
 import { createGrypeScanner } from './grype/run.js';
 import { createPinningScanner } from './pinning/run.js';
 
@@ -20,6 +21,18 @@ export type InstallableScanner = 'trivy' | 'grype';
 export interface ScannerTableOptions {
   /** Downloads and verifies the pinned release; absent in the CLI (no tool cache there). */
   install?: (tool: InstallableScanner, context: ScanContext) => Promise<string>;
+  /** The DB directories the action caches, given to each scanner; absent = the scanners' defaults. */
+  cacheDirs?: ScannerCacheDirs;
+  /** Shares Trivy's version/help answers with the SBOM step. */
+  trivyProbe?: TrivyProber;
+}
+
+/** Where each scanner keeps its vulnerability database. */
+export interface ScannerCacheDirs {
+  /** Trivy's `--cache-dir` (it keeps `db/` and `java-db/` there). */
+  trivy: string;
+  /** Grype's `GRYPE_DB_CACHE_DIR`. */
+  grype: string;
 }
 
 const PATH_INPUT: Record<InstallableScanner, 'trivy-path' | 'grype-path'> = {
@@ -58,8 +71,15 @@ export function createScannerTable(
   options: ScannerTableOptions = {},
 ): Record<ScannerName, ScannerStrategy> {
   return {
-    trivy: createTrivyScanner({ resolveBinary: createBinaryResolver('trivy', options) }),
-    grype: createGrypeScanner({ resolveBinary: createBinaryResolver('grype', options) }),
+    trivy: createTrivyScanner({
+      resolveBinary: createBinaryResolver('trivy', options),
+      cacheDir: options.cacheDirs?.trivy,
+      probe: options.trivyProbe,
+    }),
+    grype: createGrypeScanner({
+      resolveBinary: createBinaryResolver('grype', options),
+      dbCacheDir: options.cacheDirs?.grype,
+    }),
     pinning: createPinningScanner(),
   };
 }

@@ -48,6 +48,8 @@ export interface ImportOutcome {
    * (empty) run, so the alerts of that tool and target close once fixed.
    */
   scan?: { tool: string; toolVersion?: string; informationUri: string; target: string };
+  /** Facts about the import worth a line in the summary (e.g. suppressions not trusted). */
+  notes?: string[];
 }
 
 export type ReportFormat = 'trivy-json' | 'grype-json' | 'gitleaks-json' | 'sarif';

@@ -10,6 +10,19 @@ export interface Logger {
   error(message: string, properties?: AnnotationProperties): void;
   notice(message: string, properties?: AnnotationProperties): void;
   debug(message: string): void;
+  /**
+   * How many error, warning and notice annotations this logger has written
+   * so far. The runner shows only 10 of each per step, so the workflow-command
+   * fallback of the check run needs to know what is already used.
+   */
+  annotationCounts?(): AnnotationCounts;
+}
+
+/** Annotations written per level (each `error`/`warning`/`notice` call is one). */
+export interface AnnotationCounts {
+  error: number;
+  warning: number;
+  notice: number;
 }
 
 /** File/line properties of a workflow-command annotation. */
@@ -30,5 +43,10 @@ export function createMemoryLogger(): Logger & { lines: string[] } {
     error: (m) => lines.push(`error: ${m}`),
     notice: (m) => lines.push(`notice: ${m}`),
     debug: (m) => lines.push(`debug: ${m}`),
+    annotationCounts: () => ({
+      error: lines.filter((l) => l.startsWith('error: ')).length,
+      warning: lines.filter((l) => l.startsWith('warning: ')).length,
+      notice: lines.filter((l) => l.startsWith('notice: ')).length,
+    }),
   };
 }

@@ -5,12 +5,25 @@
  * - Logs: the runner reads any stdout line that starts with `::` (or the old
  *   `##[`) as a workflow command, so such sequences are broken up.
  * - Markdown (comments, summaries, reports): every character that could start
- *   markup is escaped, HTML is entity-encoded, and `@mentions`, `#123`
- *   references and bare URLs are defused so GitHub does not link them.
+ *   markup is escaped, HTML is entity-encoded, and `@mentions`, `#123` and
+ *   `GH-123` references, commit SHAs and bare URLs are defused so GitHub does
+ *   not link them (a link is a cross-reference event on the target).
  * - HTML reports: entity-encoded.
  */
 
 const ZERO_WIDTH_SPACE = '\u200b';
+/** Invisible and, unlike the zero-width space, never a line break: keeps ids on one line. */
+const WORD_JOINER = '\u2060';
+
+/**
+ * GitHub links a bounded run of 7–40 hex digits as a commit SHA. Runs of
+ * digits after a `-` are left alone: they are CVE numbers (`CVE-2019-1010022`),
+ * Go pseudo-version timestamps and the like, which GitHub does not take for
+ * a SHA there, and people copy them.
+ */
+const SHA_LIKE = /(?<![0-9A-Za-z_])(?!(?<=-)\d+(?![0-9A-Za-z_]))[0-9a-f]{7,40}(?![0-9A-Za-z_])/gi;
+/** `GH-123` is GitHub's other issue reference form. */
+const GH_REFERENCE = /\b(gh)-(?=\d)/gi;
 
 /** Letters, digits and punctuation that can never start markup, a mention or a link. */
 const PLAIN_TEXT = /^[A-Za-z0-9 .,;'/+=?%-]*$/;
@@ -55,10 +68,8 @@ export function escapeMarkdown(text: string, maxLength = 2000): string {
   const flat = text.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
   const clipped = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
   // Fast path for the common case (package names, versions, ids): nothing to escape.
-  if (PLAIN_TEXT.test(clipped) && !/\bwww\./i.test(clipped) && !/[0-9a-f]{40}/i.test(clipped)) {
-    return clipped;
-  }
-  return (
+  if (PLAIN_TEXT.test(clipped) && !hasAutolink(clipped)) return clipped;
+  return defuseReferences(
     clipped
       // HTML first, so the entities we add later are not double-encoded.
       .replace(/[&<>"]/g, (ch) => HTML_ENTITIES[ch] ?? ch)
@@ -71,10 +82,26 @@ export function escapeMarkdown(text: string, maxLength = 2000): string {
       .replace(/([@#])/g, `$1${ZERO_WIDTH_SPACE}`)
       .replace(/:\/\//g, `:/${ZERO_WIDTH_SPACE}/`)
       .replace(/:/g, '&#58;')
-      .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZERO_WIDTH_SPACE}.`)
-      // Long hex strings autolink as commit SHAs.
-      .replace(/\b([0-9a-f]{7})([0-9a-f]{33})\b/gi, `$1${ZERO_WIDTH_SPACE}$2`)
+      .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZERO_WIDTH_SPACE}.`),
   );
+}
+
+/** Text GitHub would turn into a link although it holds no markup. */
+function hasAutolink(text: string): boolean {
+  SHA_LIKE.lastIndex = 0;
+  GH_REFERENCE.lastIndex = 0;
+  return /\bwww\./i.test(text) || SHA_LIKE.test(text) || GH_REFERENCE.test(text);
+}
+
+/**
+ * Breaks `GH-123` references and SHA-like hex runs with an invisible word
+ * joiner, every 6 digits of a run so that no piece is 7 long: the text reads
+ * and renders the same, but GitHub links nothing.
+ */
+function defuseReferences(text: string): string {
+  return text
+    .replace(GH_REFERENCE, `$1${WORD_JOINER}-`)
+    .replace(SHA_LIKE, (run) => run.replace(/.{6}(?=.)/g, `$&${WORD_JOINER}`));
 }
 
 /**

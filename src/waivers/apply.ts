@@ -5,7 +5,8 @@
  * - A waiver applies while `today` < `expires`: from the expiry date on
  *   (UTC) it no longer applies, as the waivers file documents.
  * - Every criterion a waiver sets must match: `id` against the rule id or
- *   any alias (case-insensitive), `package` against the package name,
+ *   any alias (case-insensitive), `package` against the package name or
+ *   any of its aliases (the other scanners' spellings of a merged finding),
  *   `path` (a glob) against the file path or the target.
  * - A finding takes the first waiver that matches (waivers file, then
  *   `.trivyignore`, then `.grype.yaml`, in file order). `matched` counts
@@ -112,11 +113,24 @@ function compileWaiver(waiver: Waiver): FindingMatcher {
   const checks: FindingMatcher[] = [];
   if (waiver.id !== undefined) {
     const id = waiver.id.toUpperCase();
+    const aliasesToo = waiver.matchAliases !== false;
     checks.push(
-      (f) => f.ruleId.toUpperCase() === id || f.aliases.some((alias) => alias.toUpperCase() === id),
+      (f) =>
+        f.ruleId.toUpperCase() === id ||
+        (aliasesToo && f.aliases.some((alias) => alias.toUpperCase() === id)),
     );
   }
-  if (waiver.package !== undefined) checks.push((f) => f.package?.name === waiver.package);
+  for (const [key, expected] of Object.entries(waiver.findingProperties ?? {})) {
+    checks.push((f) => {
+      const actual = f.properties?.[key];
+      return Array.isArray(actual) ? actual.includes(expected) : actual === expected;
+    });
+  }
+  if (waiver.package !== undefined) {
+    // A merged finding's name is its first reporter's spelling; the others are its aliases.
+    const name = waiver.package;
+    checks.push((f) => f.package?.name === name || (f.package?.aliases ?? []).includes(name));
+  }
   if (waiver.packageVersion !== undefined)
     checks.push((f) => f.package?.installedVersion === waiver.packageVersion);
   if (waiver.packageType !== undefined) {

@@ -1,12 +1,12 @@
 /**
  * Reading the waiver sources from the workspace (the one module here with
  * side effects): the waivers file, `.trivyignore` and the grype config's
- * `ignore:` rules. Parsing is left to the pure `parse.ts`.
+ * `ignore:` rules, as listed and parsed by the pure `sources.ts`.
  */
 import { readFile as readFileFromDisk } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../config/errors.js';
-import { parseGrypeIgnoreRules, parseTrivyIgnore, parseWaiversFile } from './parse.js';
+import { listWaiverSources, parseWaiverSource } from './sources.js';
 import type { Waiver } from './waiver.js';
 
 /** Reads a file as UTF-8; `undefined` when it does not exist. */
@@ -21,10 +21,9 @@ export interface LoadWaiversOptions {
   explicit: boolean;
   /** Injectable for tests; default reads the disk. */
   readFile?: ReadOptionalFile;
+  /** Told about grype ignore rules that are not applied (criteria the action cannot evaluate). */
+  warn?: (message: string) => void;
 }
-
-/** Grype's own config lookup order in a project directory (the first found wins). */
-const GRYPE_CONFIG_FILES = ['.grype.yaml', '.grype.yml', '.grype/config.yaml', '.grype/config.yml'];
 
 /**
  * Loads every waiver: the waivers file first (its entries win over scanner
@@ -34,32 +33,26 @@ const GRYPE_CONFIG_FILES = ['.grype.yaml', '.grype.yml', '.grype/config.yaml', '
  */
 export async function loadWaivers(options: LoadWaiversOptions): Promise<Waiver[]> {
   const read = options.readFile ?? readOptionalFile;
-  const waiversPath = path.resolve(options.workspace, options.waiversFile);
-  const label = toLabel(options.workspace, waiversPath);
-  const waiversText = await read(waiversPath);
-  if (waiversText === undefined && options.explicit) {
-    throw new ConfigError(
-      `Input 'waivers-file' has an invalid value ${JSON.stringify(options.waiversFile)}: the file does not exist in the workspace (leave the input out to use the optional default ${JSON.stringify('.github/security-waivers.yml')}).`,
-    );
-  }
-  const waivers = waiversText === undefined ? [] : parseWaiversFile(waiversText, label);
-  const trivyIgnore = await read(path.join(options.workspace, '.trivyignore'));
-  if (trivyIgnore !== undefined) waivers.push(...parseTrivyIgnore(trivyIgnore, '.trivyignore'));
-  for (const name of GRYPE_CONFIG_FILES) {
-    const text = await read(path.join(options.workspace, name));
-    if (text === undefined) continue;
-    waivers.push(...parseGrypeIgnoreRules(text, name));
-    break;
+  const waivers: Waiver[] = [];
+  let grypeConfigRead = false;
+  for (const source of listWaiverSources(options.workspace, options.waiversFile)) {
+    // Grype reads the first config it finds; so do we.
+    if (source.kind === 'grype' && grypeConfigRead) break;
+    const text = await read(path.resolve(options.workspace, source.label));
+    if (text === undefined) {
+      if (source.kind === 'waivers-file' && options.explicit) throw missingWaiversFile(options);
+      continue;
+    }
+    waivers.push(...parseWaiverSource(source, text, { warn: options.warn }));
+    grypeConfigRead ||= source.kind === 'grype';
   }
   return waivers;
 }
 
-/** Workspace-relative, forward slashes: how origins and errors name the file. */
-function toLabel(workspace: string, absolutePath: string): string {
-  const relative = path.relative(workspace, absolutePath);
-  return (relative.startsWith('..') || path.isAbsolute(relative) ? absolutePath : relative)
-    .split(path.sep)
-    .join('/');
+function missingWaiversFile(options: LoadWaiversOptions): ConfigError {
+  return new ConfigError(
+    `Input 'waivers-file' has an invalid value ${JSON.stringify(options.waiversFile)}: the file does not exist in the workspace (leave the input out to use the optional default ${JSON.stringify('.github/security-waivers.yml')}).`,
+  );
 }
 
 async function readOptionalFile(absolutePath: string): Promise<string | undefined> {

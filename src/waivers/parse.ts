@@ -205,27 +205,80 @@ export function parseTrivyIgnore(text: string, file: string): Waiver[] {
   return waivers;
 }
 
-const grypeRuleSchema = z.looseObject({
-  vulnerability: z.string().optional(),
-  reason: z.string().optional(),
-  'fix-state': z.string().optional(),
-  package: z
-    .looseObject({
-      name: z.string().optional(),
-      version: z.string().optional(),
-      type: z.string().optional(),
-      location: z.string().optional(),
-    })
-    .optional(),
+/** Every key of a Grype ignore rule (grype/match/ignore.go `IgnoreRule`). */
+const GRYPE_RULE_KEYS = [
+  'vulnerability',
+  'reason',
+  'namespace',
+  'fix-state',
+  'package',
+  'vex-status',
+  'vex-justification',
+  'match-type',
+  'include-aliases',
+] as const;
+const GRYPE_PACKAGE_KEYS = [
+  'name',
+  'version',
+  'language',
+  'type',
+  'location',
+  'upstream-name',
+] as const;
+
+/**
+ * Criteria Grype knows but a finding does not carry (or, for VEX, that only
+ * apply to VEX documents, which the action does not read).
+ */
+const UNEVALUABLE: Record<string, string> = {
+  'vex-status': 'applies to VEX documents only, which the action does not read',
+  'vex-justification': 'applies to VEX documents only, which the action does not read',
+  'package.language': "findings do not record Grype's package language",
+  'package.upstream-name': "findings do not record a package's upstream (source) name",
+};
+
+const text = z.string().optional();
+const grypePackageSchema = z.looseObject({
+  name: text,
+  version: text,
+  language: text,
+  type: text,
+  location: text,
+  'upstream-name': text,
 });
+const grypeRuleSchema = z.looseObject({
+  vulnerability: text,
+  reason: text,
+  namespace: text,
+  'fix-state': text,
+  package: grypePackageSchema.nullish(),
+  'vex-status': text,
+  'vex-justification': text,
+  'match-type': text,
+  'include-aliases': z.boolean().optional(),
+});
+type GrypeRule = z.infer<typeof grypeRuleSchema>;
 
 const grypeConfigSchema = z.looseObject({ ignore: z.array(grypeRuleSchema).nullish() }).nullish();
 
+/** Options of `parseGrypeIgnoreRules`. */
+export interface GrypeIgnoreOptions {
+  /** Told about every rule that is not applied, naming the file, rule and criterion. */
+  warn?: (message: string) => void;
+}
+
 /**
  * `ignore:` rules of a grype config (`.grype.yaml`). The rest of the file is
- * grype's business and is not checked. Rules have no expiry.
+ * grype's business and is not checked. Rules have no expiry. A rule with a
+ * criterion the action cannot evaluate on a finding (or does not know) is
+ * not applied — ignoring it would waive more than Grype does — and is
+ * reported through `warn`.
  */
-export function parseGrypeIgnoreRules(yamlText: string, file: string): Waiver[] {
+export function parseGrypeIgnoreRules(
+  yamlText: string,
+  file: string,
+  options: GrypeIgnoreOptions = {},
+): Waiver[] {
   const doc = readYaml(yamlText, file, new LineCounter());
   const parsed = grypeConfigSchema.safeParse(doc.toJS());
   if (!parsed.success) {
@@ -234,34 +287,73 @@ export function parseGrypeIgnoreRules(yamlText: string, file: string): Waiver[] 
       `${file}: ${issue ? issue.path.join('.') : 'ignore'}: ${issue?.message ?? 'malformed'}.`,
     );
   }
-  return (parsed.data?.ignore ?? []).map((rule, index) => {
-    const pkg = rule.package ?? {};
-    const waiver: Waiver = {
-      reason: rule.reason?.trim() || `Ignore rule in ${file}`,
-      origin: `${file}#${index}`,
-    };
-    if (rule.vulnerability) waiver.id = rule.vulnerability;
-    if (pkg.name) waiver.package = pkg.name;
-    if (pkg.version) waiver.packageVersion = pkg.version;
-    if (pkg.type) waiver.packageType = pkg.type;
-    if (rule['fix-state']) waiver.fixState = rule['fix-state'];
-    if (pkg.location) {
-      const problem = describeGlobProblem(pkg.location);
-      if (problem) throw new ConfigError(`${file}: ignore[${index}].package.location ${problem}.`);
-      waiver.packageLocation = pkg.location;
-    }
-    if (
-      !waiver.id &&
-      !waiver.package &&
-      !waiver.packageVersion &&
-      !waiver.packageType &&
-      !waiver.packageLocation &&
-      !waiver.fixState
-    ) {
-      throw new ConfigError(
-        `${file}: ignore[${index}] has no criteria and would ignore everything.`,
+  return (parsed.data?.ignore ?? []).flatMap((rule, index) => {
+    const where = `${file}: ignore[${index}]`;
+    const unevaluable = findUnevaluable(rule);
+    if (unevaluable.length > 0) {
+      options.warn?.(
+        `${where} is not applied: ${unevaluable.join('; ')}. Findings it would match still count; remove the criterion or waive them in the waivers file.`,
       );
+      return [];
     }
-    return waiver;
+    return [toGrypeWaiver(rule, { file, index, where })];
   });
+}
+
+/** The criteria of a rule the action cannot evaluate, each with why. */
+function findUnevaluable(rule: GrypeRule): string[] {
+  const known = new Set<string>(GRYPE_RULE_KEYS);
+  const knownPackage = new Set<string>(GRYPE_PACKAGE_KEYS);
+  const keys = [
+    ...Object.keys(rule).filter((key) => rule[key] !== undefined && rule[key] !== ''),
+    ...Object.entries(rule.package ?? {})
+      .filter(([, value]) => value !== undefined && value !== '')
+      .map(([key]) => `package.${key}`),
+  ];
+  return keys.flatMap((key) => {
+    if (key === 'package') return [];
+    const reason = UNEVALUABLE[key];
+    if (reason !== undefined) return [`'${key}' ${reason}`];
+    const isKnown = key.startsWith('package.')
+      ? knownPackage.has(key.slice('package.'.length))
+      : known.has(key);
+    return isKnown ? [] : [`'${key}' is not a Grype ignore-rule criterion the action knows`];
+  });
+}
+
+/** Turns an evaluable rule into a waiver; every criterion it sets must match. */
+function toGrypeWaiver(
+  rule: GrypeRule,
+  at: { file: string; index: number; where: string },
+): Waiver {
+  const pkg = rule.package ?? {};
+  const waiver: Waiver = {
+    reason: rule.reason?.trim() || `Ignore rule in ${at.file}`,
+    origin: `${at.file}#${at.index}`,
+  };
+  if (rule.vulnerability) {
+    waiver.id = rule.vulnerability;
+    // Grype compares related ids (GHSA ↔ CVE) only when the rule asks for it.
+    if (rule['include-aliases'] !== true) waiver.matchAliases = false;
+  }
+  if (pkg.name) waiver.package = pkg.name;
+  if (pkg.version) waiver.packageVersion = pkg.version;
+  if (pkg.type) waiver.packageType = pkg.type;
+  if (rule['fix-state']) waiver.fixState = rule['fix-state'];
+  const properties: Record<string, string> = {};
+  if (rule.namespace) properties.namespace = rule.namespace;
+  if (rule['match-type']) properties.matchTypes = rule['match-type'];
+  if (Object.keys(properties).length > 0) waiver.findingProperties = properties;
+  if (pkg.location) {
+    const problem = describeGlobProblem(pkg.location);
+    if (problem) throw new ConfigError(`${at.where}.package.location ${problem}.`);
+    waiver.packageLocation = pkg.location;
+  }
+  const criteria = Object.keys(waiver).filter(
+    (key) => !['reason', 'origin', 'matchAliases'].includes(key),
+  );
+  if (criteria.length === 0) {
+    throw new ConfigError(`${at.where} has no criteria and would ignore everything.`);
+  }
+  return waiver;
 }

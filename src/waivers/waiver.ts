@@ -28,6 +28,18 @@ export interface Waiver {
   packageLocation?: string;
   /** Grype ignore rules only: `fixed`, `not-fixed`, `wont-fix`, `unknown`. */
   fixState?: string;
+  /**
+   * Unset or true: `id` also matches the finding's aliases. False for Grype
+   * rules without `include-aliases: true`: Grype then compares the
+   * vulnerability's own id only.
+   */
+  matchAliases?: boolean;
+  /**
+   * Grype ignore rules only: scanner details the finding must carry in
+   * `properties`, equal to the value or, for a list, containing it
+   * (`namespace`, `matchTypes`). A finding without the property does not match.
+   */
+  findingProperties?: Record<string, string>;
 }
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -72,6 +84,7 @@ function describeCriteria(waiver: Waiver): string {
     waiver.path && `path ${waiver.path}`,
     waiver.packageLocation && `location ${waiver.packageLocation}`,
     waiver.fixState && `fix-state ${waiver.fixState}`,
+    ...Object.entries(waiver.findingProperties ?? {}).map(([key, value]) => `${key} ${value}`),
   ].filter((part): part is string => typeof part === 'string' && part !== '');
   return parts.length > 0 ? parts.join(', ') : '(any)';
 }

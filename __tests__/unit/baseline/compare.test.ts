@@ -157,8 +157,9 @@ describe('markBaseline', () => {
 
   it('matches code scanning alerts by rule, path and a whole package name', () => {
     const alerts = readFixtureJson('../baseline/code-scanning-alerts-alpine.json') as unknown[];
-    const results = resultsFromAlerts(alerts);
-    expect(results).toHaveLength(3);
+    const results = resultsFromAlerts(alerts, 'security-gate');
+    // The CodeQL alert (category /language:javascript) and the rule-less one are not ours.
+    expect(results).toHaveLength(2);
     const marked = markBaseline(loadTrivyFindings('trivy/image-alpine-310.json'), {
       kind: 'alerts',
       label: 'alerts',
@@ -171,6 +172,88 @@ describe('markBaseline', () => {
         .filter((f) => f.baselineState === 'existing')
         .map((f) => `${f.package?.name} ${f.ruleId}`),
     ).toEqual(['libcrypto1.1 CVE-2019-1549']);
+  });
+
+  describe('alerts of our own uploads (category and the path our SARIF writes)', () => {
+    const alerts = readFixtureJson(
+      '../baseline/code-scanning-alerts-alpine-image.json',
+    ) as unknown[];
+    const alpine = loadTrivyFindings('trivy/image-alpine-310.json');
+    const IMAGE = 'testdata/fixtures/images/alpine-310.tar.gz';
+    const source = (category: string) => ({
+      kind: 'alerts' as const,
+      label: 'alerts',
+      fingerprints: [],
+      results: resultsFromAlerts(alerts, category),
+    });
+    const existingOf = (findings: Finding[], category: string, dockerfile?: string) =>
+      markBaseline(findings, source(category), {
+        fileExists: (p) => p === dockerfile,
+        dockerfile,
+        imageTarget: IMAGE,
+      })
+        .findings.filter((f) => f.baselineState === 'existing')
+        .map((f) => `${f.package?.name} ${f.ruleId}`);
+
+    it('keeps only the alerts of this sarif-category', () => {
+      expect(resultsFromAlerts(alerts, 'security-gate').map((r) => r.path)).toEqual([
+        'testdata-fixtures-images-alpine-310.tar.gz',
+        'testdata-fixtures-images-alpine-310.tar.gz',
+        'ghcr.io-acme-worker',
+      ]);
+      expect(resultsFromAlerts(alerts, 'nightly/')).toHaveLength(1);
+      expect(resultsFromAlerts(alerts, '/language:javascript-typescript')).toHaveLength(1);
+      expect(resultsFromAlerts(alerts, 'security')).toEqual([]);
+    });
+
+    it('marks the image findings its alerts name, whatever their state', () => {
+      // 21 (open) and 22 (dismissed) are this image's; 23 names another image's slug;
+      // 24 and 25 are other categories with the same CVEs in this image.
+      expect(existingOf(alpine, 'security-gate')).toEqual([
+        'libcrypto1.1 CVE-2019-1549',
+        'libssl1.1 CVE-2019-1551',
+      ]);
+      expect(existingOf(alpine, 'nightly')).toEqual(['libssl1.1 CVE-2019-1549']);
+    });
+
+    it.each([
+      // Alert 23 is on ghcr.io/acme/worker; 21 and 22 on the alpine image.
+      ['ghcr.io/acme/api', []],
+      ['ghcr.io/acme/worker', ['libcrypto1.1 CVE-2019-1551']],
+    ])('does not take an alert on one image for the same CVE in %s', (image, expected) => {
+      const other = alpine.map((f) => ({ ...f, target: image }));
+      const marked = markBaseline(other, source('security-gate'), {
+        fileExists: () => false,
+        imageTarget: image,
+      });
+      expect(
+        marked.findings
+          .filter((f) => f.baselineState === 'existing')
+          .map((f) => `${f.package?.name} ${f.ruleId}`),
+      ).toEqual(expected);
+    });
+
+    it('matches an image finding by the Dockerfile its SARIF result points at', () => {
+      const viaDockerfile = resultsFromAlerts(alerts, 'security-gate').map((r) => ({
+        ...r,
+        path: r.path === 'ghcr.io-acme-worker' ? r.path : 'Dockerfile',
+      }));
+      const marked = markBaseline(
+        alpine,
+        { kind: 'alerts', label: 'alerts', fingerprints: [], results: viaDockerfile },
+        { fileExists: (p) => p === 'Dockerfile', dockerfile: 'Dockerfile', imageTarget: IMAGE },
+      );
+      expect(marked.existing).toBe(2);
+      // Without the Dockerfile in the workspace the SARIF would name the slug: no match.
+      expect(existingOf(alpine, 'security-gate', undefined)).toHaveLength(2);
+      expect(
+        markBaseline(
+          alpine,
+          { kind: 'alerts', label: 'alerts', fingerprints: [], results: viaDockerfile },
+          { fileExists: () => false, dockerfile: 'Dockerfile', imageTarget: IMAGE },
+        ).existing,
+      ).toBe(0);
+    });
   });
 
   it('rejects a document that is not SARIF', () => {

@@ -9,45 +9,63 @@ import {
   describeBaseline,
   resolveBaseline,
   saveBaselineRecord,
+  baselineRecordPath,
+  baselineScope,
   type AlertsReader,
   type BaselineCache,
+  type ExistingAlertState,
 } from '../../../src/baseline/sources.js';
 import { createMemoryLogger } from '../../../src/util/logger.js';
-import { loadTrivyFindings, SHARED_FIXTURES } from './fixture-findings.js';
+import { sarifCategoryId } from '../../../src/report/sarif.js';
+import { loadTrivyFindings, readFixtureJson, SHARED_FIXTURES } from './fixture-findings.js';
 
 const RECORD_PATH = '/tmp/run/baseline.json';
 
-/** An in-memory @actions/cache: exact key first, else the newest entry with a restore-key prefix. */
+/**
+ * An in-memory @actions/cache: exact key first, else the newest entry with a
+ * restore-key prefix. Like the real one, an entry is only found when restored
+ * to the same paths it was saved from (the cache version is a hash of them).
+ */
 function createFakeCache(files: Map<string, string>, options: { failRestore?: boolean } = {}) {
-  const entries: Array<{ key: string; content: string }> = [];
+  const entries: Array<{ key: string; paths: string[]; content: string }> = [];
   const calls: string[] = [];
+  /** Restores that found a key only under other paths: the bug a per-run path causes. */
+  const pathMismatches: string[] = [];
   const cache: BaselineCache = {
     async restore(paths, primaryKey, restoreKeys = []) {
-      calls.push(`restore ${primaryKey} [${restoreKeys.join(',')}]`);
+      calls.push(`restore ${primaryKey} [${restoreKeys.join(',')}] ${paths.join(',')}`);
       if (options.failRestore) throw new Error('cache service unavailable');
-      const hit =
-        entries.find((e) => e.key === primaryKey) ??
-        [...entries].reverse().find((e) => restoreKeys.some((prefix) => e.key.startsWith(prefix)));
-      if (!hit) return undefined;
+      const keyMatches = (e: { key: string }) =>
+        e.key === primaryKey || restoreKeys.some((prefix) => e.key.startsWith(prefix));
+      const samePaths = (e: { paths: string[] }) => e.paths.join('\n') === paths.join('\n');
+      const hit = [...entries].reverse().find((e) => keyMatches(e) && samePaths(e));
+      if (!hit) {
+        const elsewhere = entries.find(keyMatches);
+        if (elsewhere) pathMismatches.push(`${elsewhere.paths.join(',')} → ${paths.join(',')}`);
+        return undefined;
+      }
       files.set(paths[0] ?? '', hit.content);
       return hit.key;
     },
     async save(paths, key) {
-      calls.push(`save ${key}`);
-      entries.push({ key, content: files.get(paths[0] ?? '') ?? '' });
+      calls.push(`save ${key} ${paths.join(',')}`);
+      entries.push({ key, paths: [...paths], content: files.get(paths[0] ?? '') ?? '' });
     },
   };
-  return { cache, entries, calls };
+  return { cache, entries, calls, pathMismatches };
 }
 
-function fakeAlerts(result: unknown[] | Error): AlertsReader & { refs: string[] } {
-  const refs: string[] = [];
+function fakeAlerts(
+  result: unknown[] | Error | Partial<Record<ExistingAlertState, unknown[]>>,
+): AlertsReader & { reads: string[] } {
+  const reads: string[] = [];
   return {
-    refs,
-    async listOpenAlerts(ref) {
-      refs.push(ref);
+    reads,
+    async listAlerts(ref, state) {
+      reads.push(`${state} ${ref}`);
       if (result instanceof Error) throw result;
-      return result;
+      if (Array.isArray(result)) return state === 'open' ? result : [];
+      return result[state] ?? [];
     },
   };
 }
@@ -60,6 +78,14 @@ function config(
 }
 
 const findings = loadTrivyFindings('trivy/image-alpine-310.json');
+
+function partitionByState(alerts: unknown[]): [unknown[], unknown[]] {
+  const stateOf = (a: unknown) => (a as { state?: string }).state;
+  return [
+    alerts.filter((a) => stateOf(a) === 'open'),
+    alerts.filter((a) => stateOf(a) === 'dismissed'),
+  ];
+}
 const readFixture = async (path: string): Promise<string> =>
   readFileSync(path.startsWith('/') ? path : `${SHARED_FIXTURES}${path}`, 'utf8');
 
@@ -94,11 +120,14 @@ describe('resolveBaseline', () => {
     ['new', { kind: 'auto' }, 'push', /applies to pull requests; on push every finding counts/],
     ['new', { kind: 'auto' }, 'schedule', /on schedule every finding counts/],
     ['new', { kind: 'none' }, 'pull_request', /baseline is none/],
-  ] as const)('%s / %j on %s: no source', async (scope, baseline, eventName, note) => {
+    ['new', { kind: 'auto' }, 'workflow_run:push', /on a workflow_run of push every finding/],
+  ] as const)('%s / %j on %s: no source', async (scope, baseline, event, note) => {
     const { cache, calls } = createFakeCache(new Map());
+    const [eventName = '', triggeringEvent] = event.split(':');
     const resolved = await resolveBaseline({
       config: config(scope, baseline),
       eventName,
+      triggeringEvent,
       baseRef: 'main',
       cache,
       recordPath: RECORD_PATH,
@@ -140,19 +169,19 @@ describe('resolveBaseline', () => {
     expect(resolved.source?.kind).toBe('record');
     expect(resolved.source?.label).toContain('main at newsha');
     expect(resolved.source?.fingerprints).toHaveLength(findings.length);
-    expect(alerts.refs).toEqual([]);
+    expect(alerts.reads).toEqual([]);
+    expect(seeded.pathMismatches).toEqual([]);
     expect(describeBaseline(resolved, 4)).toMatch(
       /^4 existing finding\(s\) from the baseline record of main/,
     );
   });
 
-  it('falls back to the open alerts of the base branch without a record', async () => {
+  it('falls back to the open and dismissed alerts of the base branch without a record', async () => {
     const { cache } = createFakeCache(new Map());
-    const alerts = fakeAlerts(
-      JSON.parse(
-        readFileSync(`${SHARED_FIXTURES}../baseline/code-scanning-alerts-alpine.json`, 'utf8'),
-      ) as unknown[],
+    const [open, dismissed] = partitionByState(
+      readFixtureJson('../baseline/code-scanning-alerts-alpine-image.json') as unknown[],
     );
+    const alerts = fakeAlerts({ open, dismissed });
     const resolved = await resolveBaseline({
       config: config('new', { kind: 'auto' }),
       eventName: 'pull_request_target',
@@ -163,11 +192,20 @@ describe('resolveBaseline', () => {
       readFile: readFixture,
       logger: createMemoryLogger(),
     });
-    expect(alerts.refs).toEqual(['refs/heads/release/1.x']);
+    expect(alerts.reads).toEqual([
+      'open refs/heads/release/1.x',
+      'dismissed refs/heads/release/1.x',
+    ]);
+    // 21 (open) + 22 (dismissed) + 23 (another image, same category): 24–26 are other categories.
     expect(resolved.source).toMatchObject({
       kind: 'alerts',
-      label: '3 open code scanning alerts of release/1.x',
+      label: '3 open or dismissed code scanning alerts of release/1.x in category security-gate',
     });
+    expect(resolved.source?.results.map((r) => r.ruleId)).toEqual([
+      'CVE-2019-1549',
+      'CVE-2019-1551',
+      'CVE-2019-1551',
+    ]);
   });
 
   it.each([
@@ -207,6 +245,7 @@ describe('resolveBaseline', () => {
     const { cache, entries } = createFakeCache(files);
     entries.push({
       key: `${baselineKeyPrefix('security-gate', 'main')}abc`,
+      paths: [RECORD_PATH],
       content: '{"version":1}',
     });
     const logger = createMemoryLogger();
@@ -256,6 +295,95 @@ describe('resolveBaseline', () => {
   });
 });
 
+describe('record scope and path', () => {
+  const API = 'ghcr.io/acme/api:1.4.2';
+  const WORKER = 'ghcr.io/acme/worker:1.4.2';
+
+  it('gives each image under one sarif-category its own scope', () => {
+    expect(baselineScope('security-gate')).toBe('security-gate');
+    expect(baselineScope('security-gate', API)).toMatch(/^security-gate\/ghcr\.io-acme-api/);
+    expect(baselineScope('security-gate', API)).not.toBe(baselineScope('security-gate', WORKER));
+    expect(baselineKeyPrefix(baselineScope('security-gate', API), 'main')).not.toBe(
+      baselineKeyPrefix(baselineScope('security-gate', WORKER), 'main'),
+    );
+  });
+
+  it('names the image as the SARIF category does (a new tag is the same scope exactly when it is the same category)', () => {
+    const category = (ref: string) => sarifCategoryId('security-gate', 'trivy', ref);
+    const image = (ref: string) =>
+      baselineScope('security-gate', ref).slice('security-gate/'.length);
+    expect(category(API).endsWith(`/${image(API)}/`)).toBe(true);
+    const next = 'ghcr.io/acme/api:1.4.3';
+    expect(baselineScope('security-gate', next) === baselineScope('security-gate', API)).toBe(
+      category(next) === category(API),
+    );
+  });
+
+  it('is one fixed path per scope, whatever the run', () => {
+    const api = baselineRecordPath('/home/runner/work/_temp', baselineScope('security-gate', API));
+    expect(api).toBe(
+      baselineRecordPath('/home/runner/work/_temp', baselineScope('security-gate', API)),
+    );
+    expect(api.startsWith('/home/runner/work/_temp/security-gate-baseline/')).toBe(true);
+    expect(api).not.toBe(
+      baselineRecordPath('/home/runner/work/_temp', baselineScope('security-gate', WORKER)),
+    );
+  });
+
+  it('a pull request restores the record of its own image only', async () => {
+    const files = new Map<string, string>();
+    const fake = createFakeCache(files);
+    for (const [image, source] of [
+      [API, findings],
+      [WORKER, loadTrivyFindings('trivy/image-fluentd-os-and-gems.json')],
+    ] as const) {
+      const scope = baselineScope('security-gate', image);
+      await saveBaselineRecord({
+        cache: fake.cache,
+        record: buildBaselineRecord(source, {
+          ref: 'refs/heads/main',
+          sha: 'abc',
+          category: scope,
+          createdAt: '',
+        }),
+        recordPath: baselineRecordPath('/tmp/runner', scope),
+        writeFile: async (p, t) => void files.set(p, t),
+        logger: createMemoryLogger(),
+      });
+    }
+    const resolved = await resolveBaseline({
+      config: config('new', { kind: 'auto' }),
+      eventName: 'workflow_run',
+      triggeringEvent: 'pull_request',
+      imageRef: API,
+      baseRef: 'main',
+      cache: fake.cache,
+      recordPath: baselineRecordPath('/tmp/runner', baselineScope('security-gate', API)),
+      readFile: async (p) => files.get(p) ?? Promise.reject(new Error(`ENOENT ${p}`)),
+      logger: createMemoryLogger(),
+    });
+    expect(fake.pathMismatches).toEqual([]);
+    expect(resolved.source?.fingerprints).toEqual([...new Set(findings.map((f) => f.id))].sort());
+  });
+
+  it('the fake cache misses, like the real one, when restored to another path', async () => {
+    const seeded = await seededCache('main', ['abc']);
+    const resolved = await resolveBaseline({
+      config: config('new', { kind: 'auto' }),
+      eventName: 'pull_request',
+      baseRef: 'main',
+      cache: seeded.cache,
+      recordPath: '/tmp/another-run-1234/baseline-record.json',
+      readFile: seeded.readFile,
+      logger: createMemoryLogger(),
+    });
+    expect(resolved.source).toBeUndefined();
+    expect(seeded.pathMismatches).toEqual([
+      `${RECORD_PATH} → /tmp/another-run-1234/baseline-record.json`,
+    ]);
+  });
+});
+
 describe('baseline cache keys', () => {
   it.each([
     ['security-gate', 'main', 'abc', 'security-gate-baseline-security_2dgate-main-abc'],
@@ -299,7 +427,7 @@ describe('baseline cache keys', () => {
       }),
     ).resolves.toBeUndefined();
     expect(logger.lines).toEqual([
-      'warning: Baseline: could not save the record of main: Unable to reserve cache',
+      'warning: Baseline: could not save the record of main as security-gate-baseline-c-main-s: Unable to reserve cache',
     ]);
   });
 });

@@ -66,6 +66,38 @@ describe('parseConfig', () => {
     ['sarif-category', 'has space', /Input 'sarif-category'/],
     ['pinning-severity', 'high,low', /Input 'pinning-severity'.*exactly one/],
     ['scan-ref', '  ', /Input 'scan-ref'.*non-empty/],
+    // An empty list would filter out every finding and pass the gate.
+    [
+      'severities',
+      '',
+      /Input 'severities' has an invalid value "": expected one or more of CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN/,
+    ],
+    ['severities', ' ,\n# none', /Input 'severities'.*expected one or more of CRITICAL/],
+    ['pinning-severity', '', /Input 'pinning-severity'.*expected one or more of CRITICAL/],
+    [
+      'download-base-url',
+      'http://mirror.example.com',
+      /Input 'download-base-url' has an invalid value "http:\/\/mirror\.example\.com": expected an https URL.*plain http only for localhost, 127\.0\.0\.1 or \[::1\]/,
+    ],
+    ['download-base-url', 'http://127.0.0.2:8080', /Input 'download-base-url'.*https URL/],
+    ['download-base-url', 'https://mirror.example/?token=x', /Input 'download-base-url'.*query/],
+    ['download-base-url', 'github.com', /Input 'download-base-url'.*https URL/],
+    [
+      'trivy-db-repositories',
+      'https://ghcr.io/aquasecurity/trivy-db',
+      /Input 'trivy-db-repositories'.*"https:\/\/ghcr\.io\/aquasecurity\/trivy-db" is not an OCI repository.*no scheme/,
+    ],
+    [
+      'trivy-db-repositories',
+      'ghcr.io/a/trivy db',
+      /Input 'trivy-db-repositories'.*"ghcr\.io\/a\/trivy db"/,
+    ],
+    [
+      'trivy-db-repositories',
+      'mirror.gcr.io/aquasec/trivy-db, -x',
+      /Input 'trivy-db-repositories'.*"-x"/,
+    ],
+    ['trivy-db-repositories', ' , ', /Input 'trivy-db-repositories'.*at least one/],
   ])(
     'rejects %s=%j with one line naming the input and the accepted values',
     (name, value, message) => {
@@ -79,6 +111,49 @@ describe('parseConfig', () => {
       }
     },
   );
+
+  it.each([
+    'https://github.com',
+    'https://ghe.example.com/mirror/',
+    'http://127.0.0.1:8080',
+    'http://localhost:3000/releases',
+    'http://[::1]:9000',
+  ])('accepts download-base-url %s (https, or http on loopback)', (url) => {
+    expect(parseConfig({ 'download-base-url': url }).downloadBaseUrl).toBe(url.replace(/\/+$/, ''));
+  });
+
+  it('never echoes a credential in download-base-url', () => {
+    const attempt = () =>
+      parseConfig({ 'download-base-url': 'https://bot:s3cr3t@mirror.example/x' });
+    expect(attempt).toThrow(
+      /Input 'download-base-url'.*"https:\/\/\*\*\*@mirror\.example\/x".*without user name or password/,
+    );
+    expect(attempt).not.toThrow(/s3cr3t|bot/);
+  });
+
+  it.each([
+    [
+      INPUT_DEFAULTS['trivy-db-repositories'],
+      ['mirror.gcr.io/aquasec/trivy-db', 'ghcr.io/aquasecurity/trivy-db'],
+    ],
+    [
+      'localhost:5000/trivy-db:2\n127.0.0.1:5000/aquasec/trivy-db',
+      ['localhost:5000/trivy-db:2', '127.0.0.1:5000/aquasec/trivy-db'],
+    ],
+    [
+      `ghcr.io/aquasecurity/trivy-db@sha256:${'a'.repeat(64)}`,
+      [`ghcr.io/aquasecurity/trivy-db@sha256:${'a'.repeat(64)}`],
+    ],
+  ])('accepts trivy-db-repositories %j', (value, expected) => {
+    expect(parseConfig({ 'trivy-db-repositories': value }).trivyDbRepositories).toEqual(expected);
+  });
+
+  it('accepts an empty trivy-scanners only when Trivy does not run', () => {
+    expect(parseConfig({ scanners: 'grype', 'trivy-scanners': '' }).trivyScanners).toEqual([]);
+    expect(() => parseConfig({ scanners: 'trivy', 'trivy-scanners': '' })).toThrow(
+      /Input 'trivy-scanners' is empty while 'scanners' includes trivy/,
+    );
+  });
 
   it('refuses a run with no scanner and no report', () => {
     expect(() => parseConfig({ scanners: '', reports: '' })).toThrow(

@@ -8,7 +8,11 @@ import {
   hashLineContent,
   type LineReader,
 } from '../../../src/findings/fingerprint.js';
+import { mergeFindings } from '../../../src/findings/merge.js';
 import { importSarif } from '../../../src/importers/sarif.js';
+import { parseGrypeReport } from '../../../src/scanners/grype/parse.js';
+import { checkDockerfile } from '../../../src/scanners/pinning/check-dockerfile.js';
+import { parseTrivyReport } from '../../../src/scanners/trivy/parse.js';
 import {
   grypeVulnerabilityFindings,
   readSharedJson,
@@ -16,6 +20,7 @@ import {
   trivyVulnerabilityFindings,
 } from '../importers/fixture-findings.js';
 
+const FIXTURES = path.resolve(__dirname, '../../fixtures');
 const MAIN_TF = readFileSync(path.join(SARIF_FIXTURES, 'repo/main.tf'), 'utf8').split('\n');
 
 /** A reader over main.tf with `inserted` unrelated lines added at the top. */
@@ -137,13 +142,115 @@ describe('fingerprintFindings: vulnerabilities', () => {
 });
 
 describe('fingerprintFindings: findings with neither file nor package', () => {
-  it('hashes rule, target and title', () => {
+  it("hashes rule, the target's identity and title", () => {
     const base = terraformFindings()[0]!;
     const noFile: Finding = { ...base, location: undefined, target: 'alpine:3.10' };
     const [a] = fingerprintFindings([noFile], () => undefined);
     const [b] = fingerprintFindings([{ ...noFile, description: 'other text' }], () => undefined);
-    const [c] = fingerprintFindings([{ ...noFile, target: 'alpine:3.11' }], () => undefined);
+    const [c] = fingerprintFindings([{ ...noFile, target: 'debian:3.10' }], () => undefined);
+    // The tag is not part of the identity: a rebuilt `app:${{ github.sha }}` is the same target.
+    const [d] = fingerprintFindings([{ ...noFile, target: 'alpine:3.11' }], () => undefined);
     expect(a?.id).toBe(b?.id);
     expect(a?.id).not.toBe(c?.id);
+    expect(a?.id).toBe(d?.id);
+  });
+});
+
+describe('fingerprintFindings: targets are compared by identity', () => {
+  const [alpine] = trivyVulnerabilityFindings('trivy/image-alpine-310.json') as [Finding];
+  const idWith = (target: string) =>
+    fingerprintFindings([{ ...alpine, target }], () => undefined)[0]?.id;
+
+  it.each([
+    ['ghcr.io/org/app:1111111', 'ghcr.io/org/app:2222222'],
+    ['ghcr.io/org/app:1', `ghcr.io/org/app@sha256:${'a'.repeat(64)}`],
+    ['alpine:3.10', 'docker.io/library/alpine:3.10'],
+    ['img.tar', 'docker-archive:img.tar'],
+    ['./dist/img.tar', 'oci-archive:dist/img.tar'],
+  ])('%s and %s get one id', (a, b) => {
+    expect(idWith(a)).toBe(idWith(b));
+  });
+
+  it.each([
+    ['ghcr.io/org/app:1', 'ghcr.io/org/api:1'],
+    ['ghcr.io/org/app:1', 'docker.io/org/app:1'],
+    ['img.tar', 'other.tar'],
+  ])('%s and %s get two ids', (a, b) => {
+    expect(idWith(a)).not.toBe(idWith(b));
+  });
+});
+
+describe('fingerprintFindings: merged findings', () => {
+  const POM_TRIVY = 'merge/trivy-0.44-shape-pom.json';
+  const POM_GRYPE = 'merge/grype-from-trivy-pom.json';
+  const CHAINGUARD_TRIVY = 'merge/trivy-from-grype-chainguard-ruby.json';
+  const CHAINGUARD_GRYPE = 'shared/grype/real-0.61.1-chainguard-ruby.json';
+  const load = (file: string): Finding[] => {
+    const json = JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as unknown;
+    const isGrype = path.basename(file).startsWith('grype') || file.includes('/grype/');
+    const source = { tool: isGrype ? 'Grype' : 'Trivy', reportFile: file };
+    return isGrype
+      ? parseGrypeReport(json, { source, pathPrefix: '' }).findings
+      : parseTrivyReport(json, { source, pathPrefix: '' }).findings;
+  };
+  const byRule = (findings: Finding[]): string[] =>
+    fingerprintFindings(mergeFindings(findings), () => undefined)
+      .map((f) => `${f.ruleId}:${f.package?.installedVersion}:${f.id}`)
+      .sort();
+
+  it.each([
+    ['chainguard ruby (PURL qualifiers spelled differently)', CHAINGUARD_TRIVY, CHAINGUARD_GRYPE],
+    ['pom (PURL on one side only)', POM_TRIVY, POM_GRYPE],
+  ])('does not depend on which scanner came first, nor on which ran: %s', (_l, a, b) => {
+    const first = byRule([...load(a), ...load(b)]);
+    expect(byRule([...load(b), ...load(a)])).toEqual(first);
+    expect(byRule(load(a))).toEqual(first);
+    expect(byRule(load(b))).toEqual(first);
+    expect(first.length).toBeGreaterThan(0);
+  });
+
+  it('keeps an id the finding already has (imported with our own fingerprint)', () => {
+    const [finding] = load(POM_TRIVY);
+    const kept = { ...finding!, id: '0123456789abcdef0123456789abcdef' };
+    expect(fingerprintFindings([kept], () => undefined)[0]?.id).toBe(kept.id);
+  });
+});
+
+describe('fingerprintFindings: line 1', () => {
+  const DOCKERFILE = readFileSync(
+    path.join(FIXTURES, 'baseline-e2e/repo/Dockerfile'),
+    'utf8',
+  ).split('\n');
+  const pinning = (lines: string[]): Finding[] =>
+    checkDockerfile({ path: 'Dockerfile', text: lines.join('\n'), severity: 'HIGH' });
+  const reader =
+    (lines: string[]): LineReader =>
+    (file, line) =>
+      file === 'Dockerfile' ? lines[line - 1] : undefined;
+
+  it('keeps the id of a FROM flagged on line 1 when a comment moves it down', () => {
+    const atLine1 = DOCKERFILE.slice(1);
+    const [before] = fingerprintFindings(pinning(atLine1), reader(atLine1));
+    const [after] = fingerprintFindings(pinning(DOCKERFILE), reader(DOCKERFILE));
+    expect(before?.location).toMatchObject({ startLine: 1 });
+    expect(after?.location).toMatchObject({ startLine: 2 });
+    expect(before?.lineHash).toBeDefined();
+    expect(after?.id).toBe(before?.id);
+  });
+
+  it("hashes no line for Trivy's whole-file misconfiguration (no CauseMetadata lines)", () => {
+    const json = JSON.parse(
+      readFileSync(path.join(FIXTURES, 'shared/trivy/repo-dockerfile-misconfig.json'), 'utf8'),
+    ) as unknown;
+    const findings = parseTrivyReport(json, { source: { tool: 'Trivy' }, pathPrefix: '' }).findings;
+    expect(findings[0]?.location).toMatchObject({
+      path: 'Dockerfile',
+      startLine: 1,
+      wholeFile: true,
+    });
+    const [a] = fingerprintFindings(findings, reader(DOCKERFILE));
+    const [b] = fingerprintFindings(findings, reader(['# a new first line', ...DOCKERFILE]));
+    expect(a?.id).toBe(b?.id);
+    expect(a?.lineHash).toBeUndefined();
   });
 });

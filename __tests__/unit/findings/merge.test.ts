@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../src/findings/finding.js';
-import { mergeFindings, normaliseTarget, parsePurl } from '../../../src/findings/merge.js';
+import { mergeFindings } from '../../../src/findings/merge.js';
+import { targetReference } from '../../../src/findings/image-ref.js';
+import { parsePurl } from '../../../src/findings/package-key.js';
 import { parseGrypeReport } from '../../../src/scanners/grype/parse.js';
 import { parseTrivyReport } from '../../../src/scanners/trivy/parse.js';
 
@@ -157,10 +159,118 @@ describe('mergeFindings across scanners', () => {
     expect(merged).toHaveLength(4);
   });
 
+  it('merges a docker-archive scan: Trivy names it by the path, Grype keeps the transport', () => {
+    const trivyFindings = trivy(ALPINE_TRIVY);
+    const archive = `docker-archive:${trivyFindings[0]?.target}`;
+    const merged = mergeFindings([...trivyFindings, ...grype(ALPINE_GRYPE, archive)]);
+    expect(merged).toHaveLength(4);
+    expect(merged.every((f) => f.tools.join() === 'Trivy,Grype')).toBe(true);
+  });
+
   it('compares Docker Hub targets with and without the implicit prefix', () => {
     const grypeFindings = grype(ALPINE_GRYPE, 'docker.io/library/alpine:3.10');
     const trivyFindings = trivy(ALPINE_TRIVY).map((f) => ({ ...f, target: 'alpine:3.10' }));
     expect(mergeFindings([...grypeFindings, ...trivyFindings])).toHaveLength(4);
+  });
+});
+
+const POM_TRIVY_044 = 'merge/trivy-0.44-shape-pom.json';
+const POM_GRYPE = 'merge/grype-from-trivy-pom.json';
+const GOMOD_TRIVY_044 = 'merge/trivy-0.44-shape-gomod.json';
+const GOMOD_GRYPE = 'merge/grype-from-trivy-gomod.json';
+
+describe('mergeFindings with a PURL on one side only (Trivy 0.44 writes none, Grype always does)', () => {
+  it.each([
+    ['Maven group:artifact vs artifact', POM_TRIVY_044, POM_GRYPE, 2],
+    ['Go module paths', GOMOD_TRIVY_044, GOMOD_GRYPE, 3],
+  ])('merges %s (%s + %s)', (_label, trivyFile, grypeFile, expected) => {
+    const trivyFindings = trivy(trivyFile);
+    const grypeFindings = grype(grypeFile);
+    expect(trivyFindings.every((f) => f.package?.purl === undefined)).toBe(true);
+    expect(grypeFindings.every((f) => f.package?.purl?.startsWith('pkg:'))).toBe(true);
+    for (const input of [
+      [...trivyFindings, ...grypeFindings],
+      [...grypeFindings, ...trivyFindings],
+    ]) {
+      const merged = mergeFindings(input);
+      expect(merged).toHaveLength(expected);
+      expect(merged.every((f) => f.tools.length === 2)).toBe(true);
+    }
+    // Each scanner alone already gives that many (the same CVE in three go.mod files is one).
+    expect(mergeFindings(trivyFindings)).toHaveLength(expected);
+  });
+
+  it('keeps both spellings of the Maven name on the merged package, whoever came first', () => {
+    const [trivyFirst] = mergeFindings([...trivy(POM_TRIVY_044), ...grype(POM_GRYPE)]);
+    const [grypeFirst] = mergeFindings([...grype(POM_GRYPE), ...trivy(POM_TRIVY_044)]);
+    expect(trivyFirst?.package).toMatchObject({
+      name: 'com.fasterxml.jackson.core:jackson-databind',
+      aliases: ['jackson-databind'],
+      purl: 'pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.1',
+    });
+    expect(grypeFirst?.package).toMatchObject({
+      name: 'jackson-databind',
+      aliases: ['com.fasterxml.jackson.core:jackson-databind'],
+    });
+  });
+
+  it('keeps another group with the same artifact id apart', () => {
+    const other = trivy(POM_TRIVY_044).map((f) => ({
+      ...f,
+      package: { ...f.package!, name: 'org.example.fork:jackson-databind' },
+    }));
+    expect(mergeFindings([...other, ...grype(POM_GRYPE)])).toHaveLength(4);
+  });
+});
+
+describe('mergeFindings when the scanners disagree on severity (derived pom scan)', () => {
+  it.each([
+    ['Trivy then Grype', () => [...trivy(POM_TRIVY_044), ...grype(POM_GRYPE)]],
+    ['Grype then Trivy', () => [...grype(POM_GRYPE), ...trivy(POM_TRIVY_044)]],
+  ])('counts the higher one and says who rated what (%s)', (_label, load) => {
+    const merged = mergeFindings(load());
+    const critical = merged.find((f) => f.ruleId === 'CVE-2020-9548');
+    expect(critical?.severity).toBe('CRITICAL');
+    expect(critical?.severityBySource).toEqual({ Trivy: 'CRITICAL', Grype: 'HIGH' });
+    // Both rate CVE-2021-20190 HIGH: nothing to say.
+    const agreed = merged.find((f) => f.ruleId === 'CVE-2021-20190');
+    expect(agreed?.severity).toBe('HIGH');
+    expect(agreed?.severityBySource).toBeUndefined();
+  });
+});
+
+describe('mergeFindings never follows aliases from one CVE to another', () => {
+  // Derived from the real alpine 3.10 findings: an advisory (the id is made up; no
+  // fixture has one) that lists both CVEs of libcrypto1.1, as Grype reports an
+  // Amazon ALAS or Red Hat RHSA with its CVEs as related vulnerabilities.
+  const libcrypto = () => trivy(ALPINE_TRIVY).filter((f) => f.package?.name === 'libcrypto1.1');
+  const advisory = (): Finding => {
+    const [grypeCve] = grype(ALPINE_GRYPE).filter((f) => f.package?.name === 'libcrypto1.1');
+    return { ...grypeCve!, ruleId: 'ALAS-2019-1234', aliases: ['CVE-2019-1549', 'CVE-2019-1551'] };
+  };
+
+  it.each([
+    ['advisory last', () => [...libcrypto(), advisory()], 3],
+    ['advisory first', () => [advisory(), ...libcrypto()], 3],
+    [
+      'a chain GHSA → CVE-A, GHSA → CVE-B',
+      () => libcrypto().map((f) => ({ ...f, ruleId: 'GHSA-aaaa-bbbb-cccc', aliases: [f.ruleId] })),
+      2,
+    ],
+  ])('keeps two CVEs two findings (%s)', (_label, load, expected) => {
+    const merged = mergeFindings(load());
+    expect(merged).toHaveLength(expected);
+    for (const finding of merged) {
+      const cves = [finding.ruleId, ...finding.aliases].filter((id) => id.startsWith('CVE-'));
+      if (finding.ruleId.startsWith('CVE-')) expect(cves).toEqual([finding.ruleId]);
+    }
+  });
+
+  it('still merges a GHSA with its one CVE (grype reports both for uri)', () => {
+    const uri = mergeFindings(grype(CHAINGUARD)).filter((f) => f.package?.name === 'uri');
+    expect(uri.map((f) => [f.ruleId, f.aliases])).toEqual([
+      ['CVE-2023-28755', ['GHSA-hv5j-3h9f-99c2']],
+    ]);
   });
 });
 
@@ -209,7 +319,7 @@ describe('helpers', () => {
     ['ghcr.io/org/app:1', 'ghcr.io/org/app:1'],
     ['services/api/', 'services/api'],
     [undefined, ''],
-  ])('normaliseTarget(%s)', (target, expected) => {
-    expect(normaliseTarget(target)).toBe(expected);
+  ])('targetReference(%s)', (target, expected) => {
+    expect(targetReference(target)).toBe(expected);
   });
 });

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { emptyCounts, type Finding, type Severity } from '../../../src/findings/finding.js';
+import type { Finding, Severity } from '../../../src/findings/finding.js';
 import {
   chooseTargetVersion,
   parseFixedVersions,
+  partitionAdvice,
   planUpgrades,
-  renderUpgradesMarkdown,
-  renderUpgradesText,
 } from '../../../src/findings/upgrades.js';
 import type { UpgradeAdvice } from '../../../src/report/view.js';
 import {
@@ -13,10 +12,6 @@ import {
   loadTrivyFindings,
   readFixtureJson,
 } from '../baseline/fixture-findings.js';
-
-function counts(partial: Partial<Record<Severity, number>>): Record<Severity, number> {
-  return { ...emptyCounts(), ...partial };
-}
 
 type Expected = {
   name: string;
@@ -115,6 +110,20 @@ describe('planUpgrades on real reports', () => {
       fixableCount: 2,
     },
     {
+      fixture: 'trivy/fs-npm-with-vex-suppressed.json',
+      // "3.1.0, 2.6.9" for debug 3.0.1: the fix newer than the installed version.
+      upgrades: [{ name: 'debug', from: '3.0.1', to: '3.1.0', fixes: { HIGH: 1 } }],
+      unfixable: [],
+      fixableCount: 1,
+    },
+    {
+      fixture: 'grype/presenter-image.json',
+      // fix.versions "1.2.1, 2.1.3, 3.4.0" for package-1 1.1.1: its own 1.x line.
+      upgrades: [{ name: 'package-1', from: '1.1.1', to: '1.2.1', fixes: { LOW: 1 } }],
+      unfixable: [{ name: 'package-2', from: '2.2.2', fixes: { CRITICAL: 1 } }],
+      fixableCount: 1,
+    },
+    {
       fixture: 'grype/real-0.65.1-java-ghsa.json',
       upgrades: [{ name: 'httpclient', from: '4.1.1', to: '4.3.5', fixes: { MEDIUM: 1 } }],
       unfixable: [{ name: 'httpclient', from: '4.1.1', fixes: { MEDIUM: 1 } }],
@@ -191,10 +200,82 @@ describe('chooseTargetVersion', () => {
     ['debian', '1.0-1', [['1.0-1+deb9u1'], ['1.0-1+deb9u2~bpo1']], '1.0-1+deb9u2~bpo1'],
     // Fixes older than the installed version are not targets.
     ['npm', '2.0.0', [['1.9.9', '2.0.4']], '2.0.4'],
+    // The issue's own example: the fix on the installed 1.x line…
+    ['npm', '1.2.3', [['1.2.5', '2.0.1']], '1.2.5'],
+    // …unless another vulnerability is only fixed on the 2.x line.
+    ['npm', '1.2.3', [['1.2.5', '2.0.1'], ['2.0.1']], '2.0.1'],
+    // 1.5.0 is vulnerable although newer than 1.4.2: the 1.x line has no fix
+    // newer than 1.5.0, so 1.6.0 (B's fix) leaves A open; 2.1.0 fixes both.
+    ['npm', '1.5.0', [['1.4.2', '2.1.0'], ['1.6.0']], '2.1.0'],
+    // On the 3.x line A is fixed from 3.1.2: B's 3.0.5 is not enough.
+    ['npm', '2.3.0', [['2.4.0', '3.1.2'], ['3.0.5']], '3.1.2'],
+    ['npm', '2.3.0', [['2.4.0', '3.1.2'], ['2.5.0']], '2.5.0'],
+    // Lines of three: 2.1.3 is on 2.x (fixed from 2.1.3), 3.4.0 is the newest.
+    ['rpm', '1.1.1', [['1.2.1', '2.1.3', '3.4.0'], ['2.1.3']], '2.1.3'],
+    ['rpm', '2.0.0', [['1.2.1', '2.1.3', '3.4.0'], ['3.0.0']], '3.4.0'],
+    // Minor lines (the fixes share their major): 2.13.1 is not on 2.12.
+    ['maven', '2.12.3', [['2.12.7.1', '2.13.4.2'], ['2.12.8']], '2.12.8'],
+    // Go and npm `v` prefixes name no release line of their own.
+    ['gomod', 'v1.2.0', [['v1.2.9', 'v2.0.1'], ['v1.3.0']], 'v1.3.0'],
+    // Debian epochs: `1:` is not the release line.
+    ['debian', '1:2.30-1', [['1:2.30-2', '1:2.31-1'], ['1:2.30-3']], '1:2.30-3'],
+    // An unknown installed version: every listed fix is a candidate.
+    ['npm', '', [['1.2.5', '2.0.1']], '1.2.5'],
+    // The real fixtures' comma-separated lists (Trivy FixedVersion, Grype fix.versions).
+    ['npm', '3.0.1', [['3.1.0', '2.6.9']], '3.1.0'],
+    ['gemspec', '6.0.2.1', [['6.0.3.1', '5.2.4.3']], '6.0.3.1'],
+    ['cargo', '1.9.0', [['3.1.0', '2.1.3'], ['2.1.0']], '2.1.3'],
+    ['rpm', '1.1.1', [['1.2.1', '2.1.3', '3.4.0']], '1.2.1'],
   ] as const)('%s %s with %j → %s', (ecosystem, installed, fixLists, expected) => {
     expect(
       chooseTargetVersion({ ecosystem, installed, fixLists: fixLists.map((l) => [...l]) }),
     ).toBe(expected);
+  });
+});
+
+describe('chooseTargetVersion without a newer fix', () => {
+  it.each([
+    // Every listed fix is older than the installed version: a downgrade is no upgrade.
+    ['npm', '3.0.0', [['1.2.5', '2.0.1']]],
+    ['npm', '2.0.1', [['1.2.5', '2.0.1']]],
+    // One vulnerability without a newer fix is enough: nothing listed fixes the group.
+    ['npm', '3.0.0', [['3.1.0'], ['1.2.5', '2.0.1']]],
+  ] as const)('%s %s with %j → undefined', (ecosystem, installed, fixLists) => {
+    expect(
+      chooseTargetVersion({ ecosystem, installed, fixLists: fixLists.map((l) => [...l]) }),
+    ).toBeUndefined();
+  });
+
+  it('lists a vulnerability whose every fix is older than the installed version under "no fix"', () => {
+    const [base] = loadTrivyFindings('trivy/fs-npm-with-vex-suppressed.json').filter(
+      (f) => f.package?.name === 'debug',
+    );
+    if (base?.package === undefined) throw new Error('fixture has debug');
+    const older: Finding = {
+      ...base,
+      id: 'older',
+      ruleId: 'CVE-2099-0001',
+      severity: 'CRITICAL',
+      package: { ...base.package, fixedVersions: ['1.2.5, 2.0.1'] },
+    };
+    const plan = planUpgrades([base, older]);
+    // debug 3.0.1: "3.1.0, 2.6.9" → 3.1.0 for the real one; the invented one has no fix.
+    expect(summarise(plan.upgrades)).toEqual([
+      { name: 'debug', from: '3.0.1', to: '3.1.0', fixes: { [base.severity]: 1 } },
+    ]);
+    expect(summarise(plan.unfixable)).toEqual([
+      { name: 'debug', from: '3.0.1', fixes: { CRITICAL: 1 } },
+    ]);
+    expect(plan.fixableCount).toBe(1);
+  });
+});
+
+describe('partitionAdvice', () => {
+  it('splits a view list into upgrades and packages without a fix, keeping their order', () => {
+    const plan = planUpgrades(loadTrivyFindings('trivy/image-ubi-7-os-and-python-wontfix.json'));
+    const split = partitionAdvice([...plan.upgrades, ...plan.unfixable]);
+    expect(split.upgrades).toEqual(plan.upgrades);
+    expect(split.unfixable).toEqual(plan.unfixable);
   });
 });
 
@@ -211,47 +292,5 @@ describe('parseFixedVersions', () => {
     [['> 1.2, != 1.3'], []],
   ])('%j → %j', (listed, expected) => {
     expect(parseFixedVersions(listed)).toEqual(expected);
-  });
-});
-
-describe('rendering', () => {
-  const hostile: UpgradeAdvice = {
-    packageName: '<img src=x onerror=alert(1)>`|@team',
-    installedVersion: '1.0 [x](https://evil.example)',
-    targetVersion: '::error::pwned',
-    fixes: counts({ CRITICAL: 2, HIGH: 3 }),
-    vulnerabilityIds: ['CVE-1'],
-  };
-  const plain: UpgradeAdvice = {
-    ...hostile,
-    packageName: 'openssl',
-    installedVersion: '1.1.1k',
-    targetVersion: '1.1.1n',
-  };
-
-  it('renders the documented line, then "more" and no-fix lines', () => {
-    const markdown = renderUpgradesMarkdown(
-      [plain, plain],
-      [{ ...plain, targetVersion: undefined, fixes: counts({ LOW: 1 }) }],
-      1,
-    );
-    expect(markdown.split('\n')).toEqual([
-      '- upgrade `openssl` 1.1.1k → 1.1.1n: fixes 2 CRITICAL, 3 HIGH',
-      '- …and 1 more upgrades',
-      '- no fix available yet: `openssl` 1.1.1k (1 LOW)',
-    ]);
-    expect(renderUpgradesText([plain], [], 5)).toEqual([
-      'upgrade openssl 1.1.1k → 1.1.1n: fixes 2 CRITICAL, 3 HIGH',
-    ]);
-  });
-
-  it('escapes scanner text in markdown and log lines', () => {
-    const markdown = renderUpgradesMarkdown([hostile], [], 5);
-    // The name sits in a code span (literal on GitHub, no mention); the rest is escaped.
-    const [, span, rest] = /^- upgrade (`[^`]*`)(.*)$/.exec(markdown) ?? [];
-    expect(span).toBe("`<img src=x onerror=alert(1)>'\\|@team`");
-    expect(rest).not.toMatch(/<|\]\(|::|https:/);
-    const [line] = renderUpgradesText([hostile], [], 5);
-    expect(line).not.toContain('::');
   });
 });

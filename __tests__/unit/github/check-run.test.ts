@@ -1,5 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { publishCheckRun, writeAnnotationCommands } from '../../../src/github/check-run.js';
+import {
+  fallbackBudget,
+  publishCheckRun,
+  writeAnnotationCommands,
+} from '../../../src/github/check-run.js';
 import type { AnnotationLevel, CheckAnnotation } from '../../../src/report/annotations.js';
 import { createMemoryLogger } from '../../../src/util/logger.js';
 import { startGitHubApiServer, type GitHubApiServer } from '../../helpers/github-api-server.js';
@@ -74,6 +78,46 @@ describe('publishCheckRun', () => {
     expect(server.state.checkRuns[0]?.summary?.length).toBeLessThanOrEqual(65_535);
   });
 
+  it('an update that fails after the create keeps the run, its URL and conclusion', async () => {
+    server.faults.add({
+      route: 'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}',
+      type: 'unprocessable',
+      times: 1,
+    });
+    const { client } = makeTestClient(server);
+    const result = await publishCheckRun(client, {
+      ...base,
+      ctx: makePrContext(),
+      annotations: annotations(160),
+    });
+    const [run] = server.state.checkRuns;
+    expect(result.url).toBe(`https://github.com/octo/app/runs/${run?.id}`);
+    expect(result).toMatchObject({ sent: 50, omitted: 0, updateFailure: { notAttached: 110 } });
+    expect(result.updateFailure?.error).toMatchObject({ status: 422 });
+    expect(run).toMatchObject({ conclusion: 'failure', status: 'completed' });
+    expect(run?.annotations).toHaveLength(50);
+    // The first failure stops the updates: the rest would fail alike.
+    const updates = server.state.requests.filter((r) => r.method === 'PATCH');
+    expect(updates.map((r) => r.status)).toEqual([422]);
+  });
+
+  it('counts the batches attached before a later update fails', async () => {
+    server.faults.add({
+      route: 'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}',
+      type: 'read-only',
+      after: 1,
+    });
+    const { client } = makeTestClient(server);
+    const result = await publishCheckRun(client, {
+      ...base,
+      ctx: makePrContext(),
+      annotations: annotations(160),
+    });
+    expect(result).toMatchObject({ sent: 100, updateFailure: { notAttached: 60 } });
+    expect(server.state.checkRuns[0]?.annotations).toHaveLength(100);
+    expect(server.faults.pending()).toEqual([]);
+  });
+
   it('surfaces a read-only token as a 403', async () => {
     server.faults.add({ route: 'POST /repos/{owner}/{repo}/check-runs', type: 'read-only' });
     const { client } = makeTestClient(server);
@@ -99,6 +143,23 @@ describe('writeAnnotationCommands', () => {
     expect(sink.lines[0]).toBe('error: finding 0');
   });
 
+  it('keeps within a smaller budget, most severe first, and says why', () => {
+    const sink = createMemoryLogger();
+    const all = [
+      ...annotations(15, 'failure'),
+      ...annotations(12, 'warning'),
+      ...annotations(3, 'notice'),
+    ];
+    const budget = { failure: 9, warning: 6, notice: 10 };
+    expect(writeAnnotationCommands(sink, all, budget)).toEqual({ written: 18, omitted: 12 });
+    const errors = sink.lines.filter((l) => l.startsWith('error:'));
+    expect(errors).toEqual(Array.from({ length: 9 }, (_, i) => `error: finding ${i}`));
+    expect(sink.lines.filter((l) => l.startsWith('warning:'))).toHaveLength(6);
+    expect(sink.lines.at(-1)).toBe(
+      "info: 12 more annotations not shown (the runner shows 10 per level; the step's own messages and verdict use some of them, leaving 9 errors, 6 warnings and 10 notices); see the job summary and report.",
+    );
+  });
+
   it('passes file and line properties', () => {
     const calls: unknown[] = [];
     const sink = {
@@ -109,5 +170,29 @@ describe('writeAnnotationCommands', () => {
     expect(calls).toEqual([
       ['finding 0', { title: 'HIGH CVE-0', file: 'src/file-0.ts', startLine: 1, endLine: 1 }],
     ]);
+  });
+});
+
+describe('fallbackBudget', () => {
+  const none = { error: 0, warning: 0, notice: 0 };
+  it.each([
+    ['fail: the verdict writes one error', 'fail', none, { failure: 9, warning: 10, notice: 10 }],
+    ['error: the same', 'error', none, { failure: 9, warning: 10, notice: 10 }],
+    ['warn: the verdict writes one warning', 'warn', none, { failure: 10, warning: 9, notice: 10 }],
+    ['pass: nothing reserved', 'pass', none, { failure: 10, warning: 10, notice: 10 }],
+    [
+      'what the step already wrote comes off',
+      'fail',
+      { error: 2, warning: 3, notice: 4 },
+      { failure: 7, warning: 7, notice: 6 },
+    ],
+    [
+      'never below zero',
+      'warn',
+      { error: 12, warning: 10, notice: 11 },
+      { failure: 0, warning: 0, notice: 0 },
+    ],
+  ] as const)('%s', (_name, verdict, written, expected) => {
+    expect(fallbackBudget(verdict, written)).toEqual(expected);
   });
 });

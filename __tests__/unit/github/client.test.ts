@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGitHubClient, type GitHubClientOptions } from '../../../src/github/client.js';
+import {
+  createGitHubClient,
+  DO_NOT_RETRY,
+  readRateLimitWait,
+  type GitHubClientOptions,
+} from '../../../src/github/client.js';
 import { createMemoryLogger } from '../../../src/util/logger.js';
 import { startGitHubApiServer, type GitHubApiServer } from '../../helpers/github-api-server.js';
 
@@ -67,6 +72,85 @@ describe('createGitHubClient', () => {
     expect(countRequests(CREATE)).toBe(1);
   });
 
+  it.each([400, 406, 409, 413, 415, 418, 451])(
+    'fails at once on HTTP %i (a retry cannot fix it)',
+    async (status) => {
+      server.faults.add({ route: CREATE, type: 'http-status', status, times: 5 });
+      const { client } = makeClient();
+      await expect(
+        client.rest.issues.createComment({ owner: 'o', repo: 'r', issue_number: 1, body: 'x' }),
+      ).rejects.toMatchObject({ status });
+      expect(countRequests(CREATE)).toBe(1);
+    },
+  );
+
+  it.each([408, 500, 503])('retries HTTP %i, then succeeds', async (status) => {
+    server.faults.add({ route: CREATE, type: 'http-status', status, times: 2 });
+    const { client } = makeClient();
+    const response = await client.rest.issues.createComment({
+      owner: 'o',
+      repo: 'r',
+      issue_number: 1,
+      body: 'x',
+    });
+    expect(response.status).toBe(201);
+    expect(countRequests(CREATE)).toBe(3);
+  });
+
+  it('never retries a 4xx but 408', () => {
+    const retried = Array.from({ length: 100 }, (_, i) => 400 + i).filter(
+      (status) => !DO_NOT_RETRY.includes(status),
+    );
+    expect(retried).toEqual([408]);
+  });
+
+  it.each([403, 429])(
+    'waits out a %i that carries only retry-after, whatever its message',
+    async (status) => {
+      server.faults.add({ route: CREATE, type: 'retry-after-only', status, retryAfterSeconds: 1 });
+      const { client, logger } = makeClient();
+      const started = Date.now();
+      const response = await client.rest.issues.createComment({
+        owner: 'o',
+        repo: 'r',
+        issue_number: 1,
+        body: 'x',
+      });
+      expect(response.status).toBe(201);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+      expect(
+        server.state.requests.filter((r) => r.operation === CREATE).map((r) => r.status),
+      ).toEqual([status, 201]);
+      expect(logger.lines.join('\n')).toContain('retrying in 1s');
+    },
+  );
+
+  it('waits until x-ratelimit-reset when remaining is 0 and no retry-after is sent', async () => {
+    server.faults.add({ route: LIST, type: 'rate-limit-reset', retryAfterSeconds: 2 });
+    const { client, logger } = makeClient();
+    const started = Date.now();
+    const response = await listComments(client);
+    expect(response.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(countRequests(LIST)).toBe(2);
+    expect(logger.lines.join('\n')).toMatch(/retrying in [12]s/);
+  });
+
+  it('gives up after three waits on one request', async () => {
+    server.faults.add({
+      route: CREATE,
+      type: 'retry-after-only',
+      status: 429,
+      retryAfterSeconds: 0,
+      times: 10,
+    });
+    const { client } = makeClient();
+    await expect(
+      client.rest.issues.createComment({ owner: 'o', repo: 'r', issue_number: 1, body: 'x' }),
+    ).rejects.toMatchObject({ status: 429 });
+    expect(countRequests(CREATE)).toBe(4);
+  });
+
   it('waits out a secondary rate limit as retry-after says', async () => {
     server.faults.add({ route: CREATE, type: 'secondary-rate-limit', retryAfterSeconds: 1 });
     const { client, logger } = makeClient();
@@ -102,6 +186,17 @@ describe('createGitHubClient', () => {
     expect(countRequests(CREATE)).toBe(1);
   });
 
+  it('shares one wait budget across requests', async () => {
+    const fault = { route: LIST, type: 'retry-after-only', retryAfterSeconds: 1 } as const;
+    server.faults.add(fault);
+    const { client } = makeClient({ maxRetryWaitMs: 1_500 });
+    expect((await listComments(client)).status).toBe(200);
+    server.faults.add(fault);
+    // The first wait used 1 s of the 1.5 s: the second 1 s wait no longer fits.
+    await expect(listComments(client)).rejects.toMatchObject({ status: 403 });
+    expect(countRequests(LIST)).toBe(3);
+  });
+
   it('times out a slow response and retries it', async () => {
     server.faults.add({ route: LIST, type: 'slow', delayMs: 600 });
     const { client } = makeClient({ requestTimeoutMs: 200 });
@@ -110,5 +205,58 @@ describe('createGitHubClient', () => {
     // The abandoned slow attempt is logged once the server finishes it.
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(countRequests(LIST)).toBe(2);
+  });
+});
+
+describe('readRateLimitWait', () => {
+  const now = Date.parse('2024-01-01T00:00:00Z');
+  const fail = (status: number, headers: Record<string, string>, message = 'Forbidden') => ({
+    status,
+    message,
+    response: { headers },
+  });
+  it.each([
+    ['403 retry-after, any message', fail(403, { 'retry-after': '7' }), 7],
+    ['429 retry-after', fail(429, { 'retry-after': '3' }), 3],
+    [
+      'retry-after as an HTTP date',
+      fail(429, { 'retry-after': 'Mon, 01 Jan 2024 00:00:05 GMT' }),
+      5,
+    ],
+    [
+      'retry-after wins over the reset',
+      fail(403, {
+        'retry-after': '2',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(now / 1000 + 50),
+      }),
+      2,
+    ],
+    [
+      'remaining 0: until the reset plus a second',
+      fail(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 10) }),
+      11,
+    ],
+    [
+      'remaining 0, reset past: one second',
+      fail(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 - 10) }),
+      1,
+    ],
+    ['remaining 0 without a reset: a minute', fail(403, { 'x-ratelimit-remaining': '0' }), 60],
+    [
+      'secondary rate limit without headers: a minute',
+      fail(403, {}, 'You have exceeded a secondary rate limit'),
+      60,
+    ],
+    ['bare 429: a minute', fail(429, {}), 60],
+    [
+      'read-only 403: no rate limit',
+      fail(403, { 'x-ratelimit-remaining': '4999' }, 'Resource not accessible by integration'),
+      undefined,
+    ],
+    ['404 with retry-after: no rate limit', fail(404, { 'retry-after': '1' }), undefined],
+    ['not an HTTP error', new Error('socket hang up'), undefined],
+  ])('%s', (_name, error, seconds) => {
+    expect(readRateLimitWait(error, now)).toBe(seconds);
   });
 });

@@ -142,15 +142,112 @@ describe('upsertComment', () => {
 });
 
 describe('commentMarker', () => {
+  /** The category as written into the marker. */
+  const encoded = (category: string): string =>
+    commentMarker(category)
+      .replace(/^<!-- security-gate:/, '')
+      .replace(/ -->$/, '');
+
   it('cannot close the HTML comment early', () => {
-    expect(commentMarker('a--><img src=x>')).toBe('<!-- security-gate:a-__img src=x_ -->');
+    expect(commentMarker('a--><img src=x>')).toBe(
+      '<!-- security-gate:a-%2D%3E%3Cimg%20src=x%3E -->',
+    );
+  });
+
+  it.each([
+    ['a--b', 'a-b'],
+    ['a<b', 'a_b'],
+    ['a>b', 'a_b'],
+    ['a b', 'a_b'],
+    ['a\nb', 'a_b'],
+    ['a%3Cb', 'a<b'],
+    ['a---b', 'a--b'],
+  ])('keeps %j and %j apart', (one, other) => {
+    expect(commentMarker(one)).not.toBe(commentMarker(other));
+  });
+
+  it.each([
+    'security-gate',
+    'images/alpine',
+    'a--b',
+    'a---b',
+    'x -->',
+    '50%',
+    'a<b>',
+    'tab\there',
+    'ünï',
+  ])('encodes %j reversibly inside one valid HTML comment', (category) => {
+    const marker = commentMarker(category);
+    expect(decodeURIComponent(encoded(category))).toBe(category);
+    const inner = marker.slice('<!--'.length, -'-->'.length);
+    expect(inner).not.toContain('--');
+    expect(inner).not.toMatch(/[<>\r\n]/);
+    expect(inner.startsWith('>') || inner.startsWith('->')).toBe(false);
+  });
+
+  it('leaves ordinary categories readable', () => {
+    expect(commentMarker('security-gate')).toBe('<!-- security-gate:security-gate -->');
+    expect(commentMarker('images/alpine-3.19')).toBe('<!-- security-gate:images/alpine-3.19 -->');
+  });
+});
+
+describe('upsertComment with an installation token (ghs_)', () => {
+  const otherApp = { login: 'other-app[bot]', type: 'Bot' as const };
+  const installation = { preferred: 'github-actions[bot]', orAnyBot: true } as const;
+  const run = async (body: string) => {
+    const { client } = makeTestClient(server);
+    return upsertComment(client, {
+      ctx: makePrContext(),
+      marker,
+      body,
+      mode: 'create-or-update',
+      author: installation,
+    });
+  };
+
+  it("prefers github-actions[bot]'s marker comment over an older one by another app", async () => {
+    const theirs = server.state.addComment(7, `${marker}\nanother app`, otherApp);
+    const ours = server.state.addComment(7, `${marker}\nold verdict`, bot);
+    expect((await run('new verdict')).action).toBe('updated');
+    expect(ours.body).toBe(`${marker}\nnew verdict`);
+    expect(theirs.body).toBe(`${marker}\nanother app`);
+  });
+
+  it("prefers github-actions[bot]'s comment on a later page", async () => {
+    const theirs = server.state.addComment(7, `${marker}\nanother app`, otherApp);
+    for (let i = 0; i < 120; i++) server.state.addComment(7, `chatter ${i}`);
+    const ours = server.state.addComment(7, `${marker}\nold`, bot);
+    expect((await run('new')).action).toBe('updated');
+    expect(ours.body).toBe(`${marker}\nnew`);
+    expect(theirs.body).toBe(`${marker}\nanother app`);
+    expect(server.state.requests.filter((r) => r.operation === LIST).length).toBe(2);
+  });
+
+  it("takes another app's marker comment when github-actions[bot] has none (an App token's own)", async () => {
+    const theirs = server.state.addComment(7, `${marker}\nold verdict`, otherApp);
+    expect((await run('new verdict')).action).toBe('updated');
+    expect(theirs.body).toBe(`${marker}\nnew verdict`);
+    expect(server.state.comments).toHaveLength(1);
+  });
+
+  it("never takes a person's comment that carries the marker", async () => {
+    const mallory = server.state.addComment(7, `${marker}\nfake pass`, {
+      login: 'mallory',
+      type: 'User',
+    });
+    expect((await run('verdict')).action).toBe('created');
+    expect(mallory.body).toBe(`${marker}\nfake pass`);
+    expect(server.state.comments).toHaveLength(2);
   });
 });
 
 describe('resolveCommentAuthor', () => {
-  it('any App bot for installation tokens, without a request', async () => {
+  it('github-actions[bot] first, else any App bot, for installation tokens, without a request', async () => {
     const { client } = makeTestClient(server);
-    expect(await resolveCommentAuthor(client, 'ghs_abc')).toEqual({ anyBot: true });
+    expect(await resolveCommentAuthor(client, 'ghs_abc')).toEqual({
+      preferred: 'github-actions[bot]',
+      orAnyBot: true,
+    });
     expect(server.state.requests).toHaveLength(0);
   });
 

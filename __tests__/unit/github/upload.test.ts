@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { uploadSarif } from '../../../src/github/upload.js';
 import { createMemoryLogger } from '../../../src/util/logger.js';
@@ -26,6 +27,7 @@ const sarif = {
   ],
 };
 const fast = { pollIntervalMs: 10, pollTimeoutMs: 2_000, logger: createMemoryLogger() };
+const sarifText = JSON.stringify(sarif);
 
 describe('uploadSarif', () => {
   it('uploads gzip+base64 to the run commit/ref and waits for processing', async () => {
@@ -64,16 +66,104 @@ describe('uploadSarif', () => {
     expect(result.warning).toContain('expected artifact location');
   });
 
-  it('stops polling at the deadline', async () => {
+  it('stops polling at the deadline and says processing is still pending', async () => {
     server.state.sarifPendingPolls = 1_000;
+    const { client } = makeTestClient(server);
+    const logger = createMemoryLogger();
+    const result = await uploadSarif(client, {
+      ...fast,
+      logger,
+      pollTimeoutMs: 100,
+      ctx: makePrContext(),
+      sarifText,
+    });
+    expect(result).toMatchObject({ outcome: 'uploaded', processingStatus: 'pending' });
+    expect(result.warning).toBeUndefined();
+    expect(logger.lines.at(-1)).toBe(
+      `info: SARIF ${result.sarifId} is still being processed after 0.1s; not waiting longer. Code scanning shows the results once it is done.`,
+    );
+  });
+
+  it('says nothing about pending once processing completed', async () => {
+    const { client } = makeTestClient(server);
+    const logger = createMemoryLogger();
+    await uploadSarif(client, { ...fast, logger, ctx: makePrContext(), sarifText });
+    expect(logger.lines.join('\n')).not.toContain('still being processed');
+  });
+
+  it('never uploads a SARIF without runs (every scanner failed, nothing imported)', async () => {
     const { client } = makeTestClient(server);
     const result = await uploadSarif(client, {
       ...fast,
-      pollTimeoutMs: 100,
       ctx: makePrContext(),
-      sarifText: '{}',
+      sarifText: `${JSON.stringify({ ...sarif, runs: [] }, null, 2)}\n`,
     });
-    expect(result).toMatchObject({ outcome: 'uploaded', processingStatus: 'pending' });
+    expect(result).toMatchObject({ outcome: 'skipped', errors: [] });
+    expect(result.warning).toBeUndefined();
+    expect(result.note).toContain('the SARIF has no runs');
+    expect(result.note).toContain('an empty run would close');
+    expect(server.state.requests).toHaveLength(0);
+  });
+
+  it('uploads a run without results (a clean scan closes fixed alerts)', async () => {
+    const { client } = makeTestClient(server);
+    const result = await uploadSarif(client, { ...fast, ctx: makePrContext(), sarifText });
+    expect(result.outcome).toBe('uploaded');
+    expect(server.state.sarifs).toHaveLength(1);
+  });
+
+  it('measures the size limit on the exact text it uploads', async () => {
+    const { client } = makeTestClient(server);
+    // The same log, indented: its gzip is larger than the compact form's.
+    const indented = JSON.stringify(sarif, null, 2);
+    const limit = gzipSync(Buffer.from(indented)).length - 1;
+    expect(gzipSync(Buffer.from(JSON.stringify(sarif))).length).toBeLessThanOrEqual(limit);
+    const refused = await uploadSarif(client, {
+      ...fast,
+      maxGzipBytes: limit,
+      ctx: makePrContext(),
+      sarifText: indented,
+    });
+    expect(refused.outcome).toBe('failed');
+    expect(refused.warning).toMatch(
+      /^SARIF upload skipped: [\d.]+ MB gzipped is over GitHub's [\d.]+ MB limit\.$/,
+    );
+    expect(server.state.requests).toHaveLength(0);
+    const sent = await uploadSarif(client, {
+      ...fast,
+      maxGzipBytes: limit + 1,
+      ctx: makePrContext(),
+      sarifText: indented,
+    });
+    expect(sent.outcome).toBe('uploaded');
+    expect(server.state.sarifs[0]?.gzipBytes).toBe(limit + 1);
+  });
+
+  it('a 413 from GitHub is not retried and names the size limit', async () => {
+    server.faults.add({ route: UPLOAD, type: 'http-status', status: 413, times: 5 });
+    const { client } = makeTestClient(server);
+    const result = await uploadSarif(client, { ...fast, ctx: makePrContext(), sarifText });
+    expect(result.outcome).toBe('failed');
+    expect(result.warning).toBe(
+      "SARIF upload failed: HTTP 413 (Payload Too Large - https://docs.github.com/rest): the payload is over GitHub's size limit.",
+    );
+    expect(server.state.requests).toHaveLength(1);
+  });
+
+  it.each([
+    ['fork', 'comes from a fork'],
+    ['dependabot', 'triggered by Dependabot'],
+  ] as const)('a 403 names the read-only cause (%s)', async (cause, wording) => {
+    server.faults.add({ route: UPLOAD, type: 'read-only' });
+    const { client } = makeTestClient(server);
+    const result = await uploadSarif(client, {
+      ...fast,
+      ctx: makePrContext(),
+      sarifText,
+      readOnlyCause: cause,
+    });
+    expect(result.warning).toContain("'permissions: security-events: write'");
+    expect(result.warning).toContain(wording);
   });
 
   it.each([
@@ -83,7 +173,7 @@ describe('uploadSarif', () => {
   ] as const)('%s → a warning naming what is missing, no retry, no throw', async (type, hint) => {
     server.faults.add({ route: UPLOAD, type, times: 5 });
     const { client } = makeTestClient(server);
-    const result = await uploadSarif(client, { ...fast, ctx: makePrContext(), sarifText: '{}' });
+    const result = await uploadSarif(client, { ...fast, ctx: makePrContext(), sarifText });
     expect(result.outcome).toBe('failed');
     expect(result.warning).toContain(hint);
     expect(server.state.requests).toHaveLength(1);
@@ -92,7 +182,7 @@ describe('uploadSarif', () => {
   it('retries a 502 on upload', async () => {
     server.faults.add({ route: UPLOAD, type: 'bad-gateway' });
     const { client } = makeTestClient(server);
-    const result = await uploadSarif(client, { ...fast, ctx: makePrContext(), sarifText: '{}' });
+    const result = await uploadSarif(client, { ...fast, ctx: makePrContext(), sarifText });
     expect(result.outcome).toBe('uploaded');
     expect(server.state.sarifs).toHaveLength(1);
   });
@@ -102,7 +192,7 @@ describe('uploadSarif', () => {
     const result = await uploadSarif(client, {
       ...fast,
       ctx: makePrContext({ sarifTarget: undefined }),
-      sarifText: '{}',
+      sarifText,
     });
     expect(result.outcome).toBe('skipped');
     expect(server.state.requests).toHaveLength(0);

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ReportFormatError } from '../../../src/config/errors.js';
 import type { Finding } from '../../../src/findings/finding.js';
-import { importSarif, severityFromScore } from '../../../src/importers/sarif.js';
+import { fingerprintFindings, FINGERPRINT_KEY } from '../../../src/findings/fingerprint.js';
+import { importSarif, prefixCategory, severityFromScore } from '../../../src/importers/sarif.js';
+import { buildSarif } from '../../../src/report/sarif.js';
 import { readSharedJson, SARIF_FIXTURES } from './fixture-findings.js';
 
 const EDGE_FILE = path.join(SARIF_FIXTURES, 'edge-cases.sarif');
@@ -29,7 +31,8 @@ describe('importSarif on the edge-case fixture', () => {
     ['HIGH7', 'HIGH'],
     ['MED4', 'MEDIUM'],
     ['LOW01', 'LOW'],
-    ['ZERO', 'UNKNOWN'],
+    // security-severity "0" rates nothing: the result's level (error) says HIGH.
+    ['ZERO', 'HIGH'],
     ['DEFAULT-ERROR', 'HIGH'],
     ['LEAK', 'UNKNOWN'],
     ['EXT/1', 'MEDIUM'],
@@ -51,7 +54,7 @@ describe('importSarif on the edge-case fixture', () => {
   it.each([
     ['CRIT', { path: 'app/main.tf', startLine: 3, endLine: 4 }],
     ['HIGH7', { path: 'src/a b.ts', startLine: 10, startColumn: 2, endColumn: 9 }],
-    ['MED4', { path: 'sub/x.py', startLine: 1 }],
+    ['MED4', { path: 'sub/x.py', startLine: 1, wholeFile: true }],
     ['LOW01', { path: 'usr/lib/python3/site.py', startLine: 1 }],
     ['DEFAULT-ERROR', { path: 'config.js', startLine: 5 }],
   ])('%s is located at a repository-relative path', (rule, location) => {
@@ -139,5 +142,153 @@ describe('severityFromScore', () => {
     ['n/a', undefined],
   ])('%j → %s', (score, severity) => {
     expect(severityFromScore(score)).toBe(severity);
+  });
+});
+
+describe('importSarif: security-severity that is not > 0', () => {
+  const withScore = (score: string, level?: string) => {
+    const log = readSharedJson('gitleaks/report-simple.sarif') as {
+      runs: Array<{
+        tool: { driver: { rules: Array<{ id: string; properties?: object }> } };
+        results: Array<{ ruleId: string; level?: string }>;
+      }>;
+    };
+    const run = log.runs[0]!;
+    run.tool.driver.rules.push({ id: 'test-rule', properties: { 'security-severity': score } });
+    if (level !== undefined) run.results[0]!.level = level;
+    return importSarif(log, 'x.sarif').findings[0];
+  };
+
+  it.each([
+    ['0.0', 'error', 'HIGH'],
+    ['0', 'warning', 'MEDIUM'],
+    ['-1', 'note', 'LOW'],
+    ['0.0', undefined, 'MEDIUM'],
+    ['0.0', 'none', 'UNKNOWN'],
+    ['9.8', 'note', 'CRITICAL'],
+  ])('security-severity %j with level %s → %s', (score, level, severity) => {
+    const finding = withScore(score, level);
+    expect(finding?.severity).toBe(severity);
+    expect(finding?.cvssScore).toBe(Number(score) > 0 ? Number(score) : undefined);
+  });
+});
+
+describe('importSarif: our own fingerprint', () => {
+  const imported = (fingerprints: Record<string, unknown>) => {
+    const log = readSharedJson('trivy/action-0.72.0-config-terraform.sarif') as {
+      runs: Array<{ results: Array<{ partialFingerprints?: Record<string, unknown> }> }>;
+    };
+    log.runs[0]!.results[0]!.partialFingerprints = fingerprints;
+    return importSarif(log, 'x.sarif').findings[0]!;
+  };
+
+  it('becomes the id, and fingerprinting against another checkout keeps it', () => {
+    const id = 'a'.repeat(32);
+    const finding = imported({ [FINGERPRINT_KEY]: id, primaryLocationLineHash: 'abc:1' });
+    expect(finding.id).toBe(id);
+    expect(finding.partialFingerprints).toEqual({ primaryLocationLineHash: 'abc:1' });
+    const [again] = fingerprintFindings([finding], () => 'the default branch has other code here');
+    expect(again?.id).toBe(id);
+  });
+
+  it.each([
+    ['no fingerprint', {}],
+    ['not ours', { primaryLocationLineHash: 'abc:1' }],
+    ['not a fingerprint of ours', { [FINGERPRINT_KEY]: 'tool-value' }],
+  ])('leaves the id to compute with %s', (_label, fingerprints) => {
+    const finding = imported(fingerprints);
+    expect(finding.id).toBe('');
+    expect(fingerprintFindings([finding], () => 'line')[0]?.id).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('round-trips: a SARIF the action wrote imports with the same ids, on any checkout', () => {
+    const original = fingerprintFindings(
+      importSarif(readSharedJson('trivy/action-0.72.0-config-terraform.sarif'), 'a.sarif').findings,
+      (_file, line) => `line ${line} of the scanned checkout`,
+    );
+    const written = buildSarif({
+      findings: original,
+      runs: [{ tool: 'Trivy', automationId: undefined, categoryId: 'security-gate/trivy/' }],
+      location: { fileExists: () => true },
+    }).log;
+    const reimported = fingerprintFindings(
+      importSarif(JSON.parse(JSON.stringify(written)), 'b.sarif').findings,
+      () => 'another checkout',
+    );
+    expect(reimported.map((f) => f.id).sort()).toEqual(original.map((f) => f.id).sort());
+  });
+});
+
+describe('importSarif: suppressions', () => {
+  type Suppression = { kind: string; status?: string; justification?: string };
+  const withSuppressions = (suppressions: Suppression[], options = {}) => {
+    const log = readSharedJson('gitleaks/report-simple.sarif') as {
+      runs: Array<{ results: Array<{ suppressions?: Suppression[] }> }>;
+    };
+    log.runs[0]!.results[0]!.suppressions = suppressions;
+    return importSarif(log, 'reports/gitleaks.sarif', options);
+  };
+
+  it.each<[string, Suppression[], boolean]>([
+    ['accepted', [{ kind: 'inSource', status: 'accepted', justification: 'test' }], true],
+    ['without a status', [{ kind: 'external' }], true],
+    ['under review', [{ kind: 'external', status: 'underReview' }], false],
+    ['rejected', [{ kind: 'external', status: 'rejected' }], false],
+    [
+      'accepted, then rejected',
+      [
+        { kind: 'inSource', status: 'accepted' },
+        { kind: 'external', status: 'rejected' },
+      ],
+      false,
+    ],
+    ['none', [], false],
+  ])('%s → waived: %s', (_label, suppressions, waived) => {
+    const outcome = withSuppressions(suppressions);
+    expect(outcome.findings[0]?.waiver !== undefined).toBe(waived);
+    expect(outcome.notes).toBeUndefined();
+  });
+
+  it('ignores them, and says so, when the report is not trusted (workflow_run)', () => {
+    const outcome = withSuppressions([{ kind: 'inSource', status: 'accepted' }], {
+      trustSuppressions: false,
+    });
+    expect(outcome.findings[0]?.waiver).toBeUndefined();
+    expect(outcome.notes).toEqual([
+      expect.stringMatching(
+        /^1 result\(s\) suppressed in this report were counted anyway: .*workflow_run/,
+      ),
+    ]);
+    expect(withSuppressions([], { trustSuppressions: false }).notes).toBeUndefined();
+  });
+});
+
+describe('importSarif: categories under a prefix (untrusted reports)', () => {
+  const runWith = (automationId?: string, results = true) => ({
+    tool: { driver: { name: 'CodeQL', rules: [] } },
+    ...(automationId === undefined ? {} : { automationDetails: { id: automationId } }),
+    results: results ? [{ ruleId: 'js/xss', message: { text: 'XSS' } }] : [],
+  });
+
+  it.each([
+    ['/language:javascript/', 'security-gate/language:javascript/'],
+    ['codeql/', 'security-gate/codeql/'],
+    ['security-gate/trivy/', 'security-gate/trivy/'],
+    ['security-gate-other/x/', 'security-gate/security-gate-other/x/'],
+    [undefined, 'security-gate/'],
+  ])('%j → %j', (id, expected) => {
+    const log = { version: '2.1.0', runs: [runWith(id), runWith(id, false)] };
+    const outcome = importSarif(log, 'a.sarif', { categoryPrefix: 'security-gate/' });
+    expect(outcome.findings[0]?.source.automationId).toBe(expected);
+    expect(outcome.emptyRuns?.[0]?.automationId).toBe(expected);
+    expect(importSarif(log, 'a.sarif').findings[0]?.source.automationId).toBe(id);
+  });
+
+  it.each([
+    ['/language:javascript/', undefined, '/language:javascript/'],
+    ['x/', '', 'x/'],
+    ['x/', 'team/app', 'team/app/x/'],
+  ])('prefixCategory(%j, %j) = %j', (id, prefix, expected) => {
+    expect(prefixCategory(id, prefix)).toBe(expected);
   });
 });

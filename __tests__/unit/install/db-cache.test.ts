@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  detectDbCapabilities,
   formatCacheDate,
   isDbDownloadFailure,
   restoreScannerCaches,
@@ -20,26 +19,13 @@ function result(overrides: Partial<CommandResult>): CommandResult {
   return { exitCode: 0, signal: null, stdout: '', stderr: '', timedOut: false, ...overrides };
 }
 
-describe('trivyDbArgs and capabilities', () => {
+describe('trivyDbArgs and DB download failures', () => {
   it.each([
     [REPOS, false, ['--db-repository', REPOS[0]]],
     [REPOS, true, ['--db-repository', REPOS.join(',')]],
     [[], true, []],
   ])('%j (list support %s)', (repositories, multiple, expected) => {
     expect(trivyDbArgs(repositories, { multipleDbRepositories: multiple })).toEqual(expected);
-  });
-
-  it.each([
-    [
-      '      --db-repository string        OCI repository to retrieve trivy-db from (default "ghcr.io/aquasecurity/trivy-db")',
-      false,
-    ],
-    [
-      '      --db-repository strings       OCI repository(ies) to retrieve trivy-db in order of priority',
-      true,
-    ],
-  ])('reads the help line %j', (help, expected) => {
-    expect(detectDbCapabilities(help).multipleDbRepositories).toBe(expected);
   });
 
   it.each([

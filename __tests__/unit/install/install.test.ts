@@ -17,6 +17,7 @@ import {
   installScanner,
   InstallError,
   type InstallScannerOptions,
+  type ToolCacheStore,
 } from '../../../src/install/install.js';
 import { createMemoryLogger } from '../../../src/util/logger.js';
 
@@ -109,6 +110,27 @@ function options(overrides: Partial<InstallScannerOptions> = {}): InstallScanner
   };
 }
 
+/** The real tool cache store, recording which of its methods were called. */
+function spiedToolCache(): ToolCacheStore & { calls: string[] } {
+  const real = createToolCacheStore();
+  const calls: string[] = [];
+  return {
+    calls,
+    find: (...args) => {
+      calls.push('find');
+      return real.find(...args);
+    },
+    extractTar: (...args) => {
+      calls.push('extractTar');
+      return real.extractTar(...args);
+    },
+    cacheDir: (...args) => {
+      calls.push('cacheDir');
+      return real.cacheDir(...args);
+    },
+  };
+}
+
 async function toolCacheEntries(): Promise<string[]> {
   const dir = join(runDir, 'tool-cache');
   return existsSync(dir) ? readdir(dir) : [];
@@ -158,7 +180,7 @@ describe('installScanner', () => {
         ),
       {},
       () =>
-        `${CHECKSUMS} has no SHA-256 entry for ${ARCHIVE}; refusing to install trivy ${VERSION}. Nothing was unpacked or run.`,
+        `${CHECKSUMS} has no SHA-256 entry for ${ARCHIVE} (the downloaded archive's SHA-256 is ${sha256(archive)}); refusing to install trivy ${VERSION}. Check 'trivy-version' and 'download-base-url'. Nothing was unpacked or run.`,
     ],
     [
       'a missing archive (404)',
@@ -183,11 +205,20 @@ describe('installScanner', () => {
     ],
   ])('refuses %s and runs nothing', async (_name, setUp, overrides, message) => {
     setUp();
-    const attempt = installScanner(options(overrides));
+    const store = spiedToolCache();
+    const attempt = installScanner(options({ toolCache: store, ...overrides }));
     await expect(attempt).rejects.toThrow(InstallError);
     await expect(attempt).rejects.toThrow(message());
     expect(await toolCacheEntries()).toEqual([]);
     expect(existsSync(ranMarker)).toBe(false);
+    // Never unpacked nor cached: the only tool cache call is the lookup.
+    expect(store.calls.filter((call) => call !== 'find')).toEqual([]);
+  });
+
+  it('a verified archive is unpacked and cached once (the spy sees real calls)', async () => {
+    const store = spiedToolCache();
+    await installScanner(options({ toolCache: store }));
+    expect(store.calls).toEqual(['find', 'extractTar', 'cacheDir']);
   });
 
   it('refuses an unsupported platform before any request', async () => {

@@ -79,6 +79,42 @@ describe('renderHtmlReport', () => {
     expect(markupOf(html)).not.toMatch(/\b(src|srcset)=|<link|@import|url\(/i);
   });
 
+  it('writes a hostile advisory URL as one percent-encoded href', () => {
+    const [base] = loadTrivyFindings('trivy/repo-npm-lockfile.json');
+    if (!base) throw new Error('fixture has a finding');
+    const page = renderHtmlReport(
+      buildReportView([
+        {
+          ...base,
+          id: 'hostile-url',
+          ruleId: 'DS002',
+          primaryUrl:
+            'https://avd.aquasec.com/x)![pixel](https://evil.example/p.png)<img/src=x/onerror=alert(1)>"\'`|[y]',
+        },
+      ]),
+    );
+    const href = /<a href="([^"]*)" rel="noopener noreferrer">DS002<\/a>/.exec(page)?.[1];
+    expect(href).toMatch(/^https:\/\/avd\.aquasec\.com\/x%29%21%5Bpixel%5D%28/);
+    expect(href).not.toMatch(/[()[\]<>|"'`!\s]/);
+    expect(markupOf(page)).not.toMatch(/<img|alert\(1\)/);
+  });
+
+  it('lists new findings before existing ones of their severity', () => {
+    const findings = loadTrivyFindings('trivy/repo-pom-critical-high.json').map((f) => ({
+      ...f,
+      severity: 'HIGH' as const,
+    }));
+    // The one that sorts first by id is the existing one.
+    const ordered = [...findings].sort((a, b) => a.ruleId.localeCompare(b.ruleId));
+    const marked = ordered.map((f, i) => ({
+      ...f,
+      baselineState: i === 0 ? ('existing' as const) : ('new' as const),
+    }));
+    const page = renderHtmlReport(buildReportView(marked, { countOnlyNew: true }));
+    const ids = [...page.matchAll(/<tr data-i="\d+" data-id="([^"]+)">/g)].map((m) => m[1]);
+    expect(ids.at(-1)).toBe(ordered[0]?.id);
+  });
+
   it('links only https URLs (the run link, not the javascript: one)', () => {
     expect(html).toContain(
       '<a href="https://github.com/o/r/actions/runs/1" rel="noopener noreferrer">workflow run</a>',

@@ -4,6 +4,8 @@ import { renderMarkdown, advisoryUrl } from '../../../src/report/markdown.js';
 import type { ReportView } from '../../../src/report/view.js';
 import type { Finding } from '../../../src/findings/finding.js';
 import { makeFinding } from '../../helpers/findings.js';
+import { planUpgrades } from '../../../src/findings/upgrades.js';
+import { loadTrivyFindings } from '../baseline/fixture-findings.js';
 
 function viewOf(findings: Finding[]): ReportView {
   const gate = evaluateGate({
@@ -156,5 +158,130 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('CVE-2020-0002');
     // The compact form counts the waivers that need no action.
     expect(markdown).toContain('- Waivers applied: 40');
+  });
+});
+
+/** A primaryUrl on an allow-listed host that tries to end the link and start an image and HTML. */
+const HOSTILE_URL =
+  'https://avd.aquasec.com/x)![pixel](https://evil.example/p.png)<img/src=x/onerror=alert(1)>';
+
+describe('renderMarkdown: links and scanner text', () => {
+  it('writes a hostile advisory URL as one inert link target', () => {
+    const finding = makeFinding({
+      severity: 'CRITICAL',
+      kind: 'misconfiguration',
+      ruleId: 'DS002',
+      primaryUrl: HOSTILE_URL,
+    });
+    const markdown = renderMarkdown(viewOf([finding]), { maxLength: 65_536, maxFindings: 30 });
+    const row = markdown.split('\n').find((line) => line.includes('[DS002]')) ?? '';
+    const target = /\[DS002\]\(([^)]*)\)/.exec(row)?.[1] ?? '';
+    // The whole URL is inside the one target, which holds nothing Markdown or HTML reads.
+    expect(target).toMatch(/^https:\/\/avd\.aquasec\.com\/x%29%21%5Bpixel%5D%28/);
+    expect(target).not.toMatch(/[()[\]<>|"'`!\s]/);
+    expect(row).not.toMatch(/!\[|<img|\]\(https:\/\/evil/);
+    expect(row.replace(/\\\|/g, '').split('|').length).toBe(8);
+  });
+
+  it('escapes scanner text in the upgrade and no-fix lines it renders', () => {
+    const hostile = '<img src=x onerror=alert(1)>`|@team [x](https://evil.example) ::error::x';
+    const fixes = { CRITICAL: 2, HIGH: 3, MEDIUM: 0, LOW: 0, UNKNOWN: 0 };
+    const view: ReportView = {
+      ...viewOf([]),
+      upgrades: [
+        {
+          packageName: hostile,
+          installedVersion: hostile,
+          targetVersion: hostile,
+          fixes,
+          vulnerabilityIds: ['CVE-1'],
+        },
+        { packageName: hostile, installedVersion: hostile, fixes, vulnerabilityIds: ['CVE-2'] },
+      ],
+    };
+    const markdown = renderMarkdown(view, { maxLength: 65_536, maxFindings: 30 });
+    const upgrade = markdown.split('\n').find((l) => l.startsWith('- upgrade ')) ?? '';
+    const noFix = markdown.split('\n').find((l) => l.startsWith('`<img')) ?? '';
+    for (const line of [upgrade, noFix]) {
+      expect(line).not.toBe('');
+      const outsideCode = line.replace(/`[^`]*`/g, '');
+      expect(outsideCode).not.toMatch(/<img|\]\(https|@team|https:\/\//);
+    }
+    expect(upgrade).toContain("`<img src=x onerror=alert(1)>'\\|@team");
+    expect(upgrade).toMatch(/: fixes 2 CRITICAL, 3 HIGH$/);
+  });
+});
+
+describe('renderMarkdown: what the view says', () => {
+  it('states what the severities and ignore-unfixed filters removed', () => {
+    const view: ReportView = { ...viewOf([]), filtered: { bySeverity: 12, unfixed: 3 } };
+    const markdown = renderMarkdown(view, { maxLength: 1_048_576, maxFindings: 200 });
+    expect(markdown).toContain('Filtered out: 12 by `severities`, 3 unfixed by `ignore-unfixed`.');
+    // Nothing filtered: no line.
+    expect(renderMarkdown(viewOf([]), { maxLength: 1_048_576, maxFindings: 200 })).not.toContain(
+      'Filtered out',
+    );
+  });
+
+  it('states the SARIF truncation, also in the compact form', () => {
+    const line = 'dropped 120 LOW results to stay within 25,000 results per run';
+    const findings = Array.from({ length: 2_000 }, (_, i) =>
+      makeFinding({ severity: 'LOW', id: `low-${i}`, title: 'w'.repeat(200) }),
+    );
+    const view: ReportView = { ...viewOf(findings), sarifTruncation: [line] };
+    for (const maxLength of [1_048_576, 6_000]) {
+      const markdown = renderMarkdown(view, { maxLength, maxFindings: 2_000 });
+      expect(markdown.length).toBeLessThanOrEqual(maxLength);
+      expect(markdown).toContain(`- SARIF: ${line}`);
+    }
+  });
+
+  it('lists a new finding before existing ones of its severity (gate-scope new)', () => {
+    // Existing ids sort before the new one, so a plain severity-then-id order would cut it.
+    const existing = Array.from({ length: 40 }, (_, i) =>
+      makeFinding({
+        severity: 'CRITICAL',
+        id: `old-${i}`,
+        ruleId: `CVE-2020-${1000 + i}`,
+        baselineState: 'existing',
+      }),
+    );
+    const added = makeFinding({
+      severity: 'CRITICAL',
+      id: 'new-1',
+      ruleId: 'CVE-2024-9999',
+      baselineState: 'new',
+    });
+    const view: ReportView = {
+      ...viewOf([...existing, added]),
+      baseline: { scope: 'new', note: 'compared with the base branch', existing: 40 },
+    };
+    const markdown = renderMarkdown(view, { maxLength: 65_536, maxFindings: 30 });
+    const rows = markdown.split('\n').filter((l) => /^\| 🟥 CRITICAL \| \[CVE-/.test(l));
+    expect(rows).toHaveLength(30);
+    expect(rows[0]).toContain('CVE-2024-9999');
+    expect(rows[1]).toContain('existing');
+    expect(markdown).toContain('new before existing');
+  });
+
+  it('gives packages without a fix their own section, not the upgrades cap (debian-stretch)', () => {
+    const findings = loadTrivyFindings('trivy/v0.20.0-image-debian-stretch-large.json');
+    const plan = planUpgrades(findings);
+    const view: ReportView = {
+      ...viewOf(findings),
+      upgrades: [...plan.upgrades, ...plan.unfixable],
+    };
+    const markdown = renderMarkdown(view, { maxLength: 65_536, maxFindings: 30 });
+    // Every upgrade is listed although many more packages have no fix.
+    const count = plan.unfixable.length;
+    expect(count).toBeGreaterThan(20);
+    const upgrades = markdown.split('\n').filter((l) => l.startsWith('- upgrade '));
+    expect(upgrades).toHaveLength(plan.upgrades.length);
+    expect(markdown).not.toContain('no fixed version yet');
+    const open = plan.unfixable.reduce((sum, a) => sum + a.fixes.CRITICAL, 0);
+    expect(markdown).toMatch(
+      new RegExp(`#### No fix available yet: ${count} packages \\(${open} CRITICAL, `),
+    );
+    expect(markdown).toContain(`, …and ${count - 10} more in the report file.`);
   });
 });

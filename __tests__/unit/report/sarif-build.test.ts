@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,9 @@ import type { Log } from 'sarif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEVERITIES, type Finding, type Severity } from '../../../src/findings/finding.js';
 import { fingerprintFindings } from '../../../src/findings/fingerprint.js';
+import { mergeFindings } from '../../../src/findings/merge.js';
+import { parseGrypeReport } from '../../../src/scanners/grype/parse.js';
+import { parseTrivyReport } from '../../../src/scanners/trivy/parse.js';
 import { importSarif } from '../../../src/importers/sarif.js';
 import type { ScanOutcome } from '../../../src/scanners/types.js';
 import {
@@ -247,11 +251,90 @@ describe('buildSarif details', () => {
 });
 
 describe('sarifCategoryId', () => {
+  // The image slug has no tag or digest: `app:${{ github.sha }}` keeps its category on
+  // every commit (a new one per commit would never close the last commit's alerts).
   it.each([
     ['security-gate', 'trivy', undefined, 'security-gate/trivy/'],
-    ['security-gate/', 'grype', 'alpine:3.10', 'security-gate/grype/alpine-3.10/'],
-    ['team/app', 'trivy', 'ghcr.io/Org/App:1.0', 'team/app/trivy/ghcr.io-org-app-1.0/'],
+    ['security-gate/', 'grype', 'alpine:3.10', 'security-gate/grype/alpine/'],
+    ['security-gate', 'grype', 'docker.io/library/alpine:3.11', 'security-gate/grype/alpine/'],
+    ['team/app', 'trivy', 'ghcr.io/Org/App:1.0', 'team/app/trivy/ghcr.io-org-app/'],
+    ['sg', 'trivy', 'ghcr.io/org/app:4f1c2e9', 'sg/trivy/ghcr.io-org-app/'],
+    ['sg', 'trivy', `ghcr.io/org/app@sha256:${'ab'.repeat(32)}`, 'sg/trivy/ghcr.io-org-app/'],
+    ['sg', 'trivy', 'ghcr.io/org/api:4f1c2e9', 'sg/trivy/ghcr.io-org-api/'],
+    ['sg', 'grype', 'docker-archive:build/app.tar', 'sg/grype/build-app.tar/'],
+    ['sg', 'trivy', 'build/app.tar', 'sg/trivy/build-app.tar/'],
   ])('(%j, %j, %j) = %j', (prefix, scanner, image, expected) => {
     expect(sarifCategoryId(prefix, scanner, image)).toBe(expected);
+  });
+});
+
+describe('merged findings in SARIF', () => {
+  const FIXTURES = path.resolve(__dirname, '../../fixtures');
+  const parse = (file: string, scanner: 'trivy' | 'grype'): Finding[] => {
+    const json = JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8')) as unknown;
+    const tool = scanner === 'trivy' ? 'Trivy' : 'Grype';
+    const source = { tool, scanner, toolVersion: '0.72.0' };
+    return scanner === 'trivy'
+      ? parseTrivyReport(json, { source, pathPrefix: '' }).findings
+      : parseGrypeReport(json, { source, pathPrefix: '' }).findings;
+  };
+  const POM: Array<[string, 'trivy' | 'grype']> = [
+    ['merge/trivy-0.44-shape-pom.json', 'trivy'],
+    ['merge/grype-from-trivy-pom.json', 'grype'],
+  ];
+  const sarifOf = (order: Array<[string, 'trivy' | 'grype']>) => {
+    const found = order.map(([file, scanner]) => ({ scanner, findings: parse(file, scanner) }));
+    const merged = fingerprintFindings(
+      mergeFindings(found.flatMap((f) => f.findings)),
+      () => undefined,
+    );
+    const runs = buildRunSpecs({
+      scans: found.map((f) => scan(f.scanner, f.findings)),
+      imports: [],
+      category: 'security-gate',
+    });
+    return buildSarif({ findings: merged, runs, location: { fileExists: () => false } }).log;
+  };
+
+  it.each([
+    ['Trivy first', POM, 'Trivy', ['Trivy', 'Grype']],
+    ['Grype first', [...POM].reverse(), 'Grype', ['Grype', 'Trivy']],
+  ] as const)(
+    "%s: each merged result is written once, in the first scanner's run, listing both",
+    (_label, order, firstTool, tools) => {
+      const log = sarifOf([...order]);
+      expect(log.runs.map((r) => [r.tool.driver.name, r.results?.length])).toEqual(
+        order.map(([, scanner]) => [
+          scanner === 'trivy' ? 'Trivy' : 'Grype',
+          scanner === order[0][1] ? 2 : 0,
+        ]),
+      );
+      const run = log.runs.find((r) => r.tool.driver.name === firstTool);
+      for (const result of run?.results ?? []) expect(result.properties?.scanners).toEqual(tools);
+      const critical = run?.results?.find((r) => r.ruleId === 'CVE-2020-9548');
+      expect(critical?.level).toBe('error');
+      expect(critical?.properties).toMatchObject({
+        severity: 'CRITICAL',
+        'severity-by-scanner': { Trivy: 'CRITICAL', Grype: 'HIGH' },
+        purl: 'pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.1',
+      });
+      const names = [
+        critical?.properties?.package,
+        ...(critical?.properties?.['package-aliases'] ?? []),
+      ];
+      expect(names.sort()).toEqual([
+        'com.fasterxml.jackson.core:jackson-databind',
+        'jackson-databind',
+      ]);
+      expect(validateSarifSchema(log)).toEqual([]);
+    },
+  );
+
+  it('gives a merged result one fingerprint whichever scanner came first', () => {
+    const fingerprints = (log: Log) =>
+      results(log)
+        .map((r) => `${r.ruleId} ${r.partialFingerprints?.[FINGERPRINT_KEY]}`)
+        .sort();
+    expect(fingerprints(sarifOf([...POM].reverse()))).toEqual(fingerprints(sarifOf(POM)));
   });
 });

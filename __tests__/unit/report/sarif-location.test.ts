@@ -45,6 +45,20 @@ describe('resolveSarifLocation', () => {
       { uri: 'Dockerfile', startLine: 1, located: true },
     ],
     [
+      'the Dockerfile, line 1, when the scan-ref names the archive with its transport',
+      {
+        fileExists,
+        dockerfile: 'Dockerfile',
+        imageTarget: `docker-archive:./${alpineVuln.target}`,
+      },
+      { uri: 'Dockerfile', startLine: 1, located: true },
+    ],
+    [
+      'a target slug when another image was scanned',
+      { fileExists, dockerfile: 'Dockerfile', imageTarget: 'docker-archive:other.tar' },
+      { uri: 'testdata-fixtures-images-alpine-310.tar.gz', startLine: 1, located: false },
+    ],
+    [
       'a target slug when the Dockerfile does not exist',
       { fileExists, dockerfile: 'docker/Dockerfile', imageTarget: alpineVuln.target },
       { uri: 'testdata-fixtures-images-alpine-310.tar.gz', startLine: 1, located: false },
@@ -56,6 +70,15 @@ describe('resolveSarifLocation', () => {
     ],
   ])('points an image finding without a file at %s', (_, options, expected) => {
     expect(resolveSarifLocation(alpineVuln, options)).toMatchObject(expected);
+  });
+
+  it.each([
+    ['ghcr.io/org/app:4f1c2e9', 'ghcr.io-org-app'],
+    [`ghcr.io/org/app@sha256:${'ab'.repeat(32)}`, 'ghcr.io-org-app'],
+    ['docker.io/library/alpine:3.10', 'alpine'],
+  ])('slugs the target %s without tag or digest (%s), stable across commits', (target, slug) => {
+    const where = resolveSarifLocation({ ...alpineVuln, target }, { fileExists });
+    expect(where).toMatchObject({ uri: slug, startLine: 1, located: false });
   });
 
   it.each([

@@ -39,6 +39,60 @@ describe('escapeMarkdown', () => {
     expect(escapeMarkdown(text)).not.toMatch(forbidden);
   });
 
+  // What GitHub's autolinker would see: the rendered text with our backslash escapes gone.
+  const rendered = (markdown: string): string => markdown.replace(/\\(.)/g, '$1');
+  /** What a reader sees: escapes gone and entities decoded. */
+  const readsAs = (markdown: string): string =>
+    rendered(markdown)
+      .replace(/&#58;/g, ':')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&amp;/g, '&');
+  /** GitHub's commit-SHA and `GH-n` reference patterns, on the rendered text. */
+  const linkable = (text: string): boolean =>
+    /(?<![0-9A-Za-z_])[0-9a-f]{7,40}(?![0-9A-Za-z_])/i.test(text) || /\bGH-\d/i.test(text);
+
+  it.each([
+    ['a bare short SHA', 'fixed in 1a2b3c4'],
+    ['a full SHA', 'see ffac537e6cbbf934b08745a378932722df287a53 for the fix'],
+    ['a SHA in parentheses', '(deadbeefcafe)'],
+    ['a SHA after a mention', '@octocat/repo@1a2b3c4d'],
+    ['a SHA range', '1a2b3c4...5d6e7f8'],
+    ['a digits-only run', 'build 20240101 broke'],
+    ['an upper-case SHA', 'commit DEADBEEF1'],
+    ['a GH reference', 'duplicate of GH-12'],
+    ['a lower-case gh reference', 'see gh-1234.'],
+  ])('%s is not autolinked: %j', (_what, text) => {
+    expect(linkable(text)).toBe(true);
+    const escaped = escapeMarkdown(text);
+    expect(linkable(rendered(escaped))).toBe(false);
+    // Only invisible characters were added: it reads the same.
+    expect(readsAs(escaped).replace(/[\u200b\u2060]/g, '')).toBe(text);
+  });
+
+  it('defuses the commit in a Go pseudo-version but keeps its timestamp whole', () => {
+    expect(escapeMarkdown('v0.0.0-20210101123456-abcdef123456')).toBe(
+      'v0.0.0-20210101123456-abcdef\u2060123456',
+    );
+  });
+
+  it.each([
+    'CVE-2021-44228',
+    'CVE-2019-1010022',
+    'GHSA-jfh8-c2jp-5v3q',
+    '1.2.3',
+    '2.4.52-1ubuntu4.3',
+    '1:2.30-2+deb10u1',
+    'openssl 1.1.1k',
+    'sha256 digest 3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a',
+    'high-1',
+  ])('keeps %j readable and whole', (text) => {
+    const escaped = escapeMarkdown(text);
+    expect(escaped).not.toMatch(/[\u200b\u2060]/);
+    expect(readsAs(escaped)).toBe(text);
+  });
+
   it('clips long text', () => {
     expect(escapeMarkdown('a'.repeat(5000), 100).length).toBeLessThanOrEqual(100);
   });

@@ -188,6 +188,30 @@ describe('matching', () => {
     expect(count(findings, { fixState })).toBe(expected);
   });
 
+  it.each([
+    ['Trivy first', 'jackson-databind'],
+    ['Grype first', 'jackson-databind'],
+    ['Trivy first', 'com.fasterxml.jackson.core:jackson-databind'],
+    ['Grype first', 'com.fasterxml.jackson.core:jackson-databind'],
+  ])("matches a package waiver against every scanner's spelling (%s, %s)", (order, name) => {
+    // Derived pom scan: Trivy 0.44 spells the Maven package group:artifact, Grype artifact.
+    const trivyPom = parseTrivyReport(JSON.parse(readText('merge/trivy-0.44-shape-pom.json')), {
+      source: { tool: 'Trivy' },
+      pathPrefix: '',
+    }).findings;
+    const grypePom = parseGrypeReport(JSON.parse(readText('merge/grype-from-trivy-pom.json')), {
+      source: { tool: 'Grype' },
+      pathPrefix: '',
+    }).findings;
+    const merged = mergeFindings(
+      order === 'Trivy first' ? [...trivyPom, ...grypePom] : [...grypePom, ...trivyPom],
+    );
+    expect(merged).toHaveLength(2);
+    expect(count(merged, { id: 'CVE-2020-9548', package: name })).toBe(1);
+    expect(count(merged, { package: name })).toBe(2);
+    expect(count(merged, { package: 'databind' })).toBe(0);
+  });
+
   it('gives a finding the first matching waiver and counts overlaps as used', () => {
     const first = waiver({
       id: 'CVE-2020-12413',

@@ -37,6 +37,17 @@ describe('loadWaivers', () => {
     ]);
   });
 
+  it('names an absolute waivers-file path inside the workspace by its relative path', async () => {
+    const waivers = await loadWaivers({
+      workspace: WORKSPACE,
+      waiversFile: path.join(WORKSPACE, DEFAULT),
+      explicit: true,
+    });
+    expect(waivers.slice(0, 4).map((w) => w.origin)).toEqual(
+      [0, 1, 2, 3].map((i) => `${DEFAULT}#${i}`),
+    );
+  });
+
   it('is fine when the default file is missing', async () => {
     expect(await loadWaivers({ workspace: empty, waiversFile: DEFAULT, explicit: false })).toEqual(
       [],

@@ -2,6 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/errors.js';
+import type { Finding } from '../../../src/findings/finding.js';
+import { mergeFindings } from '../../../src/findings/merge.js';
+import { parseGrypeReport } from '../../../src/scanners/grype/parse.js';
+import { applyWaivers } from '../../../src/waivers/apply.js';
+import { loadWaivers } from '../../../src/waivers/load.js';
 import {
   parseGrypeIgnoreRules,
   parseTrivyIgnore,
@@ -154,6 +159,7 @@ describe('parseGrypeIgnoreRules', () => {
     expect(parseGrypeIgnoreRules(read('grype.yaml'), '.grype.yaml')).toEqual([
       {
         id: 'CVE-2020-12413',
+        matchAliases: false,
         fixState: 'wont-fix',
         packageType: 'rpm',
         packageLocation: '/var/lib/rpm/**',
@@ -174,6 +180,86 @@ describe('parseGrypeIgnoreRules', () => {
     ]);
   });
 
+  it('reads namespace and match-type as finding properties to match', () => {
+    const text =
+      'ignore:\n  - vulnerability: CVE-1\n    namespace: nvd:cpe\n    match-type: cpe-match\n  - match-type: exact-indirect-match\n';
+    expect(parseGrypeIgnoreRules(text, '.grype.yaml')).toEqual([
+      {
+        id: 'CVE-1',
+        matchAliases: false,
+        findingProperties: { namespace: 'nvd:cpe', matchTypes: 'cpe-match' },
+        reason: 'Ignore rule in .grype.yaml',
+        origin: '.grype.yaml#0',
+      },
+      {
+        findingProperties: { matchTypes: 'exact-indirect-match' },
+        reason: 'Ignore rule in .grype.yaml',
+        origin: '.grype.yaml#1',
+      },
+    ]);
+  });
+
+  it.each([
+    [
+      'vex-status only',
+      '  - vex-status: not_affected\n',
+      "'vex-status' applies to VEX documents only",
+    ],
+    [
+      'vex-justification with a vulnerability',
+      '  - vulnerability: CVE-1\n    vex-justification: vulnerable_code_not_present\n',
+      "'vex-justification' applies to VEX documents only",
+    ],
+    [
+      'package.upstream-name only',
+      '  - package:\n      upstream-name: nss\n',
+      "'package.upstream-name' findings do not record",
+    ],
+    [
+      'package.language with a vulnerability',
+      '  - vulnerability: CVE-1\n    package:\n      language: java\n',
+      "'package.language' findings do not record",
+    ],
+    [
+      'an unknown criterion',
+      '  - vulnerability: CVE-1\n    match_type: cpe-match\n',
+      "'match_type' is not a Grype ignore-rule criterion the action knows",
+    ],
+    [
+      'an unknown package criterion',
+      '  - vulnerability: CVE-1\n    package:\n      purl: pkg:npm/x\n',
+      "'package.purl' is not a Grype ignore-rule criterion",
+    ],
+  ])(
+    'does not apply a rule with %s, and warns naming the file, rule and criterion',
+    (_label, rule, criterion) => {
+      const warnings: string[] = [];
+      const text = `ignore:\n  - vulnerability: CVE-0\n${rule}`;
+      const waivers = parseGrypeIgnoreRules(text, '.grype.yaml', {
+        warn: (message) => warnings.push(message),
+      });
+      expect(waivers.map((w) => w.origin)).toEqual(['.grype.yaml#0']);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^\.grype\.yaml: ignore\[1\] is not applied: /);
+      expect(warnings[0]).toContain(criterion);
+      expect(warnings[0]).not.toContain('\n');
+    },
+  );
+
+  it('names every unevaluable criterion of one rule', () => {
+    const warnings: string[] = [];
+    parseGrypeIgnoreRules(
+      'ignore:\n  - vex-status: fixed\n    package:\n      upstream-name: x\n',
+      'g.yml',
+      { warn: (message) => warnings.push(message) },
+    );
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^g\.yml: ignore\[0\] is not applied: 'vex-status' .*; 'package\.upstream-name' /,
+      ),
+    ]);
+  });
+
   it.each([
     ['no ignore key', 'output: json\n', 0],
     ['an empty file', '', 0],
@@ -191,5 +277,89 @@ describe('parseGrypeIgnoreRules', () => {
     ['ignore as a mapping', 'ignore:\n  vulnerability: CVE-1\n', /\.grype\.yaml: ignore/],
   ])('refuses %s', (_label, text, message) => {
     expect(() => parseGrypeIgnoreRules(text, '.grype.yaml')).toThrow(message);
+  });
+});
+
+describe('grype ignore rules applied to real Grype findings', () => {
+  const SHARED = path.resolve(__dirname, '../../fixtures/shared/grype');
+  const findings = (name: string) =>
+    mergeFindings(
+      parseGrypeReport(JSON.parse(readFileSync(path.join(SHARED, name), 'utf8')) as unknown, {
+        source: { tool: 'Grype' },
+        pathPrefix: '',
+      }).findings,
+    );
+  // GHSA-cfh5-3ghh-wfjx (related CVE-2014-3577) and CVE-2014-3577 (cpe-match) merge into one.
+  const java = findings('real-0.65.1-java-ghsa.json');
+  const keycloak = findings('real-0.66.0-keycloak-rpm-wontfix.json');
+  const waivedBy = (rules: string, list: Finding[]) =>
+    applyWaivers(list, parseGrypeIgnoreRules(`ignore:\n${rules}`, '.grype.yaml'), {
+      today: '2026-01-01',
+    }).findings.filter((f) => f.waiver !== undefined).length;
+
+  const ON_RHEL = keycloak.filter((f) => f.ruleId === 'CVE-2020-12413').length;
+
+  it.each([
+    ['an alias id without include-aliases', java, '  - vulnerability: GHSA-cfh5-3ghh-wfjx\n', 0],
+    [
+      'an alias id with include-aliases: true',
+      java,
+      '  - vulnerability: GHSA-cfh5-3ghh-wfjx\n    include-aliases: true\n',
+      1,
+    ],
+    ['the merged id itself', java, '  - vulnerability: CVE-2014-3577\n', 1],
+    // Grype would still report the GHSA match (namespace github:language:java).
+    [
+      'a rule covering only one of the merged matches',
+      java,
+      '  - vulnerability: CVE-2014-3577\n    namespace: nvd:cpe\n',
+      0,
+    ],
+    [
+      'a namespace the findings have',
+      keycloak,
+      '  - vulnerability: CVE-2020-12413\n    namespace: redhat:distro:redhat:9\n',
+      ON_RHEL,
+    ],
+    [
+      'a namespace they do not have',
+      keycloak,
+      '  - vulnerability: CVE-2020-12413\n    namespace: debian:distro:debian:12\n',
+      0,
+    ],
+    ['a match type it has', java, '  - match-type: cpe-match\n', 1],
+    ['a match type it does not have', java, '  - match-type: exact-indirect-match\n', 0],
+  ])('%s', (_label, list, rules, waived) => {
+    expect(java).toHaveLength(1);
+    expect(ON_RHEL).toBeGreaterThan(0);
+    expect(waivedBy(rules, list)).toBe(waived);
+  });
+
+  it('a rule with an unevaluable criterion waives nothing (fail closed)', () => {
+    const rules = '  - vulnerability: CVE-2020-12413\n    package:\n      upstream-name: nss\n';
+    expect(waivedBy('  - vulnerability: CVE-2020-12413\n', keycloak)).toBeGreaterThan(0);
+    expect(waivedBy(rules, keycloak)).toBe(0);
+  });
+});
+
+describe('grype rule warnings reach the loader', () => {
+  it('loadWaivers passes a rule that is not applied to its warn callback', async () => {
+    const workspace = path.resolve('/ws');
+    const files: Record<string, string> = {
+      [path.join(workspace, '.grype.yaml')]:
+        'ignore:\n  - vulnerability: CVE-1\n  - vex-status: not_affected\n',
+    };
+    const warnings: string[] = [];
+    const waivers = await loadWaivers({
+      workspace,
+      waiversFile: '.github/security-waivers.yml',
+      explicit: false,
+      readFile: (file) => Promise.resolve(files[file]),
+      warn: (message) => warnings.push(message),
+    });
+    expect(waivers.map((w) => w.origin)).toEqual(['.grype.yaml#0']);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^\.grype\.yaml: ignore\[1\] is not applied: 'vex-status'/),
+    ]);
   });
 });

@@ -10,21 +10,27 @@
  *   exits non-zero *after* writing the report and says "discovered
  *   vulnerabilities at or above the severity threshold". That exit is
  *   accepted when the report is complete, with a note.
- * - Grype runs in the private temp directory, not the workspace, so it does
- *   not apply the workspace's `.grype.yaml` ignore rules itself: the action
- *   applies them as waivers, which reports their effect (used, expired,
- *   unused) the same way as for every other scanner.
+ * - Grype never reads a config of its own: it runs in the private temp
+ *   directory with `--config` naming an empty file there, so neither the
+ *   workspace's `.grype.yaml` nor one in $HOME or XDG dirs applies. The
+ *   action applies the workspace's ignore rules itself, as waivers, which
+ *   reports their effect (used, expired, unused) the same way as for every
+ *   other scanner.
+ * - Its environment is the scanners' one (no `INPUT_*`, so no token), with
+ *   `GRYPE_DB_CACHE_DIR` set to the directory the action caches.
  * - The report goes to a file (`--file`), not stdout, so log lines on
  *   stdout can never corrupt it and its size is not capped.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FindingSource } from '../../findings/finding.js';
-import type { CommandResult } from '../../util/command.js';
+import type { CommandOptions, CommandResult } from '../../util/command.js';
+import { scannerEnv } from '../env.js';
 import type { ScanContext, ScannerStrategy, ScanOutcome } from '../types.js';
 import { parseGrypeReport } from './parse.js';
 
 const TOOL = 'Grype';
+/** The version probe never waits longer than this, nor longer than the `timeout` input. */
 const VERSION_TIMEOUT_MS = 60_000;
 /** Grype's message for `fail-on-severity` (grypeerr.ErrAboveSeverityThreshold). */
 const THRESHOLD_MESSAGE = 'discovered vulnerabilities at or above the severity threshold';
@@ -43,6 +49,8 @@ const PATH_SCHEMES = [
 export interface GrypeScannerOptions {
   /** Path of the grype binary; default: `grype-path`, else `grype` from PATH. */
   resolveBinary?: (context: ScanContext) => Promise<string>;
+  /** Grype's DB directory (`GRYPE_DB_CACHE_DIR`), the one the action caches; default: Grype's own. */
+  dbCacheDir?: string;
 }
 
 /** Creates the Grype entry of the scanner strategy table. */
@@ -70,23 +78,13 @@ export function createGrypeScanner(options: GrypeScannerOptions = {}): ScannerSt
       }
       const input = buildSourceArgument(context);
       if (typeof input !== 'string') return fail(input.error);
-      const version = await readGrypeVersion(binary, context);
-      const reportPath = path.join(context.tempDir, 'grype-report.json');
-      // A report left by an earlier run must never pass for this run's.
-      await rm(reportPath, { force: true });
-      const args = [
-        input,
-        '-o',
-        'json',
-        '--file',
-        reportPath,
-        '--quiet',
-        ...buildExcludeArgs(context),
-      ];
+      const runOptions = grypeRunOptions(context, options.dbCacheDir);
+      const version = await readGrypeVersion(binary, context, runOptions);
+      const { args, reportPath } = await prepareRun(context, input);
       context.logger.info(`Running grype ${args.join(' ')}`);
       const result = await context.runner.run(binary, args, {
+        ...runOptions,
         timeoutMs: context.config.timeoutMs,
-        cwd: context.tempDir,
       });
       const problem = describeRunProblem(result, binary, context.config.timeoutMs);
       if (problem !== undefined && !isThresholdExit(result)) return fail(problem, version);
@@ -100,6 +98,31 @@ export function createGrypeScanner(options: GrypeScannerOptions = {}): ScannerSt
       });
     },
   };
+}
+
+/** Writes the run's empty config, clears any old report, and builds the arguments. */
+async function prepareRun(
+  context: ScanContext,
+  input: string,
+): Promise<{ args: string[]; reportPath: string }> {
+  const reportPath = path.join(context.tempDir, 'grype-report.json');
+  const configPath = path.join(context.tempDir, 'grype-config.yaml');
+  // A report left by an earlier run must never pass for this run's.
+  await rm(reportPath, { force: true });
+  // An explicit config stops grype's search of the cwd, $HOME and XDG dirs; `.yaml` names its format.
+  await writeFile(configPath, '{}\n');
+  const args = [
+    input,
+    '-o',
+    'json',
+    '--file',
+    reportPath,
+    '--quiet',
+    '--config',
+    configPath,
+    ...buildExcludeArgs(context),
+  ];
+  return { args, reportPath };
 }
 
 interface ReadOutcomeOptions {
@@ -201,14 +224,24 @@ function readPathPrefix(context: ScanContext): string {
   return relative.split(path.sep).join('/');
 }
 
+/** Where grype runs: the temp directory, the scanners' environment, the cached DB directory. */
+function grypeRunOptions(
+  context: ScanContext,
+  dbCacheDir: string | undefined,
+): Pick<CommandOptions, 'cwd' | 'env'> {
+  const extra: Record<string, string> = dbCacheDir ? { GRYPE_DB_CACHE_DIR: dbCacheDir } : {};
+  return { cwd: context.tempDir, env: scannerEnv(extra) };
+}
+
 /** Asks the binary its version (`grype version -o json`); undefined when it will not say. */
 export async function readGrypeVersion(
   binary: string,
   context: ScanContext,
+  runOptions: Pick<CommandOptions, 'cwd' | 'env'> = grypeRunOptions(context, undefined),
 ): Promise<string | undefined> {
   const result = await context.runner.run(binary, ['version', '-o', 'json'], {
-    timeoutMs: VERSION_TIMEOUT_MS,
-    cwd: context.tempDir,
+    ...runOptions,
+    timeoutMs: Math.min(VERSION_TIMEOUT_MS, context.config.timeoutMs),
   });
   if (result.exitCode !== 0) return undefined;
   try {

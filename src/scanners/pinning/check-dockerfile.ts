@@ -2,9 +2,10 @@
  * Pinning check for Dockerfiles and Containerfiles: every `FROM` image must
  * carry an `@sha256:` digest. `scratch` and earlier build stages are exempt;
  * images built from `ARG`s are resolved from the defaults of the ARGs
- * declared before the first `FROM` (the only ones `FROM` can see) and, when
- * that is impossible, reported under a rule of their own, never as pinned.
- * Pure.
+ * declared before the first `FROM` (the only ones `FROM` can see; a default
+ * may use an earlier one) and, when that is impossible, reported under a
+ * rule of their own, never as pinned. BuildKit heredoc bodies are content,
+ * not instructions, and are skipped. Pure.
  */
 import type { Finding } from '../../findings/finding.js';
 import {
@@ -34,26 +35,80 @@ function readEscapeChar(lines: string[]): string {
   return '\\';
 }
 
-/** Splits a Dockerfile into instructions, joining lines that end in the escape character. */
+/** Instructions whose heredocs BuildKit reads (Dockerfile frontend 1.4+). */
+const HEREDOC_KEYWORDS = new Set(['RUN', 'COPY', 'ADD']);
+
+/** One heredoc opened by an instruction: its terminator, and whether `<<-` strips leading tabs. */
+interface Heredoc {
+  name: string;
+  stripTabs: boolean;
+}
+
+/** Splits on whitespace outside quotes, keeping the quotes (enough to find `<<WORD` tokens). */
+function shellWords(text: string): string[] {
+  return text.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? [];
+}
+
+/**
+ * The heredocs an instruction opens, in order: `<<EOF`, `<<-EOF`, `<<"EOF"`,
+ * `<<'EOF'`, `2<<EOF`, several on one line. Tokens inside quotes are not.
+ */
+export function readHeredocs(instruction: DockerInstruction): Heredoc[] {
+  if (!HEREDOC_KEYWORDS.has(instruction.keyword)) return [];
+  const heredocs: Heredoc[] = [];
+  for (const word of shellWords(instruction.args)) {
+    const match = /^\d*<<(-?)(?:"([^"]+)"|'([^']+)'|([^<>|&;()"']+))/.exec(word);
+    const name = match?.[2] ?? match?.[3] ?? match?.[4];
+    if (match !== null && name !== undefined) heredocs.push({ name, stripTabs: match[1] === '-' });
+  }
+  return heredocs;
+}
+
+/**
+ * Index of the first line after the heredoc bodies that start at `from`.
+ * A heredoc that is never closed skips nothing: BuildKit refuses such a
+ * file, and reading on can only report more, never hide a `FROM`.
+ */
+function skipHeredocBodies(lines: string[], from: number, heredocs: Heredoc[]): number {
+  let index = from;
+  for (const heredoc of heredocs) {
+    const isEnd = (raw: string): boolean =>
+      (heredoc.stripTabs ? raw.replace(/^\t+/, '') : raw) === heredoc.name;
+    const end = lines.findIndex((raw, at) => at >= index && isEnd(raw));
+    if (end === -1) return from;
+    index = end + 1;
+  }
+  return index;
+}
+
+/**
+ * Splits a Dockerfile into instructions, joining lines that end in the
+ * escape character. Heredoc bodies are file content or script, not
+ * instructions: a `FROM` line inside one is skipped.
+ */
 export function readDockerInstructions(text: string): DockerInstruction[] {
   const lines = splitLinesKeepingNumbers(text);
   const escape = readEscapeChar(lines);
   const instructions: DockerInstruction[] = [];
   let pending: { text: string; line: number } | undefined;
-  lines.forEach((raw, index) => {
-    const trimmed = raw.trim();
+  let index = 0;
+  while (index < lines.length) {
+    const trimmed = (lines[index] ?? '').trim();
+    index += 1;
     // Docker drops comment and empty lines, also inside a continuation.
-    if (trimmed === '' || trimmed.startsWith('#')) return;
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
     const continues = trimmed.endsWith(escape);
     const body = continues ? trimmed.slice(0, -1) : trimmed;
     pending =
       pending === undefined
-        ? { text: body, line: index + 1 }
+        ? { text: body, line: index }
         : { ...pending, text: `${pending.text} ${body}` };
-    if (continues) return;
-    instructions.push(toInstruction(pending.text, pending.line));
+    if (continues) continue;
+    const instruction = toInstruction(pending.text, pending.line);
+    instructions.push(instruction);
     pending = undefined;
-  });
+    index = skipHeredocBodies(lines, index, readHeredocs(instruction));
+  }
   if (pending !== undefined) instructions.push(toInstruction(pending.text, pending.line));
   return instructions;
 }
@@ -154,6 +209,17 @@ function checkImage(raw: string, line: number, state: FromState): PinningHit | u
   return { rule: 'unpinned-dockerfile-from', line, reference: raw, ...(detail ? { detail } : {}) };
 }
 
+/**
+ * Records global ARGs. A default may use earlier ARGs (`ARG IMG=node@${DIGEST}`),
+ * which Docker expands when it reads the line; a default that uses an ARG
+ * without a value depends on `--build-arg`, so it stays unknown.
+ */
+function declareArgs(args: string, known: Map<string, string | undefined>): void {
+  for (const [name, value] of readArgDefaults(args)) {
+    known.set(name, value === undefined ? undefined : substituteArgs(value, known));
+  }
+}
+
 /** Checks one Dockerfile; returns a finding per unpinned `FROM`. */
 export function checkDockerfile(file: PinningFile): Finding[] {
   const state: FromState = { args: new Map(), stages: new Set() };
@@ -161,7 +227,7 @@ export function checkDockerfile(file: PinningFile): Finding[] {
   const hits: PinningHit[] = [];
   for (const instruction of readDockerInstructions(file.text)) {
     if (instruction.keyword === 'ARG' && !seenFrom) {
-      for (const [name, value] of readArgDefaults(instruction.args)) state.args.set(name, value);
+      declareArgs(instruction.args, state.args);
     } else if (instruction.keyword === 'FROM') {
       seenFrom = true;
       const hit = checkFrom(instruction, state);

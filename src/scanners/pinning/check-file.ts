@@ -22,6 +22,8 @@ export interface FileCheckResult {
   findings: Finding[];
   /** Set when the file could not be checked (shown in the summary, never fails the run). */
   note?: string;
+  /** 1-based line the parse error points at, for the note's annotation. */
+  noteLine?: number;
 }
 
 /**
@@ -40,14 +42,13 @@ export function checkPinningFile(type: PinningFileType, file: PinningFile): File
     return { findings: CHECKERS[type](file) };
   } catch (error) {
     if (!isWorthANote(type, file.text)) return { findings: [] };
-    const where =
-      error instanceof PinningParseError && error.line !== undefined
-        ? `${file.path}:${error.line}`
-        : file.path;
+    const line = error instanceof PinningParseError ? error.line : undefined;
+    const where = line !== undefined ? `${file.path}:${line}` : file.path;
     const message = error instanceof Error ? error.message : String(error);
     return {
       findings: [],
       note: `Pinning checker could not parse ${showReference(where)} (${showReference(message)}); its references were not checked.`,
+      ...(line !== undefined ? { noteLine: line } : {}),
     };
   }
 }

@@ -140,24 +140,55 @@ function checkUsesNode(node: Node | undefined, collector: HitCollector): void {
   if (rule !== undefined) collector.add(node, rule, uses);
 }
 
+/** Every step's `uses:` in a `steps:` list. */
+function checkSteps(
+  steps: Node | undefined,
+  document: Document.Parsed,
+  collector: HitCollector,
+): void {
+  if (!isSeq(steps)) return;
+  for (const item of steps.items) {
+    const step = resolveNode(item, document);
+    if (isMap(step)) checkUsesNode(getMapValue(step, 'uses', document), collector);
+  }
+}
+
+/** A workflow's jobs: reusable-workflow `jobs.<id>.uses` and `jobs.<id>.steps[*].uses`. */
+function checkJobs(root: YAMLMap, document: Document.Parsed, collector: HitCollector): void {
+  const jobs = getMapValue(root, 'jobs', document);
+  if (!isMap(jobs)) return;
+  for (const [, job] of mapEntries(jobs, document)) {
+    if (!isMap(job)) continue;
+    checkUsesNode(getMapValue(job, 'uses', document), collector);
+    checkSteps(getMapValue(job, 'steps', document), document, collector);
+  }
+}
+
+/** An action's `runs`: composite `runs.steps[*].uses`, Docker `runs.image: docker://…`. */
+function checkRuns(root: YAMLMap, document: Document.Parsed, collector: HitCollector): void {
+  const runs = getMapValue(root, 'runs', document);
+  if (!isMap(runs)) return;
+  checkSteps(getMapValue(runs, 'steps', document), document, collector);
+  const image = getMapValue(runs, 'image', document);
+  if (scalarText(image)?.trim().toLowerCase().startsWith('docker://'))
+    checkUsesNode(image, collector);
+}
+
 /**
- * Workflows and `action.yml`: every `uses:` (steps and reusable-workflow
- * jobs) must name a full commit SHA or a digest-pinned `docker://` image;
- * a Docker action's `runs.image: docker://…` needs a digest too.
+ * Workflows and `action.yml`: the `uses:` GitHub runs — steps, reusable-workflow
+ * jobs, composite action steps — must name a full commit SHA or a
+ * digest-pinned `docker://` image; a Docker action's `runs.image: docker://…`
+ * needs a digest too. A `uses` key anywhere else (an input under `with:`,
+ * say) is only data and is not checked.
  */
 export function checkWorkflow(file: PinningFile): Finding[] {
   const yaml = parseYamlFile(file.path, file.text);
   const collector = new HitCollector(yaml);
   for (const document of yaml.documents) {
-    visitMaps(document.contents, document, (map) => {
-      checkUsesNode(getMapValue(map, 'uses', document), collector);
-    });
-    const runs = isMap(document.contents)
-      ? getMapValue(document.contents, 'runs', document)
-      : undefined;
-    const image = isMap(runs) ? getMapValue(runs, 'image', document) : undefined;
-    if (scalarText(image)?.trim().toLowerCase().startsWith('docker://'))
-      checkUsesNode(image, collector);
+    const root = document.contents;
+    if (!isMap(root)) continue;
+    checkJobs(root, document, collector);
+    checkRuns(root, document, collector);
   }
   return findings(file, collector);
 }

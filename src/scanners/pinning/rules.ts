@@ -101,7 +101,7 @@ export const PINNING_RULES: Record<PinningRuleId, PinningRule> = {
     id: 'unpinned-docker-action',
     name: 'UnpinnedDockerAction',
     title: 'docker:// action image not pinned to a digest',
-    helpMarkdown: `A \`docker://\` step runs whatever the tag points to when the job starts.\n\n${DIGEST_HELP}\n\nthen write \`uses: docker://IMAGE:TAG@sha256:<digest>\`.`,
+    helpMarkdown: `A \`docker://\` step runs whatever the tag points to when the job starts.\n\n${DIGEST_HELP}\n\nIn the workflow that is \`uses: docker://IMAGE:TAG@sha256:<digest>\`.`,
     helpUri:
       'https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#example-using-a-docker-hub-action',
   },

@@ -64,16 +64,18 @@ export function parseTrivyVersion(output: string): string | undefined {
   return /^\s*Version:\s*v?(\S+)/m.exec(output)?.[1];
 }
 
-/** Our scanner names translated to the binary's, with notes for what it lacks. */
+/** Our scanner names translated to the binary's, and what it cannot run. */
 export interface ScannerSelection {
   names: string[];
-  notes: string[];
+  /** Requested scanners the binary does not list: the caller fails closed on them. */
+  unsupported: TrivyScanner[];
 }
 
 /**
  * Maps `trivy-scanners` to the names the binary lists: `misconfig` is
- * `config` before Trivy 0.48. A name the binary does not list is dropped with
- * a note (an empty result is the caller's error to report).
+ * `config` before Trivy 0.48 (an adaptation, not a problem). A name the
+ * binary does not list at all is returned in `unsupported`: silently
+ * skipping it would pass a check that never ran.
  */
 export function selectTrivyScanners(
   requested: readonly TrivyScanner[],
@@ -81,17 +83,14 @@ export function selectTrivyScanners(
 ): ScannerSelection {
   const available = new Set(capabilities.scannerNames);
   const names: string[] = [];
-  const notes: string[] = [];
+  const unsupported: TrivyScanner[] = [];
   for (const scanner of requested) {
     const candidates = scanner === 'misconfig' ? ['misconfig', 'config'] : [scanner];
     const name = candidates.find((candidate) => available.has(candidate));
     if (name !== undefined) names.push(name);
-    else
-      notes.push(
-        `This Trivy binary does not support the '${scanner}' scanner (it lists: ${[...available].join(', ') || 'none'}); it was skipped.`,
-      );
+    else unsupported.push(scanner);
   }
-  return { names, notes };
+  return { names, unsupported };
 }
 
 /** The first flag of `candidates` that the binary lists. */

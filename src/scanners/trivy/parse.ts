@@ -396,6 +396,8 @@ function makeLocation(
 ): FileLocation {
   const start = startLine && startLine > 0 ? startLine : 1;
   const location: FileLocation = { path: joinRepoPath(context.pathPrefix, file), startLine: start };
+  // No line named: a whole-file finding, fingerprinted without line 1's content.
+  if (!(startLine && startLine > 0)) location.wholeFile = true;
   if (endLine && endLine >= start) location.endLine = endLine;
   return location;
 }

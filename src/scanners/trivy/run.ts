@@ -2,21 +2,30 @@
  * The Trivy scanner strategy: find the binary, read what it can do, run it
  * with an argument array and a timeout, and parse its JSON report.
  * Fail-closed: every way the run can go wrong ends as `ScanOutcome.error`
- * with one line naming trivy and the cause, and no findings.
+ * with one line naming trivy and the cause, and no findings — including a
+ * `trivy-scanners` entry the binary cannot run. Nothing in the checkout
+ * configures the run: its `trivy.yaml`, `trivy-secret.yaml` and
+ * `.trivyignore` are replaced by empty files (see `isolation.ts`); the
+ * action applies `.trivyignore` itself, as waivers that stay visible.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ReportFormatError, ScannerError } from '../../config/errors.js';
 import type { FindingSource } from '../../findings/finding.js';
+import type { Config } from '../../config/schema.js';
 import type { CommandOptions, CommandResult } from '../../util/command.js';
 import { sanitizeLogText } from '../../util/safe-text.js';
 import type { ScanContext, ScannerStrategy, ScanOutcome } from '../types.js';
+import { scannerEnv } from '../env.js';
 import { withDbFallback } from '../../install/db-cache.js';
 import { buildTrivyArgs, trivySubcommand, type TrivyArgs } from './args.js';
 import { resolveTrivyBinary } from './binary.js';
-import { parseTrivyHelp, parseTrivyVersion, type TrivyCapabilities } from './capabilities.js';
+import { withTrivyIsolation } from './isolation.js';
 import { parseTrivyReport } from './parse.js';
+import { probeTrivy, stderrTail, type TrivyProbe, type TrivyProber } from './probe.js';
+
+export { stderrTail } from './probe.js';
 
 export interface TrivyScannerOptions {
   /** Where the binary comes from (default: `trivy-path`, else PATH); a download step plugs in here. */
@@ -25,13 +34,15 @@ export interface TrivyScannerOptions {
   timeoutGraceMs?: number;
   /** Pause before retrying a DB repository after a DB download failure (default: `withDbFallback`'s). */
   dbRetryDelayMs?: number;
+  /** Trivy's `--cache-dir`: the directory the action caches between runs (default: Trivy's own). */
+  cacheDir?: string;
+  /** Shares the version/help answers with the SBOM step (default: ask on every scan). */
+  probe?: TrivyProber;
 }
 
-const PROBE_TIMEOUT_MS = 60_000;
 /** The longest grace past Trivy's own `--timeout`, for long scans. */
 const MAX_GRACE_MS = 30_000;
 const MIN_GRACE_MS = 1_000;
-const STDERR_TAIL = 300;
 
 /** The Trivy entry of the scanner strategy table. */
 export function createTrivyScanner(options: TrivyScannerOptions = {}): ScannerStrategy {
@@ -45,6 +56,8 @@ export function createTrivyScanner(options: TrivyScannerOptions = {}): ScannerSt
           binary: await resolveBinary(context),
           graceMs: options.timeoutGraceMs ?? graceFor(context.config.timeoutMs),
           dbRetryDelayMs: options.dbRetryDelayMs,
+          cacheDir: options.cacheDir,
+          probe: options.probe ?? probeTrivy,
           state,
         });
       } catch (error) {
@@ -74,31 +87,43 @@ interface ScanDeps {
   binary: string;
   graceMs: number;
   dbRetryDelayMs?: number;
+  cacheDir?: string;
+  probe: TrivyProber;
   /** Filled as soon as known, so an error outcome can still name the version. */
   state: { version?: string };
 }
 
 async function scanWithTrivy(context: ScanContext, deps: ScanDeps): Promise<ScanOutcome> {
   const { config, logger } = context;
-  const { version, capabilities } = await probeTrivy(context, deps.binary);
+  const { version, capabilities } = await deps.probe({
+    runner: context.runner,
+    binary: deps.binary,
+    subcommand: trivySubcommand(config.scanType),
+    run: trivyRunOptions(context.workspace),
+    timeoutMs: config.timeoutMs,
+  });
   deps.state.version = version;
   const root =
     config.scanType === 'fs'
-      ? await resolveScanRoot(context)
+      ? await resolveScanRoot(context.workspace, config.scanRef)
       : { pathPrefix: '', inWorkspace: true };
   const outputFile = join(context.tempDir, `trivy-${randomUUID()}.json`);
-  const plan = buildTrivyArgs({ config, capabilities, outputFile, pathPrefix: root.pathPrefix });
-  if (plan.scanners.length === 0) {
-    throw new ScannerError(
-      'trivy',
-      `none of the requested scanners (${config.trivyScanners.join(', ')}) is supported by this binary. ${plan.notes.join(' ')}`,
+  const report = await withTrivyIsolation(context.tempDir, async (isolation) => {
+    const plan = buildTrivyArgs({
+      config,
+      capabilities,
+      outputFile,
+      pathPrefix: root.pathPrefix,
+      isolation,
+      cacheDir: deps.cacheDir,
+    });
+    checkScanners(config, plan, { version, capabilities });
+    logger.info(
+      `Running Trivy ${version ?? '(version unknown)'}: ${trivySubcommand(config.scanType)} scan of ${config.scanRef} (${plan.scanners.join(', ')})`,
     );
-  }
-  logger.info(
-    `Running Trivy ${version ?? '(version unknown)'}: ${trivySubcommand(config.scanType)} scan of ${config.scanRef} (${plan.scanners.join(', ')})`,
-  );
-  logger.debug(`trivy ${plan.args.join(' ')}`);
-  const report = await runAndRead(context, deps, plan, outputFile);
+    logger.debug(`trivy ${plan.args.join(' ')}`);
+    return runAndRead(context, deps, plan, outputFile);
+  });
   const source: FindingSource = {
     tool: 'Trivy',
     scanner: 'trivy',
@@ -106,7 +131,7 @@ async function scanWithTrivy(context: ScanContext, deps: ScanDeps): Promise<Scan
     informationUri: 'https://github.com/aquasecurity/trivy',
   };
   const parsed = parseReportOrThrow(report, source, root.pathPrefix);
-  const notes = [...plan.notes, ...parsed.notes];
+  const notes = [...parsed.notes];
   if (parsed.suppressedByVex > 0)
     notes.push(`Trivy suppressed ${parsed.suppressedByVex} finding(s) by VEX statements.`);
   if (!root.inWorkspace) {
@@ -156,56 +181,54 @@ async function runAndRead(
   }
 }
 
-/** Version and capabilities of the subcommand about to run, from the binary itself. */
-async function probeTrivy(
-  context: ScanContext,
-  binary: string,
-): Promise<{ version?: string; capabilities: TrivyCapabilities }> {
-  const versionRun = await run(context, binary, ['--version'], { timeoutMs: PROBE_TIMEOUT_MS });
-  if (versionRun.spawnError) throw spawnFailure(binary, versionRun.spawnError);
-  const version = parseTrivyVersion(`${versionRun.stdout}\n${versionRun.stderr}`);
-  const subcommand = trivySubcommand(context.config.scanType);
-  const helpRun = await run(context, binary, [subcommand, '--help'], {
-    timeoutMs: PROBE_TIMEOUT_MS,
-  });
-  if (helpRun.spawnError) throw spawnFailure(binary, helpRun.spawnError);
-  if (helpRun.timedOut || !/--format\b/.test(helpRun.stdout + helpRun.stderr)) {
-    throw new ScannerError(
-      'trivy',
-      `\`${subcommand} --help\` did not list the options of a Trivy ${subcommand} scan; is ${JSON.stringify(binary)} Trivy?${stderrTail(helpRun.stderr)}`,
-    );
-  }
-  return { version, capabilities: parseTrivyHelp(`${helpRun.stdout}\n${helpRun.stderr}`) };
+/**
+ * Fail-closed on a `trivy-scanners` entry this binary cannot run: skipping
+ * it would report a clean result for a check that never happened.
+ */
+function checkScanners(config: Config, plan: TrivyArgs, probe: TrivyProbe): void {
+  if (plan.unsupported.length === 0 && plan.scanners.length > 0) return;
+  const missing = plan.unsupported.length > 0 ? plan.unsupported : config.trivyScanners;
+  const listed = probe.capabilities.scannerNames.join(', ') || 'none';
+  const names = missing.map((name) => `'${name}'`).join(', ');
+  throw new ScannerError(
+    'trivy',
+    `this Trivy binary (version ${sanitizeLogText(probe.version ?? 'unknown')}) cannot run the ${names} scanner${missing.length > 1 ? 's' : ''} asked for in 'trivy-scanners': its ${trivySubcommand(config.scanType)} scan lists ${listed}. Install a Trivy release that has ${missing.length > 1 ? 'them' : 'it'} (a newer 'trivy-version', or 'trivy-path'), or remove ${names} from 'trivy-scanners'.`,
+  );
 }
 
-/** Runs the binary in the workspace with the environment minus the action's inputs (the token among them). */
+/** Where Trivy runs: the workspace, with the environment minus the action's inputs (the token among them). */
+function trivyRunOptions(workspace: string): Pick<CommandOptions, 'cwd' | 'env'> {
+  return { cwd: workspace, env: scannerEnv() };
+}
+
 function run(
   context: ScanContext,
   binary: string,
   args: string[],
   options: Pick<CommandOptions, 'timeoutMs'>,
 ): Promise<CommandResult> {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('INPUT_')),
-  );
-  return context.runner.run(binary, args, { ...options, cwd: context.workspace, env });
+  return context.runner.run(binary, args, { ...options, ...trivyRunOptions(context.workspace) });
 }
 
-/** The repository-relative scan root of an fs scan (a file's directory for a single file). */
-async function resolveScanRoot(
-  context: ScanContext,
+/**
+ * The repository-relative scan root of an fs scan (a file's directory for a
+ * single file); `inWorkspace` is false for a directory outside the checkout.
+ */
+export async function resolveScanRoot(
+  workspace: string,
+  scanRef: string,
 ): Promise<{ pathPrefix: string; inWorkspace: boolean }> {
-  const absolute = resolve(context.workspace, context.config.scanRef);
+  const absolute = resolve(workspace, scanRef);
   let isFile: boolean;
   try {
     isFile = (await stat(absolute)).isFile();
   } catch {
     throw new ScannerError(
       'trivy',
-      `the scan-ref ${JSON.stringify(context.config.scanRef)} does not exist in the workspace.`,
+      `the scan-ref ${JSON.stringify(scanRef)} does not exist in the workspace.`,
     );
   }
-  const rel = relative(context.workspace, isFile ? dirname(absolute) : absolute);
+  const rel = relative(workspace, isFile ? dirname(absolute) : absolute);
   if (rel.startsWith('..') || isAbsolute(rel)) return { pathPrefix: '', inWorkspace: false };
   return { pathPrefix: rel.split(sep).join('/'), inWorkspace: true };
 }
@@ -266,25 +289,6 @@ function parseReportOrThrow(
     }
     throw error;
   }
-}
-
-function spawnFailure(binary: string, error: NodeJS.ErrnoException): ScannerError {
-  return new ScannerError(
-    'trivy',
-    `could not start ${JSON.stringify(binary)}: ${error.code ?? error.message}.`,
-  );
-}
-
-/** The last characters of stderr on one safe line (colours and workflow commands removed). */
-export function stderrTail(stderr: string): string {
-  const plain = stderr
-    // eslint-disable-next-line no-control-regex -- ANSI colour sequences are exactly what is being removed
-    .replace(/\u001b\[[0-9;]*[A-Za-z]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-  if (plain === '') return '';
-  const tail = plain.length > STDERR_TAIL ? `…${plain.slice(-(STDERR_TAIL - 1))}` : plain;
-  return ` Trivy said: ${sanitizeLogText(tail)}`;
 }
 
 function describeError(error: unknown): string {

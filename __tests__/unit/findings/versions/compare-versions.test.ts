@@ -61,6 +61,17 @@ const CASES: Case[] = [
   ['apk', '1.0a', '1.0.1', -1],
   ['apk', '1.0-r1', '1.0-r10', -1],
   ['apk', '1.01', '1.1', -1],
+  // Leading zeros after a `.`: apk-tools compares the component as a string
+  // (byte order, then length), no trailing zeros dropped.
+  ['apk', '1.010', '1.01', 1],
+  ['apk', '1.001', '1.01', -1],
+  ['apk', '1.0', '1.00', -1],
+  ['apk', '1.05', '1.5', -1],
+  ['apk', '1.0.5', '1.05', -1],
+  // A leading number compares as a number, leading zeros or not.
+  ['apk', '006', '6', 0],
+  ['apk', '1.0_rc1', '1.0-r0', -1],
+  ['apk', '1.2.3~a1b2c3-r0', '1.2.3-r0', 1],
   ['wolfi', '3.0.4-r1', '3.0.6-r0', -1],
   ['chainguard', '2.40-r0', '2.4-r9', 1],
   // Maven (ComparableVersionTest: qualifiers and equal forms).
@@ -147,6 +158,77 @@ const CASES: Case[] = [
   ['unknown-type', '1.0', '1.0.1', -1],
   ['unknown-type', '2.0', '2.0', 0],
 ];
+
+/** Lines of apk-tools' own test/version.data (`a op b`), leading zeros and suffixes among them. */
+const APK_VERSION_DATA = `
+2.34 > 0.1.0_alpha
+23_foo > 4_beta
+1.0 < 1.0bc
+0.1.0_alpha2 > 0.1.0_alpha
+1.1 > 1.1_alpha1
+1.2.1 > 1.2
+0.12.3 > 0.12
+3.10.18-r1 > 2.3.0b-r1
+2.3.0b-r1 < 2.3.0b-r2
+3.1_p16 < 3.1_p17
+3.1_p17 > 1.06-r6
+1.06-r6 < 006
+006 > 1.0.0
+2.01.01_alpha10 > 0.94
+1.00_beta2 > 0.9.2
+1.39 > 1.00_beta2
+7.15.1-r1 > 1.02
+1.02 < 1.03-r1
+4.2.52_p4-r2 > 1.02.07
+1.02.07 < 1.02.10-r1
+1.05-r18 < 1.05-r19
+2.2.3-r2 < 013
+013 < 014-r1
+0.9.16-r1 < 3.9_pre20060124
+3.9_pre20060124 > 0.01
+0.01 < 0.06
+0.06 < 1.1.7
+1.1.7 < 6b-r7
+2.5.1-r8 < 2.5.1a-r1
+1.2.07.8 < 1.2.12.04
+1.2.12.04 < 1.2.12.05
+1.6d > 1.2.07.8
+2.10.1 > 02.08.01b
+5.1 > 2.02.06
+2.02.06 < 2.02.10
+0.98 < 1.00
+4.01 < 4.20
+4.20 > 0.20070118
+0.20070118 < 0.20070207_rc1
+1.07-r1 < 1.07.5
+1.07.5 > 1.07
+1.07 < 1.19
+4.5.14 > 4.09-r1
+0.9.28.1 < 087-r1
+3.0.0-r2 < 021109-r3
+021109-r3 < 20060512
+20040406-r1 > 2.12r-r4
+2.12r-r4 < 2.12r-r5
+0.59s-r11 < 0.65
+4.5_p1-r1 > 4.5_p1
+1.3-r0 < 1.3.1-r0
+1.3_pre1-r1 < 1.3.2
+1.0_p10-r0 > 1.0_p9-r0
+0.1.0_alpha_pre2 < 0.1.0_alpha
+1.0.0_pre20191002222144-r0 < 1.0.0_pre20210530193627-r0
+2.0.0_rc3-r1 > 1.5
+`
+  .trim()
+  .split('\n')
+  .map((line) => line.split(' ') as [string, '<' | '>' | '=', string]);
+
+describe('apk-tools test/version.data', () => {
+  it.each(APK_VERSION_DATA)('%s %s %s', (a, op, b) => {
+    const expected = op === '<' ? -1 : op === '>' ? 1 : 0;
+    expect(compareVersions('apk', a, b)).toBe(expected);
+    expect(compareVersions('apk', b, a)).toBe(-expected || 0);
+  });
+});
 
 describe('compareVersions', () => {
   it.each(CASES)('%s: %s vs %s → %i', (ecosystem, a, b, expected) => {

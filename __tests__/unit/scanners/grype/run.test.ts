@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type RawInputs } from '../../../../src/config/schema.js';
 import { createGrypeScanner } from '../../../../src/scanners/grype/run.js';
 import type { ScanContext } from '../../../../src/scanners/types.js';
@@ -35,8 +35,16 @@ async function writeStandIn(
   const script = `#!/usr/bin/env node
 const fs = require('node:fs');
 const args = process.argv.slice(2);
+// What each call could see: the action's inputs (never), its DB directory, the config it was given.
+const seen = {
+  inputs: Object.keys(process.env).filter((k) => k.startsWith('INPUT_')),
+  dbCacheDir: process.env.GRYPE_DB_CACHE_DIR ?? null,
+  cwd: process.cwd(),
+};
+fs.appendFileSync(__filename + '.env.jsonl', JSON.stringify({ command: args[0], ...seen }) + '\\n');
 if (args[0] === 'version') { process.stdout.write(${JSON.stringify(version)}); process.exit(0); }
-fs.writeFileSync(__filename + '.args.json', JSON.stringify({ args, cwd: process.cwd() }));
+const config = args.includes('--config') ? fs.readFileSync(args[args.indexOf('--config') + 1], 'utf8') : null;
+fs.writeFileSync(__filename + '.args.json', JSON.stringify({ args, cwd: process.cwd(), config }));
 const reportPath = args[args.indexOf('--file') + 1];
 ${body}
 `;
@@ -65,6 +73,78 @@ afterAll(async () => {
 });
 
 const copyFixture = (fixture: string) => `fs.copyFileSync(${JSON.stringify(fixture)}, reportPath);`;
+
+interface Seen {
+  command: string;
+  inputs: string[];
+  dbCacheDir: string | null;
+  cwd: string;
+}
+
+async function readSeen(binary: string): Promise<Seen[]> {
+  return (await readFile(`${binary}.env.jsonl`, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Seen);
+}
+
+describe('createGrypeScanner: environment and config', () => {
+  const savedEnv = { ...process.env };
+  afterEach(() => {
+    process.env = { ...savedEnv };
+  });
+
+  it("gets no INPUT_* (no token), the cached DB directory and an empty --config, not the workspace's", async () => {
+    process.env['INPUT_GITHUB-TOKEN'] = 'ghs_not_for_scanners';
+    process.env['INPUT_SCANNERS'] = 'grype';
+    const workspace = path.join(dir, 'ws-config');
+    const binary = await writeStandIn('env', copyFixture(FIXTURE));
+    const dbCacheDir = path.join(dir, 'home', '.cache', 'grype', 'db');
+    const outcome = await createGrypeScanner({ dbCacheDir }).scan(
+      makeContext({ 'grype-path': binary }, workspace),
+    );
+    expect(outcome.error).toBeUndefined();
+    const recorded = JSON.parse(await readFile(`${binary}.args.json`, 'utf8')) as {
+      args: string[];
+      config: string | null;
+    };
+    const configPath = recorded.args[recorded.args.indexOf('--config') + 1] ?? '';
+    expect(path.dirname(configPath)).toBe(path.join(dir, 'tmp'));
+    expect(configPath.endsWith('.yaml')).toBe(true);
+    expect(recorded.config).toBe('{}\n');
+    const seen = await readSeen(binary);
+    expect(seen.map((s) => s.command)).toEqual(['version', `dir:${workspace}`]);
+    for (const call of seen) {
+      expect(call).toMatchObject({ inputs: [], dbCacheDir, cwd: path.join(dir, 'tmp') });
+    }
+  });
+
+  it("leaves grype's own DB directory alone when none is given", async () => {
+    delete process.env.GRYPE_DB_CACHE_DIR;
+    const binary = await writeStandIn('no-db-dir', copyFixture(FIXTURE));
+    await createGrypeScanner().scan(makeContext({ 'grype-path': binary }));
+    expect((await readSeen(binary)).map((s) => s.dbCacheDir)).toEqual([null, null]);
+  });
+
+  it('the version probe never waits longer than the timeout input', async () => {
+    const binary = path.join(dir, 'hang-version.cjs');
+    await writeFile(
+      binary,
+      `#!/usr/bin/env node
+const args = process.argv.slice(2);
+if (args[0] === 'version') setInterval(() => {}, 1000);
+else process.exit(0);
+`,
+    );
+    await chmod(binary, 0o755);
+    const started = Date.now();
+    const outcome = await createGrypeScanner().scan(
+      makeContext({ 'grype-path': binary, timeout: '1s' }),
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(outcome.error).toMatch(/^grype: exited without writing its report/);
+  });
+});
 
 describe('createGrypeScanner', () => {
   it('runs grype on the directory and returns the findings of its report', async () => {
@@ -129,7 +209,7 @@ describe('createGrypeScanner', () => {
     const recorded = JSON.parse(await readFile(`${binary}.args.json`, 'utf8')) as {
       args: string[];
     };
-    expect(recorded.args.slice(6)).toEqual([
+    expect(recorded.args.slice(8)).toEqual([
       '--exclude',
       './test/fixtures',
       '--exclude',

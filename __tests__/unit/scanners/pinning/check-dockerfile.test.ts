@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   checkDockerfile,
@@ -115,8 +117,83 @@ describe('checkDockerfile', () => {
       ],
     ],
     ['empty file', '', []],
+    [
+      'ARG default built from an earlier ARG (digest pinned)',
+      `ARG DIG=${DIGEST}\nARG IMG=node@\${DIG}\nFROM \${IMG}\n`,
+      [],
+    ],
+    [
+      'ARG default built from earlier ARGs (tag only)',
+      'ARG REG=ghcr.io\nARG TAG=1.2\nARG IMG="${REG}/o/app:${TAG}"\nFROM $IMG\n',
+      [{ rule: 'unpinned-dockerfile-from', line: 4, ref: '$IMG' }],
+    ],
+    [
+      'ARG default built from an ARG without a default is unresolvable',
+      'ARG DIG\nARG IMG=node@${DIG}\nFROM ${IMG}\n',
+      [{ rule: 'unresolved-dockerfile-from', line: 3, ref: '${IMG}' }],
+    ],
+    [
+      'ARG defaults on one line see the earlier names',
+      `ARG DIG=${DIGEST} IMG=node@\${DIG}\nFROM \${IMG}\n`,
+      [],
+    ],
+    [
+      'COPY heredoc body is not parsed',
+      `FROM alpine@${DIGEST}\nCOPY <<EOF /etc/motd\nFROM busybox:latest\nEOF\nFROM node:20\n`,
+      [{ rule: 'unpinned-dockerfile-from', line: 5, ref: 'node:20' }],
+    ],
+    [
+      'RUN heredoc with a quoted delimiter and a command after it',
+      `FROM alpine@${DIGEST}\nRUN <<"EOT" bash -e\n  echo FROM x\nFROM busybox\nEOT\n`,
+      [],
+    ],
+    [
+      '<<- strips leading tabs from the delimiter line',
+      `FROM alpine@${DIGEST}\nRUN <<-EOT\n\tFROM busybox\n\tEOT\nFROM node:20\n`,
+      [{ rule: 'unpinned-dockerfile-from', line: 5, ref: 'node:20' }],
+    ],
+    [
+      'without <<- an indented delimiter does not end the heredoc',
+      `FROM alpine@${DIGEST}\nRUN <<EOT\n\tEOT\nFROM busybox\nEOT\nFROM node:20\n`,
+      [{ rule: 'unpinned-dockerfile-from', line: 6, ref: 'node:20' }],
+    ],
+    [
+      'several heredocs on one line, read one after the other',
+      `FROM alpine@${DIGEST}\nRUN <<A cat > /a && <<'B' cat > /b\nFROM one\nA\nFROM two\nB\nFROM three\n`,
+      [{ rule: 'unpinned-dockerfile-from', line: 7, ref: 'three' }],
+    ],
+    [
+      'a heredoc that is never closed skips nothing',
+      `FROM alpine@${DIGEST}\nRUN <<EOF\nFROM busybox\n`,
+      [{ rule: 'unpinned-dockerfile-from', line: 3, ref: 'busybox' }],
+    ],
+    [
+      '<< inside quotes or a here-string is not a heredoc',
+      `FROM alpine@${DIGEST}\nRUN echo "<<EOF" && cat <<<EOF\nFROM busybox\nEOF\n`,
+      [{ rule: 'unpinned-dockerfile-from', line: 3, ref: 'busybox' }],
+    ],
+    [
+      'heredocs only in RUN, COPY and ADD',
+      `FROM alpine@${DIGEST}\nLABEL x=<<EOF\nFROM busybox\nEOF\n`,
+      [{ rule: 'unpinned-dockerfile-from', line: 3, ref: 'busybox' }],
+    ],
+    [
+      'heredoc with CRLF line endings',
+      `FROM alpine@${DIGEST}\r\nCOPY <<EOF /x\r\nFROM busybox\r\nEOF\r\nFROM node:20\r\n`,
+      [{ rule: 'unpinned-dockerfile-from', line: 5, ref: 'node:20' }],
+    ],
   ])('%s', (_name, text, expected) => {
     expect(check(text)).toEqual(expected);
+  });
+
+  it('reads a BuildKit Dockerfile with heredocs and chained ARGs (fixture)', () => {
+    const text = readFileSync(
+      join(__dirname, '../../../fixtures/pinning/tricky/Dockerfile'),
+      'utf8',
+    );
+    expect(check(text)).toEqual([
+      { rule: 'unpinned-dockerfile-from', line: 27, ref: 'debian:bookworm-slim' },
+    ]);
   });
 
   it('builds a complete finding with rule help and a safe title', () => {

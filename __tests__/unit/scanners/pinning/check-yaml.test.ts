@@ -175,6 +175,27 @@ describe('checkWorkflow', () => {
     ],
     ['docker action from a Dockerfile', 'runs:\n  using: docker\n  image: Dockerfile\n', []],
     [
+      'a uses key that is only data (with:, env:, inputs) is not checked',
+      `on:\n  workflow_call:\n    inputs:\n      uses:\n        type: string\n        default: a/b@v1\njobs:\n  a:\n    env:\n      uses: x/y@v1\n    steps:\n      - uses: some/deployer@${SHA}\n        with:\n          uses: other/action@v1\n          config: { uses: z/z@main }\n`,
+      [],
+    ],
+    ['a top-level uses key outside jobs is not checked', 'uses: a/b@v1\njobs: {}\n', []],
+    [
+      'composite action with: inputs are data',
+      `runs:\n  using: composite\n  steps:\n    - uses: a/b@${SHA}\n      with:\n        uses: c/d@v1\n`,
+      [],
+    ],
+    [
+      'steps shared through a YAML anchor are reported once, at the anchor',
+      'jobs:\n  a:\n    steps: &s\n      - uses: a/b@v1\n  b:\n    steps: *s\n',
+      [['unpinned-action-ref', 4, 'a/b@v1']],
+    ],
+    [
+      'a step list item given as an alias',
+      'x: &step\n  uses: a/b@v2\njobs:\n  a:\n    steps:\n      - *step\n',
+      [['unpinned-action-ref', 2, 'a/b@v2']],
+    ],
+    [
       'CRLF',
       'jobs:\r\n  a:\r\n    steps:\r\n      - uses: a/b@v1\r\n',
       [['unpinned-action-ref', 4, 'a/b@v1']],

@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../src/config/schema.js';
-import { buildTrivyArgs, rebaseSkipDirs } from '../../../../src/scanners/trivy/args.js';
+import {
+  buildTrivyArgs,
+  rebaseSkipDirs,
+  trivyIsolationArgs,
+  trivySkipDirArgs,
+} from '../../../../src/scanners/trivy/args.js';
 import {
   parseTrivyHelp,
   parseTrivyVersion,
@@ -76,6 +81,28 @@ describe('parseTrivyHelp', () => {
     expect(capabilities.flags.has('--format')).toBe(true);
   });
 
+  it.each([
+    [
+      '      --db-repository string        OCI repository to retrieve trivy-db from (default "ghcr.io/aquasecurity/trivy-db")',
+      false,
+    ],
+    [
+      '      --db-repository strings       OCI repository(ies) to retrieve trivy-db in order of priority',
+      true,
+    ],
+  ])('reads whether --db-repository takes a list from %j', (help, expected) => {
+    expect(parseTrivyHelp(help).dbRepositoryList).toBe(expected);
+  });
+
+  it('reads the short-and-long form of the global --config flag', () => {
+    const flags = parseTrivyHelp(realHelp('trivy-0.44.1-fs-help.txt')).flags;
+    expect(
+      ['--config', '--secret-config', '--ignorefile', '--severity', '--cache-dir'].map((f) =>
+        flags.has(f),
+      ),
+    ).toEqual([true, true, true, true, true]);
+  });
+
   it('lists the update flags each layout has', () => {
     const real = parseTrivyHelp(realHelp('trivy-0.44.1-fs-help.txt')).flags;
     expect([
@@ -104,21 +131,28 @@ describe('parseTrivyVersion', () => {
 
 describe('selectTrivyScanners', () => {
   it.each([
-    [NEWER_HELP, ['vuln', 'secret', 'misconfig'], ['vuln', 'secret', 'misconfig'], 0],
+    [NEWER_HELP, ['vuln', 'secret', 'misconfig'], ['vuln', 'secret', 'misconfig'], []],
     [
       realHelp('trivy-0.44.1-fs-help.txt'),
       ['vuln', 'secret', 'misconfig', 'license'],
       ['vuln', 'secret', 'config', 'license'],
-      0,
+      [],
     ],
-    [OLD_HELP, ['secret', 'misconfig'], ['config'], 1],
-    [realHelp('trivy-0.44.1-sbom-help.txt'), ['license'], [], 1],
-  ] as const)('maps what the binary lists (%#)', (help, requested, names, noteCount) => {
+    [OLD_HELP, ['secret', 'misconfig'], ['config'], ['secret']],
+    [realHelp('trivy-0.44.1-sbom-help.txt'), ['license'], [], ['license']],
+  ] as const)('maps what the binary lists (%#)', (help, requested, names, unsupported) => {
     const selection = selectTrivyScanners(requested, parseTrivyHelp(help));
     expect(selection.names).toEqual(names);
-    expect(selection.notes).toHaveLength(noteCount);
+    // The config → misconfig renaming is an adaptation; only a scanner the binary lacks is reported.
+    expect(selection.unsupported).toEqual(unsupported);
   });
 });
+
+const ISOLATION = {
+  config: '/tmp/iso/trivy.yaml',
+  secretConfig: '/tmp/iso/trivy-secret.yaml',
+  ignoreFile: '/tmp/iso/trivyignore',
+};
 
 describe('buildTrivyArgs', () => {
   const config = (inputs: Record<string, string>) =>
@@ -134,6 +168,8 @@ describe('buildTrivyArgs', () => {
       capabilities: parseTrivyHelp(realHelp('trivy-0.44.1-fs-help.txt')),
       outputFile: '/tmp/out.json',
       pathPrefix: 'examples/app',
+      isolation: ISOLATION,
+      cacheDir: '/home/runner/.cache/trivy',
     });
     expect(built.args).toEqual([
       'fs',
@@ -148,13 +184,59 @@ describe('buildTrivyArgs', () => {
       '120s',
       '--scanners',
       'secret,config',
+      // None of the workspace's trivy.yaml, trivy-secret.yaml, .trivyignore applies.
+      '--config',
+      ISOLATION.config,
+      '--secret-config',
+      ISOLATION.secretConfig,
+      '--ignorefile',
+      ISOLATION.ignoreFile,
+      '--cache-dir',
+      '/home/runner/.cache/trivy',
+      '--severity',
+      'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL',
       '--no-progress',
       '--skip-dirs=node_modules',
       '--skip-dirs=vendor/**',
       '--skip-dirs=-odd',
       '--skip-policy-update',
     ]);
-    expect(built.notes).toEqual([]);
+    expect(built.unsupported).toEqual([]);
+  });
+
+  it('passes only the isolation flags the binary lists, and no --cache-dir unless given', () => {
+    // NEWER_HELP lists none of --config, --secret-config, --ignorefile, --severity, --cache-dir.
+    const built = buildTrivyArgs({
+      config: config({}),
+      capabilities: parseTrivyHelp(NEWER_HELP),
+      outputFile: 'o.json',
+      pathPrefix: '',
+      isolation: ISOLATION,
+      cacheDir: '/c',
+    });
+    for (const flag of ['--config', '--secret-config', '--ignorefile', '--severity', '--cache-dir'])
+      expect(built.args).not.toContain(flag);
+    const real = parseTrivyHelp(realHelp('trivy-0.44.1-image-help.txt'));
+    expect(trivyIsolationArgs(real, ISOLATION)).toEqual([
+      '--config',
+      ISOLATION.config,
+      '--secret-config',
+      ISOLATION.secretConfig,
+      '--ignorefile',
+      ISOLATION.ignoreFile,
+    ]);
+  });
+
+  it('a binary without a requested scanner leaves it unsupported', () => {
+    const built = buildTrivyArgs({
+      config: config({ 'trivy-scanners': 'vuln,license' }),
+      capabilities: parseTrivyHelp(OLD_HELP),
+      outputFile: 'o.json',
+      pathPrefix: '',
+      isolation: ISOLATION,
+    });
+    expect(built.scanners).toEqual(['vuln']);
+    expect(built.unsupported).toEqual(['license']);
   });
 
   it('vuln scan never skips the DB; newer binaries get every DB repository', () => {
@@ -163,6 +245,7 @@ describe('buildTrivyArgs', () => {
       capabilities: parseTrivyHelp(NEWER_HELP),
       outputFile: 'o.json',
       pathPrefix: '',
+      isolation: ISOLATION,
     });
     expect(built.args).not.toContain('--skip-db-update');
     expect(built.args).toContain('--skip-check-update');
@@ -178,6 +261,7 @@ describe('buildTrivyArgs', () => {
       capabilities: parseTrivyHelp(realHelp('trivy-0.44.1-fs-help.txt')),
       outputFile: 'o.json',
       pathPrefix: '',
+      isolation: ISOLATION,
     });
     expect(built.args.slice(-2)).toEqual(['--db-repository', 'mirror.gcr.io/aquasec/trivy-db']);
     expect(built.args).not.toContain('--skip-policy-update');
@@ -194,6 +278,7 @@ describe('buildTrivyArgs', () => {
       capabilities: parseTrivyHelp(realHelp('trivy-0.44.1-image-help.txt')),
       outputFile: 'o.json',
       pathPrefix: '',
+      isolation: ISOLATION,
     });
     expect(built.args.slice(0, start.length)).toEqual(start);
   });
@@ -208,10 +293,22 @@ describe('buildTrivyArgs', () => {
       capabilities: parseTrivyHelp(NEWER_HELP),
       outputFile: 'o.json',
       pathPrefix: '',
+      isolation: ISOLATION,
     });
     expect(built.scanners).toEqual(['vuln']);
     expect(built.args).toContain('vuln');
     expect(built.args).not.toContain('--skip-check-update');
+  });
+});
+
+describe('trivySkipDirArgs', () => {
+  it.each([
+    ['fs', ['app/vendor', '**/testdata', '-x'], 'app', ['vendor', '**/testdata', '-x']],
+    ['image', ['app/vendor'], 'app', ['app/vendor']],
+  ] as const)('%s %j under %j', (scanType, dirs, prefix, expected) => {
+    expect(trivySkipDirArgs(scanType, dirs, prefix)).toEqual(
+      expected.map((dir) => `--skip-dirs=${dir}`),
+    );
   });
 });
 

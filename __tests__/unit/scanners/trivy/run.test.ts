@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig, type RawInputs } from '../../../../src/config/schema.js';
 import { createTrivyScanner } from '../../../../src/scanners/trivy/run.js';
+import { createTrivyProber } from '../../../../src/scanners/trivy/probe.js';
 import type { ScanContext } from '../../../../src/scanners/types.js';
 import { createCommandRunner } from '../../../../src/util/command.js';
 import { createMemoryLogger } from '../../../../src/util/logger.js';
@@ -33,6 +34,7 @@ type Behaviour =
   | { kind: 'report'; fixture: string }
   | { kind: 'exit'; code: number; stderr: string }
   | { kind: 'hang' }
+  | { kind: 'hang-probes' }
   | { kind: 'write'; content: string }
   | { kind: 'nothing' };
 
@@ -52,11 +54,16 @@ function writeFakeTrivy(behaviour: Behaviour, help = HELP_044, version = 'Versio
   const script = `#!/usr/bin/env node
 const fs = require('fs');
 const args = process.argv.slice(2);
-fs.appendFileSync(${JSON.stringify(join(dir, 'calls.jsonl'))}, JSON.stringify({ args, cwd: process.cwd(), token: process.env['INPUT_GITHUB-TOKEN'] ?? null }) + '\\n');
-if (args[0] === '--version') { console.log(${JSON.stringify(version)}); process.exit(0); }
-if (args[1] === '--help') { process.stdout.write(${JSON.stringify(help)}); process.exit(0); }
-const out = args[args.indexOf('--output') + 1];
 const b = ${JSON.stringify(behaviour)};
+// The stand-ins of the workspace's config files, read while they exist (they are removed after the run).
+const read = (flag) => args.includes(flag) ? fs.readFileSync(args[args.indexOf(flag) + 1], 'utf8') : null;
+const files = { config: read('--config'), secret: read('--secret-config'), ignore: read('--ignorefile') };
+const runnerToken = process.env['ACTIONS_RUNTIME_TOKEN'] ?? null;
+fs.appendFileSync(${JSON.stringify(join(dir, 'calls.jsonl'))}, JSON.stringify({ args, cwd: process.cwd(), token: process.env['INPUT_GITHUB-TOKEN'] ?? null, runnerToken, files }) + '\\n');
+if (b.kind === 'hang-probes') setInterval(() => {}, 1000);
+else if (args[0] === '--version') { console.log(${JSON.stringify(version)}); process.exit(0); }
+else if (args[1] === '--help') { process.stdout.write(${JSON.stringify(help)}); process.exit(0); }
+const out = args[args.indexOf('--output') + 1];
 if (b.kind === 'report') fs.copyFileSync(b.fixture, out);
 if (b.kind === 'write') fs.writeFileSync(out, b.content);
 if (b.kind === 'exit') { process.stderr.write(b.stderr); process.exit(b.code); }
@@ -67,7 +74,15 @@ if (b.kind === 'hang') setInterval(() => {}, 1000);
   return path;
 }
 
-function calls(): Array<{ args: string[]; cwd: string; token: string | null }> {
+interface Call {
+  args: string[];
+  cwd: string;
+  token: string | null;
+  runnerToken: string | null;
+  files: { config: string | null; secret: string | null; ignore: string | null };
+}
+
+function calls(): Call[] {
   return readFileSync(join(dir, 'calls.jsonl'), 'utf8')
     .trim()
     .split('\n')
@@ -94,6 +109,7 @@ describe('createTrivyScanner: a working run', () => {
 
   it('runs fs with the capabilities the binary lists and parses its report', async () => {
     process.env['INPUT_GITHUB-TOKEN'] = 'ghs_not_for_scanners';
+    process.env['ACTIONS_RUNTIME_TOKEN'] = 'runner-credential';
     const fixture = join(SHARED, 'repo-secrets.json');
     const trivy = writeFakeTrivy({ kind: 'report', fixture });
     const context = makeContext({
@@ -135,7 +151,18 @@ describe('createTrivyScanner: a working run', () => {
       ]),
     );
     expect(scanCall?.cwd).toBe(workspace);
-    expect(calls().every((call) => call.token === null)).toBe(true);
+    expect(calls().every((call) => call.token === null && call.runnerToken === null)).toBe(true);
+    // The workspace's trivy.yaml, trivy-secret.yaml and .trivyignore are replaced by empty ones.
+    const isolation = join(context.tempDir, 'trivy-isolation-');
+    for (const flag of ['--config', '--secret-config', '--ignorefile']) {
+      expect(args[args.indexOf(flag) + 1]?.startsWith(isolation), flag).toBe(true);
+    }
+    expect(scanCall?.files).toEqual({ config: '{}\n', secret: '{}\n', ignore: '' });
+    expect(args.slice(args.indexOf('--severity'), args.indexOf('--severity') + 2)).toEqual([
+      '--severity',
+      'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL',
+    ]);
+    expect(args).not.toContain('--cache-dir');
     // The report (with Trivy's unmasked code context) does not outlive the scan.
     expect(readdirSync(context.tempDir)).toEqual([]);
   });
@@ -165,6 +192,27 @@ describe('createTrivyScanner: a working run', () => {
     const outcome = await createTrivyScanner().scan(makeContext({ 'trivy-path': trivy }));
     expect(outcome.findings.map((f) => f.ruleId)).toEqual(['CVE-2017-20165']);
     expect(outcome.notes).toEqual(['Trivy suppressed 1 finding(s) by VEX statements.']);
+  });
+
+  it('points --cache-dir at the cached directory; a shared prober asks the binary once', async () => {
+    const trivy = writeFakeTrivy({
+      kind: 'report',
+      fixture: join(SHARED, 'repo-npm-lockfile.json'),
+    });
+    const scanner = createTrivyScanner({
+      resolveBinary: async () => trivy,
+      cacheDir: join(dir, 'cache', 'trivy'),
+      probe: createTrivyProber(),
+    });
+    expect((await scanner.scan(makeContext({}))).error).toBeUndefined();
+    expect((await scanner.scan(makeContext({}))).error).toBeUndefined();
+    const all = calls();
+    expect(all.map((call) => call.args[0])).toEqual(['--version', 'fs', 'fs', 'fs']);
+    const scan = all[3]?.args ?? [];
+    expect(scan.slice(scan.indexOf('--cache-dir'), scan.indexOf('--cache-dir') + 2)).toEqual([
+      '--cache-dir',
+      join(dir, 'cache', 'trivy'),
+    ]);
   });
 
   it('uses an injected binary resolver', async () => {
@@ -301,16 +349,37 @@ describe('createTrivyScanner: fail-closed', () => {
     );
   });
 
-  it('no supported scanner left is an error', async () => {
+  it.each([
+    [
+      'secret,license',
+      "trivy: this Trivy binary (version dev) cannot run the 'license' scanner asked for in 'trivy-scanners': its fs scan lists vuln, secret. Install a Trivy release that has it (a newer 'trivy-version', or 'trivy-path'), or remove 'license' from 'trivy-scanners'.",
+    ],
+    [
+      'misconfig,license',
+      "trivy: this Trivy binary (version dev) cannot run the 'misconfig', 'license' scanners asked for in 'trivy-scanners': its fs scan lists vuln, secret. Install a Trivy release that has them (a newer 'trivy-version', or 'trivy-path'), or remove 'misconfig', 'license' from 'trivy-scanners'.",
+    ],
+  ])('a trivy-scanners entry the binary cannot run fails closed (%s)', async (scanners, error) => {
     const trivy = writeFakeTrivy(
-      { kind: 'nothing' },
+      { kind: 'report', fixture: join(SHARED, 'repo-secrets.json') },
       '  -f, --format string   format\n      --scanners strings   what to detect (vuln,secret) (default [vuln])\n',
     );
     const outcome = await createTrivyScanner().scan(
-      makeContext({ 'trivy-path': trivy, 'trivy-scanners': 'misconfig,license' }),
+      makeContext({ 'trivy-path': trivy, 'trivy-scanners': scanners }),
     );
-    expect(outcome.error).toMatch(
-      /^trivy: none of the requested scanners \(misconfig, license\) is supported/,
+    expect(outcome.error).toBe(error);
+    expect(outcome.findings).toEqual([]);
+    // Refused before scanning: only the two probes ran.
+    expect(calls()).toHaveLength(2);
+  });
+
+  it('probes never wait longer than the timeout input', async () => {
+    const trivy = writeFakeTrivy({ kind: 'hang-probes' });
+    const started = Date.now();
+    const outcome = await createTrivyScanner().scan(
+      makeContext({ 'trivy-path': trivy, timeout: '1s' }),
     );
+    expect(outcome.error).toMatch(/^trivy: `fs --help` did not list the options/);
+    // Two probes of 1 s each, not 60 s.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

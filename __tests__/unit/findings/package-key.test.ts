@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { PackageRef } from '../../../src/findings/finding.js';
+import { ecosystemOf, packageKey, parsePurl } from '../../../src/findings/package-key.js';
+import {
+  grypeVulnerabilityFindings,
+  trivyVulnerabilityFindings,
+} from '../importers/fixture-findings.js';
+
+type Pkg = Pick<PackageRef, 'name' | 'type' | 'purl'>;
+
+describe('packageKey', () => {
+  it.each<[string, Pkg, Pkg]>([
+    [
+      'Maven: Trivy group:artifact without PURL, Grype artifact with PURL',
+      { name: 'com.fasterxml.jackson.core:jackson-databind', type: 'pom' },
+      {
+        name: 'jackson-databind',
+        type: 'java-archive',
+        purl: 'pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.1',
+      },
+    ],
+    [
+      'Go module path',
+      { name: 'golang.org/x/net', type: 'gomod' },
+      { name: 'golang.org/x/net', type: 'go-module', purl: 'pkg:golang/golang.org/x/net@v0.7.0' },
+    ],
+    [
+      'npm scope',
+      { name: '@babel/core', type: 'npm' },
+      { name: '@babel/core', type: 'npm', purl: 'pkg:npm/%40babel/core@7.0.0' },
+    ],
+    [
+      'composer vendor/name',
+      { name: 'symfony/http-kernel', type: 'composer' },
+      {
+        name: 'symfony/http-kernel',
+        type: 'php-composer',
+        purl: 'pkg:composer/symfony/http-kernel@4.4.0',
+      },
+    ],
+    [
+      'gem: Trivy gemspec, Grype gem',
+      { name: 'uri', type: 'gemspec' },
+      { name: 'uri', type: 'gem', purl: 'pkg:gem/uri@0.10.1' },
+    ],
+    [
+      'PyPI names as PEP 503 normalises them',
+      { name: 'Typing_Extensions', type: 'python-pkg' },
+      { name: 'typing-extensions', type: 'python', purl: 'pkg:pypi/typing-extensions@4.0.0' },
+    ],
+    [
+      'OS packages: the vendor namespace and the qualifiers do not count',
+      { name: 'nss', type: 'redhat', purl: 'pkg:rpm/redhat/nss@3.79?distro=redhat-9.1' },
+      { name: 'nss', type: 'rpm', purl: 'pkg:rpm/rhel/nss@3.79?arch=x86_64&distro=rhel-9.1' },
+    ],
+  ])('one key for %s', (_label, a, b) => {
+    expect(packageKey(a)).toBe(packageKey(b));
+  });
+
+  it.each<[string, Pkg, Pkg]>([
+    [
+      'two Maven groups',
+      { name: 'org.example:core', type: 'jar' },
+      { name: 'core', type: 'java-archive', purl: 'pkg:maven/org.other/core@1' },
+    ],
+    [
+      'two npm scopes',
+      { name: '@a/util', type: 'npm' },
+      { name: 'util', type: 'npm', purl: 'pkg:npm/%40b/util@1' },
+    ],
+    [
+      'two ecosystems',
+      { name: 'requests', type: 'pip' },
+      { name: 'requests', type: 'gem', purl: 'pkg:gem/requests@1' },
+    ],
+  ])('two keys for %s', (_label, a, b) => {
+    expect(packageKey(a)).not.toBe(packageKey(b));
+  });
+
+  it('gives the real alpine packages of Trivy and the derived Grype scan one key each', () => {
+    const trivy = trivyVulnerabilityFindings('trivy/image-alpine-310.json');
+    const keys = new Set(trivy.map((f) => packageKey(f.package!)));
+    expect([...keys].sort()).toEqual(['apk/libcrypto1.1', 'apk/libssl1.1']);
+    const grype = grypeVulnerabilityFindings('grype/real-0.65.1-java-ghsa.json');
+    expect(new Set(grype.map((f) => packageKey(f.package!)))).toEqual(
+      new Set(['maven/org.apache.httpcomponents:httpclient']),
+    );
+  });
+});
+
+describe('purl helpers', () => {
+  it.each([
+    [
+      'pkg:apk/alpine/libssl1.1@1.1.1c-r0?arch=x86_64&distro=3.10.2',
+      { type: 'apk', namespace: 'alpine', name: 'libssl1.1' },
+    ],
+    ['pkg:npm/%40babel/core@7.0.0', { type: 'npm', namespace: '@babel', name: 'core' }],
+    ['pkg:gem/uri@0.10.1#lib', { type: 'gem', namespace: '', name: 'uri' }],
+    ['not a purl', undefined],
+  ])('parsePurl(%s)', (purl, expected) => {
+    expect(parsePurl(purl)).toEqual(expected);
+  });
+
+  it.each([
+    ['gemspec', 'gem'],
+    ['java-archive', 'maven'],
+    ['gomod', 'golang'],
+    ['wolfi', 'apk'],
+    ['Unknown-Thing', 'unknown-thing'],
+    [undefined, ''],
+  ])('ecosystemOf(%s) = %s', (type, expected) => {
+    expect(ecosystemOf(type)).toBe(expected);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Image references and scan targets in one place (SPEC sections 5 and 8).
+ * Scanners name one scanned artifact in several ways: Trivy's `ArtifactName`
+ * for `image --input img.tar` is `img.tar`, Grype's `source.target` keeps
+ * `docker-archive:img.tar`; one may write `docker.io/library/alpine`, the
+ * other `alpine`. Merging, locations, fingerprints and SARIF categories all
+ * compare targets through `parseImageRef`. Pure.
+ *
+ * Directory and SBOM targets (`.`, `services/api/`, `sbom.json`) go through
+ * the same parser: they have no transport, tag or digest, so they come out
+ * as themselves (without `./` and trailing slashes).
+ */
+
+/** Transports whose operand is a path (an archive, or an OCI layout directory). */
+const ARCHIVE_TRANSPORTS = new Set(['docker-archive', 'oci-archive', 'oci-dir']);
+/** Transports whose operand is an image reference. */
+const REFERENCE_TRANSPORTS = new Set(['docker', 'podman', 'containerd', 'registry']);
+const TRANSPORT = /^([a-z][a-z-]*):(.*)$/is;
+/** `name@sha256:…`: an algorithm, a colon and a hex digest (OCI image spec). */
+const DIGEST = /@([a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-f]{32,})$/i;
+const TAG = /^[\w][\w.-]{0,127}$/;
+/** Docker Hub's implicit parts: `docker.io/library/alpine` is `alpine`. */
+const DOCKER_HUB = /^(?:(?:index|registry-1)\.)?docker\.io\//i;
+
+/** One scan target, taken apart. */
+export interface ImageReference {
+  /** The reference without its transport, as written (tag and digest kept): what reports show. */
+  display: string;
+  /** The transport named before it (`docker-archive`, `registry`, …), when there was one. */
+  transport?: string;
+  /**
+   * `registry/repository` without tag and digest, Docker Hub's implicit
+   * `docker.io/library/` dropped; for an archive its path. The same on every
+   * commit that builds `app:${{ github.sha }}`: fingerprints and SARIF
+   * categories use it.
+   */
+  identity: string;
+  /** `identity` plus the tag and digest as given: the same image, for merging and locations. */
+  reference: string;
+  /** For archive transports: the path of the archive or OCI layout directory. */
+  archivePath?: string;
+}
+
+function normalisePath(value: string): string {
+  const forward = value.replace(/\\/g, '/');
+  if (/^\/+$/.test(forward)) return '/';
+  const trimmed = forward.replace(/^(?:\.\/)+/, '').replace(/\/+$/, '');
+  return trimmed === '' && forward !== '' ? '.' : trimmed;
+}
+
+/** Splits a known transport off; `docker:5000/app` is a registry host with a port, not one. */
+function splitTransport(value: string): { transport?: string; rest: string } {
+  const match = TRANSPORT.exec(value);
+  const transport = match?.[1]?.toLowerCase();
+  const rest = match?.[2] ?? '';
+  if (transport !== undefined && ARCHIVE_TRANSPORTS.has(transport)) return { transport, rest };
+  if (transport !== undefined && REFERENCE_TRANSPORTS.has(transport) && !/^\d+(?:\/|$)/.test(rest))
+    return { transport, rest: rest.replace(/^\/\//, '') };
+  return { rest: value };
+}
+
+/** Parses a scan-ref, Trivy `ArtifactName` or Grype `source.target`. */
+export function parseImageRef(raw: string): ImageReference {
+  const value = raw.trim();
+  const { transport, rest } = splitTransport(value);
+  if (transport !== undefined && ARCHIVE_TRANSPORTS.has(transport)) {
+    const archivePath = normalisePath(rest);
+    return { display: rest, transport, identity: archivePath, reference: archivePath, archivePath };
+  }
+  const digest = DIGEST.exec(rest)?.[1];
+  const named = digest === undefined ? rest : rest.slice(0, rest.length - digest.length - 1);
+  const colon = named.lastIndexOf(':');
+  const tagCandidate = colon > named.lastIndexOf('/') ? named.slice(colon + 1) : undefined;
+  const tag = tagCandidate !== undefined && TAG.test(tagCandidate) ? tagCandidate : undefined;
+  const name = tag === undefined ? named : named.slice(0, colon);
+  const identity = normalisePath(name)
+    .replace(DOCKER_HUB, '')
+    .replace(/^library\//, '');
+  const reference = `${identity}${tag === undefined ? '' : `:${tag}`}${digest === undefined ? '' : `@${digest}`}`;
+  return { display: rest, ...(transport === undefined ? {} : { transport }), identity, reference };
+}
+
+/** The target's identity (no tag, digest or transport), `''` for none. */
+export function targetIdentity(target: string | undefined): string {
+  return target === undefined || target.trim() === '' ? '' : parseImageRef(target).identity;
+}
+
+/** The target's comparable reference (tag and digest kept, transport dropped), `''` for none. */
+export function targetReference(target: string | undefined): string {
+  return target === undefined || target.trim() === '' ? '' : parseImageRef(target).reference;
+}
+
+/** True when two spellings name the same scanned artifact (`img.tar` and `docker-archive:img.tar`). */
+export function isSameTarget(a: string | undefined, b: string | undefined): boolean {
+  const left = targetReference(a);
+  return left !== '' && left === targetReference(b);
+}
