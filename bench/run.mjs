@@ -8,6 +8,8 @@
 //          --report FILE (use an existing Trivy JSON instead of generating one)
 //          --cli FILE (the CLI bundle for A; default dist/cli.js)
 //          --no-startup (skip the informational start-up-only measurements)
+//          --like-for-like N (informational extra input of N vulnerabilities, default 25000,
+//          measured when --vulns is larger: neither converter truncates)  --no-like-for-like
 //          --keep (keep the temp dir)  --json FILE (default bench/results/latest.json)
 //
 // Every measured run is a whole process started by bench/measure.py, which times it with
@@ -50,6 +52,7 @@ function parseArgs(argv) {
     warmup: 1,
     report: undefined,
     startup: true,
+    likeForLike: 25000,
     keep: false,
     json: join(HERE, 'results/latest.json'),
   };
@@ -74,6 +77,8 @@ function parseArgs(argv) {
     else if (a === '--json') o.json = resolve(val());
     else if (a === '--cli') CLI = resolve(val());
     else if (a === '--no-startup') o.startup = false;
+    else if (a === '--like-for-like') o.likeForLike = num();
+    else if (a === '--no-like-for-like') o.likeForLike = 0;
     else if (a === '--keep') o.keep = true;
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown option ${a}`);
@@ -87,7 +92,7 @@ function usage(err) {
   const text = readFileSync(fileURLToPath(import.meta.url), 'utf8')
     .split('\n')
     .filter((l) => l.startsWith('//'))
-    .slice(0, 12)
+    .slice(0, 14)
     .map((l) => l.replace(/^\/\/ ?/, ''))
     .join('\n');
   if (err) {
@@ -173,6 +178,71 @@ function gitCommit() {
   }
 }
 
+// ---------------------------------------------------------------- the processes
+/** A, B and C for one input; their outputs go to `dir`. */
+function makeCases(file, dir) {
+  const ws = join(dir, 'ws');
+  mkdirSync(ws, { recursive: true });
+  const out = (n) => join(dir, n);
+  return [
+    {
+      id: 'A',
+      name: 'security-gate (dist/cli.js, import only)',
+      argv: [
+        process.execPath,
+        CLI,
+        '--scanners',
+        '',
+        '--reports',
+        file,
+        '--sarif-file',
+        out('out.sarif'),
+        '--report-file',
+        out('report.md'),
+        '--summary-file',
+        out('summary.md'),
+        '--workspace',
+        ws,
+      ],
+      dir,
+      okRc: [0, 1], // 1 = gate failed, expected: the generated report has CRITICALs
+      outputs: [out('out.sarif'), out('report.md'), out('summary.md')],
+      sarif: out('out.sarif'),
+      startupArgv: [process.execPath, CLI, '--help'],
+      available: existsSync(CLI),
+      missing: `${relative(ROOT, CLI)} does not exist (run \`npm run bundle\`)`,
+    },
+    {
+      id: 'B',
+      name: 'trivy convert --format sarif',
+      argv: [TRIVY, 'convert', '--format', 'sarif', '--output', out('trivy.sarif'), file],
+      dir,
+      okRc: [0],
+      outputs: [out('trivy.sarif')],
+      sarif: out('trivy.sarif'),
+      startupArgv: [TRIVY, '--version'],
+      available: existsSync(TRIVY),
+      missing: `Trivy binary not found at ${relative(ROOT, TRIVY)}; B skipped`,
+    },
+    {
+      id: 'C',
+      name: 'node JSON.parse + JSON.stringify round trip',
+      argv: [
+        process.execPath,
+        '-e',
+        "const fs=require('fs');fs.writeFileSync(process.argv[2],JSON.stringify(JSON.parse(fs.readFileSync(process.argv[1],'utf8'))))",
+        file,
+        out('roundtrip.json'),
+      ],
+      dir,
+      okRc: [0],
+      outputs: [out('roundtrip.json')],
+      startupArgv: [process.execPath, '-e', '0'],
+      available: true,
+    },
+  ];
+}
+
 // ---------------------------------------------------------------- main
 const opts = parseArgs(process.argv.slice(2));
 const tmp = mkdtempSync(join(tmpdir(), 'security-gate-bench-'));
@@ -225,64 +295,9 @@ function main() {
   }
   const file = input.file;
   const ws = join(tmp, 'ws');
-  mkdirSync(ws);
 
   // 2. The three processes.
-  const out = (n) => join(tmp, n);
-  const cases = [
-    {
-      id: 'A',
-      name: 'security-gate (dist/cli.js, import only)',
-      argv: [
-        process.execPath,
-        CLI,
-        '--scanners',
-        '',
-        '--reports',
-        file,
-        '--sarif-file',
-        out('out.sarif'),
-        '--report-file',
-        out('report.md'),
-        '--summary-file',
-        out('summary.md'),
-        '--workspace',
-        ws,
-      ],
-      okRc: [0, 1], // 1 = gate failed, expected: the generated report has CRITICALs
-      outputs: [out('out.sarif'), out('report.md'), out('summary.md')],
-      sarif: out('out.sarif'),
-      startupArgv: [process.execPath, CLI, '--help'],
-      available: existsSync(CLI),
-      missing: `${relative(ROOT, CLI)} does not exist (run \`npm run bundle\`)`,
-    },
-    {
-      id: 'B',
-      name: 'trivy convert --format sarif',
-      argv: [TRIVY, 'convert', '--format', 'sarif', '--output', out('trivy.sarif'), file],
-      okRc: [0],
-      outputs: [out('trivy.sarif')],
-      sarif: out('trivy.sarif'),
-      startupArgv: [TRIVY, '--version'],
-      available: existsSync(TRIVY),
-      missing: `Trivy binary not found at ${relative(ROOT, TRIVY)}; B skipped`,
-    },
-    {
-      id: 'C',
-      name: 'node JSON.parse + JSON.stringify round trip',
-      argv: [
-        process.execPath,
-        '-e',
-        "const fs=require('fs');fs.writeFileSync(process.argv[2],JSON.stringify(JSON.parse(fs.readFileSync(process.argv[1],'utf8'))))",
-        file,
-        out('roundtrip.json'),
-      ],
-      okRc: [0],
-      outputs: [out('roundtrip.json')],
-      startupArgv: [process.execPath, '-e', '0'],
-      available: true,
-    },
-  ];
+  const cases = makeCases(file, tmp);
 
   const notes = [];
   for (const c of cases) {
@@ -333,8 +348,8 @@ function main() {
   }
 
   const fail = (c, r, why) => {
-    const stderr = join(tmp, `${c.id}.stderr`);
-    const stdout = join(tmp, `${c.id}.stdout`);
+    const stderr = join(c.dir, `${c.id}.stderr`);
+    const stdout = join(c.dir, `${c.id}.stdout`);
     console.error(`\nFAILED ${c.id} (${c.name}): ${why}`);
     console.error(`  command: ${showCmd(c.argv, tmp)}`);
     console.error(`  exit status: ${r?.rc}`);
@@ -354,9 +369,9 @@ function main() {
   const runOnce = (c) => {
     for (const f of c.outputs) rmSync(f, { force: true });
     const r = measure(c.argv, {
-      cwd: ws,
-      stdout: join(tmp, `${c.id}.stdout`),
-      stderr: join(tmp, `${c.id}.stderr`),
+      cwd: join(c.dir, 'ws'),
+      stdout: join(c.dir, `${c.id}.stdout`),
+      stderr: join(c.dir, `${c.id}.stderr`),
     });
     if (!c.okRc.includes(r.rc))
       return { r, why: `exit status ${r.rc} (expected ${c.okRc.join(' or ')})` };
@@ -385,6 +400,8 @@ function main() {
     sanity.A_exit = warmRc.A; // 1 = the gate failed, as expected with CRITICALs in the report
     results.sanity = sanity;
     log(`sanity: ${JSON.stringify(sanity)}`);
+    // What each converter wrote: A keeps GitHub's 25,000 results per run, B writes them all.
+    results.sarifWritten = sarifWritten(active);
   }
 
   // 4. Timed rounds, alternating.
@@ -420,6 +437,13 @@ function main() {
         s.runs.push({ wall_ms: round2(r.wall_ms), maxrss_kb: r.maxrss_kb, rc: r.rc });
       }
     }
+  }
+
+  // 5b. Like for like (informational): a smaller input that neither converter truncates.
+  if (opts.likeForLike > 0 && !opts.report && opts.vulns > opts.likeForLike) {
+    const l4l = measureLikeForLike(active, runOnce);
+    if (l4l.failed) return fail(l4l.failed.c, l4l.failed.r, l4l.failed.why);
+    results.likeForLike = l4l.summary;
   }
 
   // 6. Statistics, ratios, targets.
@@ -473,6 +497,74 @@ function main() {
   printTable(results, active);
   writeJson(results);
   return 0;
+}
+
+/** SARIF results and size of each process that writes SARIF, from its last run. */
+function sarifWritten(active) {
+  const written = {};
+  for (const c of active) {
+    if (!c.sarif) continue;
+    written[c.id] = {
+      results: countSarifResults(c.sarif),
+      mb: round2(statSync(c.sarif).size / 1e6),
+    };
+  }
+  return written;
+}
+
+/**
+ * The same processes on a generated input of `--like-for-like` vulnerabilities
+ * (default 25,000: GitHub's results per run), where A writes every result as B
+ * does. Informational: one warm-up and 3 alternating rounds; the targets are
+ * judged on the main input.
+ */
+function measureLikeForLike(active, runOnce) {
+  const dir = join(tmp, 'like-for-like');
+  mkdirSync(dir, { recursive: true });
+  const rounds = 3;
+  log(`like for like (informational): ${opts.likeForLike} vulnerabilities, ${rounds} rounds …`);
+  const input = writeTrivyReport(
+    { vulnerabilities: opts.likeForLike, targets: opts.targets, seed: opts.seed },
+    join(dir, 'trivy-report.json'),
+  );
+  const ids = new Set(active.map((c) => c.id));
+  const cases = makeCases(input.file, dir).filter((c) => ids.has(c.id));
+  const runs = Object.fromEntries(cases.map((c) => [c.id, []]));
+  let written;
+  for (let round = 0; round <= rounds; round++) {
+    for (const c of cases) {
+      const { r, why } = runOnce(c);
+      if (why) return { failed: { c, r, why } };
+      if (round > 0) runs[c.id].push(r);
+      if (round > 0) log(`like for like ${round}/${rounds} ${c.id}: ${fmt(r.wall_ms)} ms wall`);
+    }
+    if (round === 0) written = sarifWritten(cases);
+  }
+  const stats = Object.fromEntries(
+    cases.map((c) => [
+      c.id,
+      {
+        median_ms: round2(median(runs[c.id].map((r) => r.wall_ms))),
+        median_cpu_ms: round2(median(runs[c.id].map((r) => r.cpu_ms))),
+        peak_rss_mb: round2(mb(Math.max(...runs[c.id].map((r) => r.maxrss_kb)))),
+        ...(written[c.id] === undefined ? {} : { sarif: written[c.id] }),
+      },
+    ]),
+  );
+  const ratio = (x, y) => (x === undefined || y === undefined ? null : round2(x / y));
+  return {
+    summary: {
+      vulnerabilities: opts.likeForLike,
+      bytes: input.bytes,
+      rounds,
+      cases: stats,
+      ratios: {
+        'B/A wall': ratio(stats.B?.median_ms, stats.A?.median_ms),
+        'A/C wall': ratio(stats.A?.median_ms, stats.C?.median_ms),
+        'A/B peak RSS': ratio(stats.A?.peak_rss_mb, stats.B?.peak_rss_mb),
+      },
+    },
+  };
 }
 
 // ---------------------------------------------------------------- output
@@ -533,9 +625,46 @@ function printTable(res, active) {
       `\nwarning: 1-min load average reached ${load} on ${res.host.cpus} CPUs: other work competed; wall times are inflated and noisy (compare the CPU column)`,
     );
   }
+  printWritten(res.sarifWritten, res.input.vulnerabilities);
+  if (res.likeForLike) printLikeForLike(res.likeForLike);
   if (res.sanity) console.log(`\nsanity (warm-up): ${JSON.stringify(res.sanity)}`);
   for (const n of res.notes) console.log(`note: ${n}`);
   console.log(`\nresults: ${relative(process.cwd(), opts.json) || opts.json}`);
+}
+
+/** Says how many results each SARIF holds: at 50,000 vulnerabilities A writes half of B's. */
+function printWritten(written, vulnerabilities) {
+  if (written === undefined) return;
+  const parts = Object.entries(written).map(
+    ([id, w]) => `${id} ${fmtCount(w.results)} results (${fmt(w.mb, 1)} MB)`,
+  );
+  console.log(`\nSARIF written: ${parts.join(', ')}.`);
+  if (typeof written.A?.results === 'number' && written.A.results < (vulnerabilities ?? 0)) {
+    console.log(
+      `  A keeps GitHub's ${fmtCount(written.A.results)} results per run (SPEC §8; the least severe dropped, the report keeps all ${fmtCount(vulnerabilities)}); B writes every result, so the headline is not like for like.`,
+    );
+  }
+}
+
+function printLikeForLike(l4l) {
+  const rows = Object.entries(l4l.cases).map(
+    ([id, s]) =>
+      `${id}  ${fmt(s.median_ms).padStart(9)}  ${fmt(s.median_cpu_ms).padStart(7)}  ${fmt(s.peak_rss_mb, 1).padStart(11)}  ${s.sarif === undefined ? '' : `${fmtCount(s.sarif.results)} results (${fmt(s.sarif.mb, 1)} MB)`}`,
+  );
+  const r = l4l.ratios;
+  const x = (v) => (v === null ? 'n/a' : `${v.toFixed(2)}×`);
+  console.log(
+    `\nLike for like (informational, not a target): ${fmtCount(l4l.vulnerabilities)} vulnerabilities, ${fmt(l4l.bytes / 1e6, 1)} MB, median of ${l4l.rounds} rounds; neither side truncates`,
+  );
+  console.log(`   median ms   CPU ms  peak RSS MB  SARIF written`);
+  for (const row of rows) console.log(row);
+  console.log(
+    `B/A wall ${x(r['B/A wall'])}, A/C wall ${x(r['A/C wall'])}, A/B peak RSS ${x(r['A/B peak RSS'])}`,
+  );
+}
+
+function fmtCount(n) {
+  return typeof n === 'number' ? n.toLocaleString('en-US') : String(n);
 }
 
 function writeJson(res) {

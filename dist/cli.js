@@ -1256,9 +1256,9 @@ var require_range = __commonJS({
         range = range.replace(BUILDSTRIPRE, "");
         const memoOpts = (this.options.includePrerelease && FLAG_INCLUDE_PRERELEASE) | (this.options.loose && FLAG_LOOSE);
         const memoKey = memoOpts + ":" + range;
-        const cached2 = cache.get(memoKey);
-        if (cached2) {
-          return cached2;
+        const cached3 = cache.get(memoKey);
+        if (cached3) {
+          return cached3;
         }
         const loose = this.options.loose;
         const hr = loose ? re[t.HYPHENRANGELOOSE] : re[t.HYPHENRANGE];
@@ -2508,8 +2508,8 @@ var require_utils = __commonJS({
       }
       return output2;
     };
-    exports.basename = (path10, { windows } = {}) => {
-      const segs = path10.split(windows ? /[\\/]/ : "/");
+    exports.basename = (path11, { windows } = {}) => {
+      const segs = path11.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -3880,7 +3880,7 @@ var require_picomatch = __commonJS({
     var parse4 = require_parse2();
     var utils = require_utils();
     var constants3 = require_constants2();
-    var isObject3 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var isObject4 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch5 = (glob, options2, returnState = false) => {
       if (Array.isArray(glob)) {
         const fns = glob.map((input2) => picomatch5(input2, options2, returnState));
@@ -3893,7 +3893,7 @@ var require_picomatch = __commonJS({
         };
         return arrayMatcher;
       }
-      const isState = isObject3(glob) && glob.tokens && glob.input;
+      const isState = isObject4(glob) && glob.tokens && glob.input;
       if (glob === "" || typeof glob !== "string" && !isState) {
         throw new TypeError("Expected pattern to be a non-empty string");
       }
@@ -4106,17 +4106,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path10) {
-      const ctrl = callVisitor(key, node2, visitor, path10);
+    function visit_(key, node2, visitor, path11) {
+      const ctrl = callVisitor(key, node2, visitor, path11);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path10, ctrl);
-        return visit_(key, ctrl, visitor, path10);
+        replaceNode(key, path11, ctrl);
+        return visit_(key, ctrl, visitor, path11);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path10 = Object.freeze(path10.concat(node2));
+          path11 = Object.freeze(path11.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path10);
+            const ci = visit_(i, node2.items[i], visitor, path11);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -4127,13 +4127,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path10 = Object.freeze(path10.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path10);
+          path11 = Object.freeze(path11.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path11);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path10);
+          const cv = visit_("value", node2.value, visitor, path11);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -4154,17 +4154,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path10) {
-      const ctrl = await callVisitor(key, node2, visitor, path10);
+    async function visitAsync_(key, node2, visitor, path11) {
+      const ctrl = await callVisitor(key, node2, visitor, path11);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path10, ctrl);
-        return visitAsync_(key, ctrl, visitor, path10);
+        replaceNode(key, path11, ctrl);
+        return visitAsync_(key, ctrl, visitor, path11);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path10 = Object.freeze(path10.concat(node2));
+          path11 = Object.freeze(path11.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path10);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path11);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -4175,13 +4175,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path10 = Object.freeze(path10.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path10);
+          path11 = Object.freeze(path11.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path11);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path10);
+          const cv = await visitAsync_("value", node2.value, visitor, path11);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -4208,23 +4208,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path10) {
+    function callVisitor(key, node2, visitor, path11) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path10);
+        return visitor(key, node2, path11);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path10);
+        return visitor.Map?.(key, node2, path11);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path10);
+        return visitor.Seq?.(key, node2, path11);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path10);
+        return visitor.Pair?.(key, node2, path11);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path10);
+        return visitor.Scalar?.(key, node2, path11);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path10);
+        return visitor.Alias?.(key, node2, path11);
       return void 0;
     }
-    function replaceNode(key, path10, node2) {
-      const parent = path10[path10.length - 1];
+    function replaceNode(key, path11, node2) {
+      const parent = path11[path11.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -4836,10 +4836,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path10, value) {
+    function collectionFromPath(schema, path11, value) {
       let v = value;
-      for (let i = path10.length - 1; i >= 0; --i) {
-        const k = path10[i];
+      for (let i = path11.length - 1; i >= 0; --i) {
+        const k = path11[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -4858,7 +4858,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path10) => path10 == null || typeof path10 === "object" && !!path10[Symbol.iterator]().next().done;
+    var isEmptyPath = (path11) => path11 == null || typeof path11 === "object" && !!path11[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -4888,11 +4888,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path10, value) {
-        if (isEmptyPath(path10))
+      addIn(path11, value) {
+        if (isEmptyPath(path11))
           this.add(value);
         else {
-          const [key, ...rest] = path10;
+          const [key, ...rest] = path11;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -4906,8 +4906,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path10) {
-        const [key, ...rest] = path10;
+      deleteIn(path11) {
+        const [key, ...rest] = path11;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -4921,8 +4921,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path10, keepScalar) {
-        const [key, ...rest] = path10;
+      getIn(path11, keepScalar) {
+        const [key, ...rest] = path11;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -4940,8 +4940,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path10) {
-        const [key, ...rest] = path10;
+      hasIn(path11) {
+        const [key, ...rest] = path11;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -4951,8 +4951,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path10, value) {
-        const [key, ...rest] = path10;
+      setIn(path11, value) {
+        const [key, ...rest] = path11;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -7467,9 +7467,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path10, value) {
+      addIn(path11, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path10, value);
+          this.contents.addIn(path11, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -7544,14 +7544,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path10) {
-        if (Collection.isEmptyPath(path10)) {
+      deleteIn(path11) {
+        if (Collection.isEmptyPath(path11)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path10) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path11) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -7566,10 +7566,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path10, keepScalar) {
-        if (Collection.isEmptyPath(path10))
+      getIn(path11, keepScalar) {
+        if (Collection.isEmptyPath(path11))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path10, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path11, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -7580,10 +7580,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path10) {
-        if (Collection.isEmptyPath(path10))
+      hasIn(path11) {
+        if (Collection.isEmptyPath(path11))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path10) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path11) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -7600,13 +7600,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path10, value) {
-        if (Collection.isEmptyPath(path10)) {
+      setIn(path11, value) {
+        if (Collection.isEmptyPath(path11)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path10), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path11), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path10, value);
+          this.contents.setIn(path11, value);
         }
       }
       /**
@@ -9567,9 +9567,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path10) => {
+    visit2.itemAtPath = (cst, path11) => {
       let item = cst;
-      for (const [field, index] of path10) {
+      for (const [field, index] of path11) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -9578,23 +9578,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path10) => {
-      const parent = visit2.itemAtPath(cst, path10.slice(0, -1));
-      const field = path10[path10.length - 1][0];
+    visit2.parentCollection = (cst, path11) => {
+      const parent = visit2.itemAtPath(cst, path11.slice(0, -1));
+      const field = path11[path11.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path10, item, visitor) {
-      let ctrl = visitor(item, path10);
+    function _visit(path11, item, visitor) {
+      let ctrl = visitor(item, path11);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path10.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path11.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -9605,10 +9605,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path10);
+            ctrl = ctrl(item, path11);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path10) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path11) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -11362,7 +11362,7 @@ var require_dist = __commonJS({
 // src/cli.ts
 import { mkdtemp as mkdtemp2, mkdir as mkdir3, readFile as readFile6, rm as rm5, writeFile as writeFile4 } from "node:fs/promises";
 import os from "node:os";
-import path9 from "node:path";
+import path10 from "node:path";
 
 // src/config/errors.ts
 var ConfigError = class extends Error {
@@ -11386,9 +11386,1111 @@ var ReportFormatError = class extends Error {
 };
 
 // src/conclusion.ts
+import path from "node:path";
+
+// src/findings/finding.ts
+var SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
+function severityRank(severity) {
+  return SEVERITIES.indexOf(severity);
+}
+function maxSeverity(a, b) {
+  return severityRank(a) <= severityRank(b) ? a : b;
+}
+function normaliseSeverity(value) {
+  const upper = (value ?? "").trim().toUpperCase();
+  if (upper === "NEGLIGIBLE") return "LOW";
+  return SEVERITIES.includes(upper) ? upper : "UNKNOWN";
+}
+function compareFindings(a, b) {
+  return severityRank(a.severity) - severityRank(b.severity) || (b.cvssScore ?? 0) - (a.cvssScore ?? 0) || a.ruleId.localeCompare(b.ruleId) || (a.location?.path ?? a.target ?? "").localeCompare(b.location?.path ?? b.target ?? "") || (a.location?.startLine ?? 0) - (b.location?.startLine ?? 0) || a.id.localeCompare(b.id);
+}
+function emptyCounts() {
+  return { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 };
+}
+
+// src/findings/versions/generic.ts
+function tokenize(version3) {
+  const tokens = version3.toLowerCase().match(/\d+|[a-z]+/g) ?? [];
+  return tokens.map((token) => /^\d/.test(token) ? Number(token) : token);
+}
+function compareTokens(a, b) {
+  const left = a ?? 0;
+  const right = b ?? 0;
+  if (typeof left === "number" && typeof right === "number") return Math.sign(left - right);
+  if (typeof left === "string" && typeof right === "string")
+    return left < right ? -1 : left > right ? 1 : 0;
+  return typeof left === "string" ? -1 : 1;
+}
+function compareGeneric(a, b) {
+  const left = tokenize(a);
+  const right = tokenize(b);
+  const length = Math.max(left.length, right.length);
+  for (let i = 0; i < length; i += 1) {
+    const result = compareTokens(left[i], right[i]);
+    if (result !== 0) return result;
+  }
+  return 0;
+}
+
+// src/findings/versions/apk.ts
+var INITIAL_DIGIT = 0;
+var DIGIT = 1;
+var LETTER = 2;
+var SUFFIX = 3;
+var SUFFIX_NO = 4;
+var COMMIT_HASH = 5;
+var REVISION_NO = 6;
+var END = 7;
+var INVALID = 8;
+var SUFFIX_RANK = {
+  alpha: 1,
+  beta: 2,
+  pre: 3,
+  rc: 4,
+  cvs: 6,
+  svn: 7,
+  git: 8,
+  hg: 9,
+  p: 10
+};
+var NONE = 5;
+function take(t, pattern) {
+  const match = pattern.exec(t.text.slice(t.pos))?.[0] ?? "";
+  t.pos += match.length;
+  return match;
+}
+function readDigits(t, type) {
+  t.value = take(t, /^\d*/);
+  t.type = t.value === "" ? INVALID : type;
+}
+function next(t) {
+  const ch = t.text[t.pos];
+  if (ch === void 0) {
+    t.type = END;
+  } else if (ch >= "a" && ch <= "z") {
+    t.value = ch;
+    t.pos += 1;
+    t.type = t.type > DIGIT ? INVALID : LETTER;
+  } else if (ch === "." || ch >= "0" && ch <= "9") {
+    if (ch === ".") t.pos += 1;
+    const type = t.type <= DIGIT ? DIGIT : t.type === SUFFIX && ch !== "." ? SUFFIX_NO : INVALID;
+    if (type === INVALID) t.type = INVALID;
+    else readDigits(t, type);
+  } else if (ch === "_" && t.type <= SUFFIX_NO) {
+    t.pos += 1;
+    t.value = take(t, /^[a-z]*/);
+    t.suffix = SUFFIX_RANK[t.value] ?? 0;
+    t.type = t.suffix === 0 ? INVALID : SUFFIX;
+  } else if (ch === "~" && t.type < COMMIT_HASH) {
+    t.pos += 1;
+    t.value = take(t, /^[0-9a-fA-F]*/);
+    t.type = t.value === "" ? INVALID : COMMIT_HASH;
+  } else if (ch === "-" && t.type < REVISION_NO && t.text[t.pos + 1] === "r") {
+    t.pos += 2;
+    readDigits(t, REVISION_NO);
+  } else {
+    t.type = INVALID;
+  }
+}
+function first(version3) {
+  const t = { text: version3.trim(), pos: 0, type: INITIAL_DIGIT, value: "", suffix: 0 };
+  readDigits(t, INITIAL_DIGIT);
+  return t;
+}
+var sign = (a, b) => a < b ? -1 : a > b ? 1 : 0;
+function compareNumbers(a, b) {
+  const x = a.replace(/^0+/, "");
+  const y = b.replace(/^0+/, "");
+  return Math.sign(x.length - y.length) || sign(x, y);
+}
+function compareTokens2(a, b) {
+  switch (a.type) {
+    case DIGIT:
+      if (a.value.startsWith("0") || b.value.startsWith("0")) return sign(a.value, b.value);
+      return compareNumbers(a.value, b.value);
+    case INITIAL_DIGIT:
+    case SUFFIX_NO:
+    case REVISION_NO:
+      return compareNumbers(a.value, b.value);
+    case SUFFIX:
+      return Math.sign(a.suffix - b.suffix);
+    default:
+      return sign(a.value, b.value);
+  }
+}
+function compareApk(a, b) {
+  const left = first(a);
+  const right = first(b);
+  if (left.type === INVALID || right.type === INVALID) return compareGeneric(a, b);
+  while (left.type === right.type && left.type < END) {
+    const result = compareTokens2(left, right);
+    if (result !== 0) return result;
+    next(left);
+    next(right);
+  }
+  if (left.type === right.type) return 0;
+  if (left.type === SUFFIX && left.suffix < NONE) return -1;
+  if (right.type === SUFFIX && right.suffix < NONE) return 1;
+  return left.type > right.type ? -1 : 1;
+}
+
+// src/findings/versions/debian.ts
+function parseDebian(version3) {
+  const text4 = version3.trim();
+  const colon = text4.indexOf(":");
+  const epoch = colon > 0 && /^\d+$/.test(text4.slice(0, colon)) ? Number(text4.slice(0, colon)) : 0;
+  const rest = colon > 0 ? text4.slice(colon + 1) : text4;
+  const hyphen = rest.lastIndexOf("-");
+  return hyphen >= 0 ? { epoch, upstream: rest.slice(0, hyphen), revision: rest.slice(hyphen + 1) } : { epoch, upstream: rest, revision: "" };
+}
+var isDigit = (ch) => ch >= "0" && ch <= "9";
+var isAlpha = (ch) => /^[A-Za-z]$/.test(ch);
+function order(ch) {
+  if (ch === "" || isDigit(ch)) return 0;
+  if (isAlpha(ch)) return ch.charCodeAt(0);
+  if (ch === "~") return -1;
+  return ch.charCodeAt(0) + 256;
+}
+function compareDpkgPart(a, b) {
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    while (i < a.length && !isDigit(a.charAt(i)) || j < b.length && !isDigit(b.charAt(j))) {
+      const diff = order(a.charAt(i)) - order(b.charAt(j));
+      if (diff !== 0) return Math.sign(diff);
+      i += 1;
+      j += 1;
+    }
+    while (a.charAt(i) === "0") i += 1;
+    while (b.charAt(j) === "0") j += 1;
+    let firstDiff = 0;
+    while (isDigit(a.charAt(i)) && isDigit(b.charAt(j))) {
+      if (firstDiff === 0) firstDiff = a.charCodeAt(i) - b.charCodeAt(j);
+      i += 1;
+      j += 1;
+    }
+    if (isDigit(a.charAt(i))) return 1;
+    if (isDigit(b.charAt(j))) return -1;
+    if (firstDiff !== 0) return Math.sign(firstDiff);
+  }
+  return 0;
+}
+function compareDebian(a, b) {
+  const left = parseDebian(a);
+  const right = parseDebian(b);
+  return Math.sign(left.epoch - right.epoch) || compareDpkgPart(left.upstream, right.upstream) || compareDpkgPart(left.revision, right.revision);
+}
+
+// src/findings/versions/maven.ts
+var QUALIFIERS = ["alpha", "beta", "milestone", "rc", "snapshot", "", "sp"];
+var ALIASES = { ga: "", final: "", release: "", cr: "rc" };
+var RELEASE_INDEX = String(QUALIFIERS.indexOf(""));
+function stringItem(value, followedByDigit) {
+  let text4 = value;
+  if (followedByDigit && text4.length === 1)
+    text4 = { a: "alpha", b: "beta", m: "milestone" }[text4] ?? text4;
+  return { kind: "string", value: ALIASES[text4] ?? text4 };
+}
+function parseItem(isDigit3, text4) {
+  return isDigit3 ? { kind: "int", value: BigInt(text4) } : stringItem(text4, false);
+}
+function isNull(item) {
+  if (item.kind === "int") return item.value === 0n;
+  if (item.kind === "string") return item.value === "";
+  return item.items.length === 0;
+}
+function normalize(list2) {
+  for (let i = list2.length - 1; i >= 0; i -= 1) {
+    const item = list2[i];
+    if (isNull(item)) list2.splice(i, 1);
+    else if (item.kind !== "list") break;
+  }
+}
+function openList(list2, stack) {
+  const child = [];
+  list2.push({ kind: "list", items: child });
+  stack.push(child);
+  return child;
+}
+function parseMaven(version3) {
+  const text4 = version3.trim().toLowerCase();
+  const root = [];
+  const stack = [root];
+  let list2 = root;
+  let isDigit3 = false;
+  let start = 0;
+  for (let i = 0; i < text4.length; i += 1) {
+    const ch = text4.charAt(i);
+    if (ch === "." || ch === "-") {
+      list2.push(
+        i === start ? { kind: "int", value: 0n } : parseItem(isDigit3, text4.slice(start, i))
+      );
+      start = i + 1;
+      if (ch === "-") list2 = openList(list2, stack);
+    } else if (ch >= "0" && ch <= "9") {
+      if (!isDigit3 && i > start) {
+        list2.push(stringItem(text4.slice(start, i), true));
+        start = i;
+        list2 = openList(list2, stack);
+      }
+      isDigit3 = true;
+    } else {
+      if (isDigit3 && i > start) {
+        list2.push(parseItem(true, text4.slice(start, i)));
+        start = i;
+        list2 = openList(list2, stack);
+      }
+      isDigit3 = false;
+    }
+  }
+  if (text4.length > start) list2.push(parseItem(isDigit3, text4.slice(start)));
+  for (let l = stack.pop(); l !== void 0; l = stack.pop()) normalize(l);
+  return { kind: "list", items: root };
+}
+function qualifierKey(value) {
+  const index = QUALIFIERS.indexOf(value);
+  return index === -1 ? `${QUALIFIERS.length}-${value}` : String(index);
+}
+function compareStrings(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function compareItem(a, b) {
+  if (a.kind === "int") {
+    if (b === void 0) return a.value === 0n ? 0 : 1;
+    if (b.kind === "int") return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+    return 1;
+  }
+  if (a.kind === "string") {
+    if (b === void 0) return compareStrings(qualifierKey(a.value), RELEASE_INDEX);
+    if (b.kind === "string") return compareStrings(qualifierKey(a.value), qualifierKey(b.value));
+    return -1;
+  }
+  if (b === void 0) return a.items[0] === void 0 ? 0 : compareItem(a.items[0], void 0);
+  if (b.kind === "int") return -1;
+  if (b.kind === "string") return 1;
+  const length = Math.max(a.items.length, b.items.length);
+  for (let i = 0; i < length; i += 1) {
+    const l = a.items[i];
+    const r = b.items[i];
+    const result = l === void 0 ? r === void 0 ? 0 : -compareItem(r, void 0) : compareItem(l, r);
+    if (result !== 0) return result;
+  }
+  return 0;
+}
+function compareMaven(a, b) {
+  return compareItem(parseMaven(a), parseMaven(b));
+}
+
+// node_modules/@renovatebot/pep440/lib/version.js
+var VERSION_PATTERN = [
+  "v?",
+  "(?:",
+  /* */
+  "(?:(?<epoch>[0-9]+)!)?",
+  // epoch
+  /* */
+  "(?<release>[0-9]+(?:\\.[0-9]+)*)",
+  // release segment
+  /* */
+  "(?<pre>",
+  // pre-release
+  /*    */
+  "[-_\\.]?",
+  /*    */
+  "(?<pre_l>(a|b|c|rc|alpha|beta|pre|preview))",
+  /*    */
+  "[-_\\.]?",
+  /*    */
+  "(?<pre_n>[0-9]+)?",
+  /* */
+  ")?",
+  /* */
+  "(?<post>",
+  // post release
+  /*    */
+  "(?:-(?<post_n1>[0-9]+))",
+  /*    */
+  "|",
+  /*    */
+  "(?:",
+  /*        */
+  "[-_\\.]?",
+  /*        */
+  "(?<post_l>post|rev|r)",
+  /*        */
+  "[-_\\.]?",
+  /*        */
+  "(?<post_n2>[0-9]+)?",
+  /*    */
+  ")",
+  /* */
+  ")?",
+  /* */
+  "(?<dev>",
+  // dev release
+  /*    */
+  "[-_\\.]?",
+  /*    */
+  "(?<dev_l>dev)",
+  /*    */
+  "[-_\\.]?",
+  /*    */
+  "(?<dev_n>[0-9]+)?",
+  /* */
+  ")?",
+  ")",
+  "(?:\\+(?<local>[a-z0-9]+(?:[-_\\.][a-z0-9]+)*))?"
+  // local version
+].join("");
+var validRegex = new RegExp("^" + VERSION_PATTERN + "$", "i");
+function valid(version3) {
+  return validRegex.test(version3) ? version3 : null;
+}
+var cleanRegex = new RegExp("^\\s*" + VERSION_PATTERN + "\\s*$", "i");
+function parse(version3, regex) {
+  const { groups } = (regex || validRegex).exec(version3) || {};
+  if (!groups) {
+    return null;
+  }
+  const parsed = {
+    epoch: Number(groups.epoch ? groups.epoch : 0),
+    release: groups.release.split(".").map(Number),
+    pre: normalize_letter_version(groups.pre_l, groups.pre_n),
+    post: normalize_letter_version(
+      groups.post_l,
+      groups.post_n1 || groups.post_n2
+    ),
+    dev: normalize_letter_version(groups.dev_l, groups.dev_n),
+    local: parse_local_version(groups.local)
+  };
+  return parsed;
+}
+function normalize_letter_version(letterIn, numberIn) {
+  let letter = letterIn;
+  let number4 = numberIn;
+  if (letter) {
+    if (!number4) {
+      number4 = 0;
+    }
+    letter = letter.toLowerCase();
+    if (letter === "alpha") {
+      letter = "a";
+    } else if (letter === "beta") {
+      letter = "b";
+    } else if (["c", "pre", "preview"].includes(letter)) {
+      letter = "rc";
+    } else if (["rev", "r"].includes(letter)) {
+      letter = "post";
+    }
+    return [letter, Number(number4)];
+  }
+  if (!letter && number4) {
+    letter = "post";
+    return [letter, Number(number4)];
+  }
+  return null;
+}
+function parse_local_version(local) {
+  if (local) {
+    return local.split(/[._-]/).map(
+      (part) => Number.isNaN(Number(part)) ? part.toLowerCase() : Number(part)
+    );
+  }
+  return null;
+}
+
+// node_modules/@renovatebot/pep440/lib/operator.js
+function compare(version3, other) {
+  const parsedVersion = parse(version3);
+  const parsedOther = parse(other);
+  const keyVersion = calculateKey(parsedVersion);
+  const keyOther = calculateKey(parsedOther);
+  return pyCompare(keyVersion, keyOther);
+}
+function pyCompare(elemIn, otherIn) {
+  let elem = elemIn;
+  let other = otherIn;
+  if (elem === other) {
+    return 0;
+  }
+  if (Array.isArray(elem) !== Array.isArray(other)) {
+    elem = Array.isArray(elem) ? elem : [elem];
+    other = Array.isArray(other) ? other : [other];
+  }
+  if (Array.isArray(elem)) {
+    const len = Math.min(elem.length, other.length);
+    for (let i = 0; i < len; i += 1) {
+      const res = pyCompare(elem[i], other[i]);
+      if (res !== 0) {
+        return res;
+      }
+    }
+    return elem.length - other.length;
+  }
+  if (elem === -Infinity || other === Infinity) {
+    return -1;
+  }
+  if (elem === Infinity || other === -Infinity) {
+    return 1;
+  }
+  return elem < other ? -1 : 1;
+}
+function calculateKey(input2) {
+  const { epoch } = input2;
+  let { release, pre, post, local, dev } = input2;
+  release = release.concat();
+  release.reverse();
+  while (release.length && release[0] === 0) {
+    release.shift();
+  }
+  release.reverse();
+  if (!pre && !post && dev) pre = -Infinity;
+  else if (!pre) pre = Infinity;
+  if (!post) post = -Infinity;
+  if (!dev) dev = Infinity;
+  if (!local) {
+    local = -Infinity;
+  } else {
+    local = local.map(
+      (i) => Number.isNaN(Number(i)) ? [-Infinity, i] : [Number(i), ""]
+    );
+  }
+  return [epoch, release, pre, post, dev, local];
+}
+
+// node_modules/@renovatebot/pep440/lib/specifier.js
+var RANGE_PATTERN = [
+  "(?<operator>(===|~=|==|!=|<=|>=|<|>))",
+  "\\s*",
+  "(",
+  /*  */
+  "(?<version>(?:" + VERSION_PATTERN.replace(/\?<\w+>/g, "?:") + "))",
+  /*  */
+  "(?<prefix>\\.\\*)?",
+  /*  */
+  "|",
+  /*  */
+  "(?<legacy>[^,;\\s)]+)",
+  ")"
+].join("");
+var rangeRegex = new RegExp("^" + RANGE_PATTERN + "$", "i");
+
+// src/findings/versions/pep440.ts
+function comparePep440(a, b) {
+  const left = a.trim();
+  const right = b.trim();
+  if (valid(left) === null || valid(right) === null) return compareGeneric(left, right);
+  return Math.sign(compare(left, right));
+}
+
+// src/findings/versions/rpm.ts
+var isDigit2 = (ch) => ch >= "0" && ch <= "9";
+var isAlpha2 = (ch) => /^[A-Za-z]$/.test(ch);
+var isAlnum = (ch) => isDigit2(ch) || isAlpha2(ch);
+function skipSeparators(text4, start) {
+  let i = start;
+  while (i < text4.length && !isAlnum(text4.charAt(i)) && text4.charAt(i) !== "~" && text4.charAt(i) !== "^")
+    i += 1;
+  return i;
+}
+function takeSegment(text4, start, digits) {
+  let i = start;
+  while (i < text4.length && (digits ? isDigit2(text4.charAt(i)) : isAlpha2(text4.charAt(i)))) i += 1;
+  return i;
+}
+function compareSegment(a, b, numeric) {
+  if (numeric) {
+    const left = a.replace(/^0+/, "");
+    const right = b.replace(/^0+/, "");
+    if (left.length !== right.length) return left.length > right.length ? 1 : -1;
+    return left < right ? -1 : left > right ? 1 : 0;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function compareMarkers(a, b) {
+  if (a === "~" || b === "~") return a !== "~" ? 1 : b !== "~" ? -1 : 0;
+  if (a === "^" || b === "^") {
+    if (a === "") return -1;
+    if (b === "") return 1;
+    return a !== "^" ? 1 : b !== "^" ? -1 : 0;
+  }
+  return null;
+}
+function compareRpmPart(a, b) {
+  if (a === b) return 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    i = skipSeparators(a, i);
+    j = skipSeparators(b, j);
+    const marker = compareMarkers(a.charAt(i), b.charAt(j));
+    if (marker !== null) {
+      if (marker !== 0) return marker;
+      i += 1;
+      j += 1;
+      continue;
+    }
+    if (i >= a.length || j >= b.length) break;
+    const numeric = isDigit2(a.charAt(i));
+    const endA = takeSegment(a, i, numeric);
+    const endB = takeSegment(b, j, numeric);
+    if (endB === j) return numeric ? 1 : -1;
+    const result = compareSegment(a.slice(i, endA), b.slice(j, endB), numeric);
+    if (result !== 0) return result;
+    i = endA;
+    j = endB;
+  }
+  if (i >= a.length && j >= b.length) return 0;
+  return i >= a.length ? -1 : 1;
+}
+function parseEvr(text4) {
+  const match = /^(?:(\d+):)?(.*)$/.exec(text4.trim());
+  const epoch = Number(match?.[1] ?? 0);
+  const rest = match?.[2] ?? "";
+  const hyphen = rest.lastIndexOf("-");
+  return hyphen >= 0 ? { epoch, version: rest.slice(0, hyphen), release: rest.slice(hyphen + 1) } : { epoch, version: rest };
+}
+function compareRpm(a, b) {
+  const left = parseEvr(a);
+  const right = parseEvr(b);
+  const byEpoch = Math.sign(left.epoch - right.epoch);
+  if (byEpoch !== 0) return byEpoch;
+  const byVersion = compareRpmPart(left.version, right.version);
+  if (byVersion !== 0 || left.release === void 0 || right.release === void 0)
+    return byVersion;
+  return compareRpmPart(left.release, right.release);
+}
+
+// src/findings/versions/rubygems.ts
+function segmentsOf(version3) {
+  const text4 = version3.trim().replace(/-/g, ".pre.");
+  const raw = (text4.match(/\d+|[a-z]+/gi) ?? []).map(
+    (s) => /^\d/.test(s) ? Number(s) : s
+  );
+  const firstString = raw.findIndex((s) => typeof s === "string");
+  const release = firstString === -1 ? raw : raw.slice(0, firstString);
+  const pre = firstString === -1 ? [] : raw.slice(firstString);
+  const trim = (parts) => {
+    const copy = [...parts];
+    while (copy.length > 0 && copy[copy.length - 1] === 0) copy.pop();
+    return copy;
+  };
+  return [...trim(release), ...trim(pre)];
+}
+function compareRubyGems(a, b) {
+  const left = segmentsOf(a);
+  const right = segmentsOf(b);
+  const length = Math.max(left.length, right.length);
+  for (let i = 0; i < length; i += 1) {
+    const l = left[i] ?? 0;
+    const r = right[i] ?? 0;
+    if (l === r) continue;
+    if (typeof l === "string" && typeof r === "number") return -1;
+    if (typeof l === "number" && typeof r === "string") return 1;
+    return l < r ? -1 : 1;
+  }
+  return 0;
+}
+
+// src/findings/versions/semver.ts
+var import_semver = __toESM(require_semver2(), 1);
+function toSemver(version3) {
+  const text4 = version3.trim().replace(/^[=v]+/i, "");
+  const exact = import_semver.default.parse(text4, { loose: true });
+  if (exact) return exact;
+  if (/^\d+\.\d+\.\d+\.\d+/.test(text4)) return null;
+  return import_semver.default.coerce(text4, { includePrerelease: true, loose: true });
+}
+function compareSemver(a, b) {
+  const left = toSemver(a);
+  const right = toSemver(b);
+  if (!left || !right) return compareGeneric(a, b);
+  return import_semver.default.compare(left, right);
+}
+function compareGo(a, b) {
+  const strip = (v) => v.trim().replace(/^v/, "").replace(/\+incompatible$/, "");
+  return compareSemver(strip(a), strip(b));
+}
+
+// src/findings/versions/index.ts
+var ECOSYSTEMS = [
+  "semver",
+  "pep440",
+  "maven",
+  "go",
+  "debian",
+  "rpm",
+  "apk",
+  "rubygems",
+  "generic"
+];
+var COMPARATORS = {
+  semver: compareSemver,
+  pep440: comparePep440,
+  maven: compareMaven,
+  go: compareGo,
+  debian: compareDebian,
+  rpm: compareRpm,
+  apk: compareApk,
+  rubygems: compareRubyGems,
+  generic: compareGeneric
+};
+var TYPE_TO_ECOSYSTEM = {
+  ...Object.fromEntries(ECOSYSTEMS.map((e2) => [e2, e2])),
+  ...table(
+    "semver",
+    "npm node-pkg yarn pnpm bun javascript cargo rust-crate rust-binary composer composer-vendor php-composer nuget dotnet-core dotnet-deps packages-props conan conan-lock pub dart-pub hex swift cocoapods"
+  ),
+  ...table("pep440", "pip python-pkg pipenv poetry uv python pypi"),
+  ...table("maven", "jar pom gradle sbt java-archive jenkins-plugin maven war ear par"),
+  ...table("go", "gomod gobinary go-module golang"),
+  ...table("debian", "debian ubuntu deb dpkg"),
+  ...table(
+    "rpm",
+    "redhat centos rocky alma almalinux amazon rpm fedora oracle photon suse sles opensuse opensuse-leap opensuse.leap opensuse-tumbleweed cbl-mariner azurelinux mariner openeuler"
+  ),
+  ...table("apk", "alpine apk wolfi chainguard minimos"),
+  ...table("rubygems", "gemspec bundler gem ruby")
+};
+function table(ecosystem, types) {
+  return Object.fromEntries(types.split(" ").map((type) => [type, ecosystem]));
+}
+function ecosystemOf(packageType, purl) {
+  const byType = TYPE_TO_ECOSYSTEM[(packageType ?? "").trim().toLowerCase()];
+  if (byType) return byType;
+  const purlType = /^pkg:([a-z0-9.+-]+)\//i.exec(purl ?? "")?.[1]?.toLowerCase();
+  return purlType && TYPE_TO_ECOSYSTEM[purlType] || "generic";
+}
+function compareVersions(ecosystem, a, b) {
+  return Math.sign(COMPARATORS[ecosystemOf(ecosystem)](a, b));
+}
+
+// src/findings/versions/release-line.ts
+var PREFIX = {
+  go: /^v/,
+  semver: /^v/,
+  debian: /^\d+:/,
+  rpm: /^\d+:/,
+  pep440: /^\d+!/
+};
+function releaseComponents(ecosystem, version3) {
+  const prefix = PREFIX[ecosystemOf(ecosystem)];
+  const bare = version3.trim().toLowerCase().replace(prefix ?? /^$/, "");
+  const tokens = bare.match(/\d+|[a-z]+/g) ?? [];
+  return tokens.map((token) => token.replace(/^0+(?=\d)/, ""));
+}
+function releaseLineDepth(fixes) {
+  const [first2, ...rest] = fixes;
+  if (first2 === void 0) return 1;
+  let shared = 0;
+  while (shared < first2.length && rest.every((other) => other[shared] === first2[shared])) {
+    shared += 1;
+  }
+  return shared + 1;
+}
+function sameReleaseLine(a, b, depth) {
+  for (let i = 0; i < depth; i += 1) if ((a[i] ?? "0") !== (b[i] ?? "0")) return false;
+  return true;
+}
+
+// src/findings/upgrades.ts
+function parseFixedVersions(listed) {
+  const versions = listed.flatMap((entry) => entry.split(/,|\|\|/)).map((entry) => entry.trim()).filter((entry) => entry !== "" && !/^(?:<|>(?!=)|!)/.test(entry)).map((entry) => entry.replace(/^(?:>=|==|=|\^)\s*/, "")).filter((entry) => entry !== "");
+  return [...new Set(versions)];
+}
+function versionContext(ecosystem, installed) {
+  const known = /* @__PURE__ */ new Map();
+  const compare2 = (a, b) => {
+    const key = `${a}\0${b}`;
+    let order2 = known.get(key);
+    if (order2 === void 0) {
+      order2 = compareVersions(ecosystem, a, b);
+      known.set(key, order2);
+    }
+    return order2;
+  };
+  return { ecosystem, installed, compare: compare2 };
+}
+function isNewer(ctx, version3) {
+  return ctx.installed === "" || ctx.compare(version3, ctx.installed) > 0;
+}
+function isFixedBy(ctx, fixes, candidate) {
+  const newer = fixes.filter((fix) => isNewer(ctx, fix));
+  if (newer.length === 0) return false;
+  const newest = [...fixes].sort(ctx.compare).at(-1);
+  if (ctx.compare(candidate, newest) >= 0) return true;
+  const depth = releaseLineDepth(fixes.map((fix) => releaseComponents(ctx.ecosystem, fix)));
+  const line = releaseComponents(ctx.ecosystem, candidate);
+  return newer.some(
+    (fix) => ctx.compare(fix, candidate) <= 0 && sameReleaseLine(releaseComponents(ctx.ecosystem, fix), line, depth)
+  );
+}
+function chooseTargetVersion(options2) {
+  const ctx = versionContext(options2.ecosystem, options2.installed);
+  if (options2.fixLists.some((fixes) => !fixes.some((fix) => isNewer(ctx, fix)))) return void 0;
+  const candidates = [...new Set(options2.fixLists.flat())].filter((fix) => isNewer(ctx, fix)).sort(ctx.compare);
+  return candidates.find(
+    (candidate) => options2.fixLists.every((fixes) => isFixedBy(ctx, fixes, candidate))
+  );
+}
+function groupKey(finding) {
+  const pkg = finding.package;
+  return JSON.stringify([
+    finding.target ?? "",
+    pkg?.type ?? "",
+    pkg?.name ?? "",
+    pkg?.installedVersion ?? ""
+  ]);
+}
+function buildAdvice(findings2, targetVersion) {
+  const first2 = findings2[0];
+  const fixes = emptyCounts();
+  for (const finding of findings2) fixes[finding.severity] += 1;
+  return {
+    packageName: first2.package?.name ?? "",
+    packageType: first2.package?.type,
+    installedVersion: first2.package?.installedVersion ?? "",
+    targetVersion,
+    fixes,
+    vulnerabilityIds: [...new Set(findings2.map((f) => f.ruleId))].sort(),
+    target: first2.target
+  };
+}
+function compareAdvice(a, b) {
+  for (const severity of SEVERITIES) {
+    const diff = b.fixes[severity] - a.fixes[severity];
+    if (diff !== 0) return diff;
+  }
+  return a.packageName.localeCompare(b.packageName) || a.installedVersion.localeCompare(b.installedVersion) || (a.target ?? "").localeCompare(b.target ?? "");
+}
+function planGroup(findings2) {
+  const pkg = findings2[0].package;
+  const ctx = versionContext(ecosystemOf(pkg?.type, pkg?.purl), pkg?.installedVersion ?? "");
+  const fixesOf = new Map(
+    findings2.map((f) => [f, parseFixedVersions(f.package?.fixedVersions ?? [])])
+  );
+  const fixable = findings2.filter((f) => (fixesOf.get(f) ?? []).some((v) => isNewer(ctx, v)));
+  const fixableSet = new Set(fixable);
+  const unfixed = findings2.filter((f) => !fixableSet.has(f));
+  const result = {};
+  if (fixable.length > 0) {
+    const targetVersion = chooseTargetVersion({
+      ecosystem: ctx.ecosystem,
+      installed: ctx.installed,
+      fixLists: fixable.map((f) => fixesOf.get(f) ?? [])
+    });
+    result.upgrade = buildAdvice(fixable, targetVersion);
+  }
+  if (unfixed.length > 0) result.unfixable = buildAdvice(unfixed);
+  return result;
+}
+function planUpgrades(findings2) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const finding of findings2) {
+    if (finding.kind !== "vulnerability" || finding.waiver !== void 0 || finding.package === void 0)
+      continue;
+    const key = groupKey(finding);
+    const group = groups.get(key);
+    if (group === void 0) groups.set(key, [finding]);
+    else group.push(finding);
+  }
+  const upgrades = [];
+  const unfixable = [];
+  for (const group of groups.values()) {
+    const planned = planGroup(group);
+    if (planned.upgrade) upgrades.push(planned.upgrade);
+    if (planned.unfixable) unfixable.push(planned.unfixable);
+  }
+  upgrades.sort(compareAdvice);
+  unfixable.sort(compareAdvice);
+  const fixableCount = upgrades.reduce((sum, advice) => sum + totalFixes(advice), 0);
+  return { upgrades, unfixable, fixableCount };
+}
+function totalFixes(advice) {
+  return SEVERITIES.reduce((sum, severity) => sum + advice.fixes[severity], 0);
+}
+function formatFixes(fixes) {
+  return SEVERITIES.filter((s) => fixes[s] > 0).map((s) => `${fixes[s]} ${s}`).join(", ");
+}
+function partitionAdvice(advice) {
+  return {
+    upgrades: advice.filter((a) => a.targetVersion !== void 0),
+    unfixable: advice.filter((a) => a.targetVersion === void 0)
+  };
+}
+
+// src/util/safe-text.ts
+var ZERO_WIDTH_SPACE = "\u200B";
+var WORD_JOINER = "\u2060";
+var SHA_LIKE = /(?<![0-9A-Za-z_])(?!(?<=-)\d+(?![0-9A-Za-z_]))[0-9a-f]{7,40}(?![0-9A-Za-z_])/gi;
+var GH_REFERENCE = /\b(gh)-(?=\d)/gi;
+var PLAIN_TEXT = /^[A-Za-z0-9 .,;'/+=?%-]*$/;
+function sanitizeLogText(text4) {
+  return text4.replace(/\r\n?/g, "\n").replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "\uFFFD").replace(/::/g, `:${ZERO_WIDTH_SPACE}:`).replace(/##\[/g, `#${ZERO_WIDTH_SPACE}#[`);
+}
+var HTML_ENTITIES = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;"
+};
+function escapeHtml(text4) {
+  return text4.replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch] ?? ch);
+}
+function escapeMarkdown(text4, maxLength = 2e3) {
+  const flat = text4.replace(/[\r\n\t]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, "");
+  const clipped = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}\u2026` : flat;
+  if (PLAIN_TEXT.test(clipped) && !hasAutolink(clipped)) return clipped;
+  return defuseReferences(
+    clipped.replace(/[&<>"]/g, (ch) => HTML_ENTITIES[ch] ?? ch).replace(/[\\`*_{}[\]()|~$]/g, (ch) => `\\${ch}`).replace(/([@#])/g, `$1${ZERO_WIDTH_SPACE}`).replace(/:\/\//g, `:/${ZERO_WIDTH_SPACE}/`).replace(/:/g, "&#58;").replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZERO_WIDTH_SPACE}.`)
+  );
+}
+function hasAutolink(text4) {
+  SHA_LIKE.lastIndex = 0;
+  GH_REFERENCE.lastIndex = 0;
+  return /\bwww\./i.test(text4) || SHA_LIKE.test(text4) || GH_REFERENCE.test(text4);
+}
+function defuseReferences(text4) {
+  return text4.replace(GH_REFERENCE, `$1${WORD_JOINER}-`).replace(SHA_LIKE, (run2) => run2.replace(/.{6}(?=.)/g, `$&${WORD_JOINER}`));
+}
+function markdownCode(text4, maxLength = 200) {
+  const flat = text4.replace(/[\r\n\t]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, "");
+  const clipped = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}\u2026` : flat;
+  const body = clipped.replace(/`/g, "'").replace(/\|/g, "\\|");
+  return `\`${body === "" ? " " : body}\``;
+}
+var SAFE_LINK_CHAR = /[A-Za-z0-9\-._~:/?#&=+,;@%]/;
+function encodeUnsafe(href) {
+  if (/^[A-Za-z0-9\-._~:/?#&=+,;@]*$/.test(href)) return href;
+  let out = "";
+  for (let i = 0; i < href.length; i += 1) {
+    const ch = href[i];
+    const escapeStart = ch === "%" && /^%[0-9A-Fa-f]{2}/.test(href.slice(i, i + 3));
+    if (ch !== "%" && SAFE_LINK_CHAR.test(ch)) out += ch;
+    else if (escapeStart) out += ch;
+    else out += `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+function linkTarget(url2, policy = {}) {
+  if (url2 === void 0) return void 0;
+  let parsed;
+  try {
+    parsed = new URL(url2.trim());
+  } catch {
+    return void 0;
+  }
+  if (parsed.protocol !== "https:" || parsed.username !== "" || parsed.password !== "") {
+    return void 0;
+  }
+  if (parsed.port !== "") return void 0;
+  if (policy.hosts !== void 0 && !policy.hosts.has(parsed.hostname)) return void 0;
+  return encodeUnsafe(parsed.href);
+}
+function markdownLink(label, url2, policy) {
+  const safeLabel = escapeMarkdown(label);
+  const target = linkTarget(url2, policy);
+  return target === void 0 ? safeLabel : `[${safeLabel}](${target})`;
+}
+function isSafeHttpsUrl(url2) {
+  return !/\s/.test(url2) && linkTarget(url2) !== void 0;
+}
+function truncate(text4, max) {
+  return text4.length > max ? `${text4.slice(0, Math.max(0, max - 1))}\u2026` : text4;
+}
+
+// src/report/view.ts
+function compareForReport(a, b) {
+  const existing = (f) => f.baselineState === "existing" ? 1 : 0;
+  return severityRank(a.severity) - severityRank(b.severity) || existing(a) - existing(b) || compareFindings(a, b);
+}
+function inReportOrder(findings2) {
+  return [...findings2].sort(compareForReport);
+}
+
+// src/report/console.ts
+var MAX_FINDINGS = 20;
+var MAX_UPGRADES = 10;
+var MAX_WAIVERS_PER_GROUP = 10;
+function clean2(text4, max = 200) {
+  return truncate(sanitizeLogText(text4).replace(/\s*\n\s*/g, " "), max);
+}
+function pad(text4, width) {
+  return text4.length >= width ? text4 : text4 + " ".repeat(width - text4.length);
+}
+function countsTable(gate) {
+  const lines = [
+    `${pad("Severity", 10)} ${pad("Count", 7)} ${pad("Threshold", 11)} Gate`,
+    `${"-".repeat(10)} ${"-".repeat(7)} ${"-".repeat(11)} ${"-".repeat(13)}`
+  ];
+  for (const severity of SEVERITIES) {
+    const threshold2 = severity === "UNKNOWN" ? 0 : gate.thresholds[severity];
+    const count = gate.countOnlyNew ? `${gate.counts[severity]}/${gate.gatedCounts[severity]}n` : String(gate.counts[severity]);
+    lines.push(
+      `${pad(severity, 10)} ${pad(count, 7)} ${pad(threshold2 === 0 ? "-" : String(threshold2), 11)} ${gate.outcomes[severity]}`
+    );
+  }
+  return lines;
+}
+function whereOf(finding) {
+  const pkg = finding.package;
+  if (pkg !== void 0) {
+    const fixed = pkg.fixedVersions.length > 0 ? pkg.fixedVersions.join(", ") : "no fix";
+    return `${clean2(pkg.name, 80)} ${clean2(pkg.installedVersion ?? "?", 60)} -> ${clean2(fixed, 80)}`;
+  }
+  if (finding.location !== void 0) {
+    return clean2(`${finding.location.path}:${finding.location.startLine}`, 120);
+  }
+  return clean2(finding.target ?? "", 120);
+}
+function findingLine(finding) {
+  const state = [
+    finding.baselineState === "existing" ? "existing" : "",
+    finding.waiver !== void 0 ? "waived" : ""
+  ].filter(Boolean);
+  return [
+    pad(finding.severity, 8),
+    clean2(finding.ruleId, 80),
+    whereOf(finding),
+    `[${clean2(finding.tools.join(", "), 80)}]`,
+    ...state.length > 0 ? [`(${state.join(", ")})`] : []
+  ].join(" ");
+}
+function findingsSection(view) {
+  if (view.findings.length === 0) return [];
+  const ordered = inReportOrder(view.findings);
+  const shown = ordered.slice(0, MAX_FINDINGS);
+  const lines = [
+    "",
+    `Findings, most severe first (${shown.length} of ${ordered.length}):`,
+    ...shown.map((f) => `  ${findingLine(f)}`)
+  ];
+  const more = ordered.length - shown.length;
+  if (more > 0) lines.push(`  \u2026and ${more} more in the job summary and the report file`);
+  return lines;
+}
+function waiverLine(entry) {
+  const scope = [
+    entry.package ? `package ${clean2(entry.package, 60)}` : "",
+    entry.path ? `path ${clean2(entry.path, 80)}` : ""
+  ].filter(Boolean);
+  return `${clean2(entry.id, 80)}${scope.length > 0 ? ` (${scope.join(", ")})` : ""}, expires ${clean2(entry.expires ?? "never", 20)}, ${entry.matched} matched, ${clean2(entry.origin, 120)}: ${clean2(entry.reason, 160)}`;
+}
+var WAIVER_GROUPS = [
+  ["needsReview", "need review", "added or changed by this pull request"],
+  ["expired", "expired", "no longer applied: their findings count"],
+  ["expiring", "expiring", "within 14 days"],
+  ["used", "used", "suppressing findings"],
+  ["unused", "unused", "matched nothing"]
+];
+function waiversSection(waivers) {
+  if (waivers === void 0) return [];
+  const present = WAIVER_GROUPS.filter(([key]) => waivers[key].length > 0);
+  if (present.length === 0) return [];
+  const counts = present.map(([key, short]) => `${waivers[key].length} ${short}`);
+  const lines = ["", `Waivers: ${counts.join(", ")}`];
+  for (const [key, short, detail] of present) {
+    const entries = waivers[key];
+    lines.push(`  ${short} (${detail}):`);
+    for (const entry of entries.slice(0, MAX_WAIVERS_PER_GROUP))
+      lines.push(`    ${waiverLine(entry)}`);
+    if (entries.length > MAX_WAIVERS_PER_GROUP)
+      lines.push(`    \u2026and ${entries.length - MAX_WAIVERS_PER_GROUP} more`);
+  }
+  return lines;
+}
+function upgradesSection(advice) {
+  const { upgrades, unfixable } = partitionAdvice(advice);
+  const lines = [];
+  for (const a of upgrades.slice(0, MAX_UPGRADES)) {
+    lines.push(
+      `Upgrade ${clean2(a.packageName, 120)} ${clean2(a.installedVersion, 60)} -> ${clean2(a.targetVersion ?? "", 60)}: fixes ${formatFixes(a.fixes)}`
+    );
+  }
+  if (upgrades.length > MAX_UPGRADES)
+    lines.push(`\u2026and ${upgrades.length - MAX_UPGRADES} more upgrades`);
+  if (unfixable.length > 0) {
+    const open2 = emptyCounts();
+    for (const a of unfixable) for (const s of SEVERITIES) open2[s] += a.fixes[s];
+    lines.push(
+      `No fix available yet: ${unfixable.length} package${unfixable.length === 1 ? "" : "s"} (${formatFixes(open2)} remain)`
+    );
+  }
+  return lines.length > 0 ? ["", ...lines] : [];
+}
+function notesOf(notes) {
+  return (notes ?? []).map((note) => `  note: ${clean2(note, 300)}`);
+}
+function renderConsoleTable(view) {
+  const gate = view.gate;
+  const lines = [`Security Gate verdict: ${gate.verdict.toUpperCase()}`, "", ...countsTable(gate)];
+  lines.push(
+    "",
+    `Total ${gate.total}, waived ${gate.waived}${gate.countOnlyNew ? `, new ${gate.newCount}` : ""}`
+  );
+  for (const s of view.scanners) {
+    lines.push(
+      `${clean2(s.tool, 40)} ${clean2(s.version ?? "", 40)} on ${clean2(s.target, 120)}: ${s.error === void 0 ? `${s.findingCount} findings` : `ERROR ${clean2(s.error, 300)}`}`,
+      ...notesOf(s.notes)
+    );
+  }
+  for (const i of view.imports) {
+    lines.push(
+      `Imported ${clean2(i.file, 200)} (${i.format}): ${i.findingCount} findings`,
+      ...notesOf(i.notes)
+    );
+  }
+  for (const reason of gate.reasons) lines.push(`FAIL: ${clean2(reason, 500)}`);
+  for (const warning of gate.warnings) lines.push(`WARN: ${clean2(warning, 500)}`);
+  return [
+    ...lines,
+    ...findingsSection(view),
+    ...waiversSection(view.waivers),
+    ...upgradesSection(view.upgrades ?? [])
+  ];
+}
+function waiverWarnings(waivers) {
+  if (waivers === void 0) return [];
+  const name = (w) => `Waiver ${clean2(w.id, 80)}${w.package ? ` for ${clean2(w.package, 60)}` : ""} (${clean2(w.origin, 120)})`;
+  return [
+    ...waivers.expired.map(
+      (w) => `${name(w)} expired on ${clean2(w.expires ?? "?", 20)}: it no longer applies, so the ${w.matched} finding${w.matched === 1 ? "" : "s"} it matched count again. Renew it with a new expiry date or fix the finding.`
+    ),
+    ...waivers.expiring.map(
+      (w) => `${name(w)} expires on ${clean2(w.expires ?? "?", 20)}, within 14 days: renew it or fix the ${w.matched} finding${w.matched === 1 ? "" : "s"} it suppresses before then.`
+    )
+  ];
+}
+
+// src/conclusion.ts
+function headedLines(header, items) {
+  const lines = items.map((item) => item.replace(/\s*[\r\n]+\s*/g, " ").trim());
+  return [header, ...lines.filter((line) => line !== "")].join("\n");
+}
 function failureMessage(verdict, reasons) {
-  const lines = reasons.map((reason) => reason.replace(/\s*[\r\n]+\s*/g, " ").trim());
-  return [`Security Gate ${verdict}:`, ...lines.filter((line) => line !== "")].join("\n");
+  return headedLines(`Security Gate ${verdict}:`, reasons);
+}
+function warningMessage(warnings) {
+  return headedLines("Security Gate passed with warnings:", warnings);
+}
+function conclusionOf(gate) {
+  switch (gate.verdict) {
+    case "fail":
+    case "error":
+      return { level: "failed", message: failureMessage(gate.verdict, gate.reasons) };
+    case "warn":
+      return { level: "warning", message: warningMessage(gate.warnings) };
+    default:
+      return { level: "info", message: "Security Gate passed." };
+  }
+}
+function logRunReport(result, logger, cwd) {
+  for (const line of renderConsoleTable(result.view)) logger.info(line);
+  for (const warning of waiverWarnings(result.view.waivers)) logger.warning(warning);
+  logger.info(`SARIF: ${path.relative(cwd, result.sarif.path)}`);
+  logger.info(`Report: ${path.relative(cwd, result.reportFile)}`);
+  if (result.sbomFile !== void 0) logger.info(`SBOM: ${path.relative(cwd, result.sbomFile)}`);
 }
 
 // node_modules/zod/v4/classic/external.js
@@ -11397,7 +12499,7 @@ __export(external_exports, {
   $brand: () => $brand,
   $input: () => $input,
   $output: () => $output,
-  INVALID: () => INVALID,
+  INVALID: () => INVALID2,
   NEVER: () => NEVER,
   TimePrecision: () => TimePrecision,
   ZodAny: () => ZodAny,
@@ -11589,7 +12691,7 @@ __export(external_exports, {
   optional: () => optional,
   output: () => output,
   overwrite: () => _overwrite,
-  parse: () => parse2,
+  parse: () => parse3,
   parseAsync: () => parseAsync2,
   partialRecord: () => partialRecord,
   pipe: () => pipe,
@@ -11767,7 +12869,7 @@ __export(core_exports2, {
   $input: () => $input,
   $output: () => $output,
   Doc: () => Doc,
-  INVALID: () => INVALID,
+  INVALID: () => INVALID2,
   JSONSchema: () => json_schema_exports,
   JSONSchemaGenerator: () => JSONSchemaGenerator,
   NEVER: () => NEVER,
@@ -11941,7 +13043,7 @@ __export(core_exports2, {
   memoizer: () => memoizer,
   mergeValues: () => mergeValues,
   meta: () => meta,
-  parse: () => parse,
+  parse: () => parse2,
   parseAsync: () => parseAsync,
   parseURLObject: () => parseURLObject,
   prettifyError: () => prettifyError,
@@ -11992,7 +13094,7 @@ __export(util_exports, {
   cached: () => cached,
   captureStackTrace: () => captureStackTrace,
   cleanEnum: () => cleanEnum,
-  cleanRegex: () => cleanRegex,
+  cleanRegex: () => cleanRegex2,
   clone: () => clone,
   cloneDef: () => cloneDef,
   codePointLength: () => codePointLength,
@@ -12100,7 +13202,7 @@ function cached(getter) {
 function nullish(input2) {
   return input2 === null || input2 === void 0;
 }
-function cleanRegex(source) {
+function cleanRegex2(source) {
   const start = source.startsWith("^") ? 1 : 0;
   const end = source.endsWith("$") ? source.length - 1 : source.length;
   return source.slice(start, end);
@@ -12208,10 +13310,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path10) {
-  if (!path10)
+function getElementAtPath(obj, path11) {
+  if (!path11)
     return obj;
-  return path10.reduce((acc, key) => acc?.[key], obj);
+  return path11.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -12551,11 +13653,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path10, issues) {
+function prefixIssues(path11, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path10);
+    iss.path.unshift(path11);
     return iss;
   });
 }
@@ -13017,16 +14119,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path10 = []) => {
+  const processError = (error63, path11 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path10, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path11, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path11, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path11, ...issue2.path]);
       } else {
-        const fullpath = [...path10, ...issue2.path];
+        const fullpath = [...path11, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -13065,17 +14167,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path10 = []) => {
+  const processError = (error63, path11 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path10, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path11, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path11, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path11, ...issue2.path]);
       } else {
-        const fullpath = [...path10, ...issue2.path];
+        const fullpath = [...path11, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -13114,8 +14216,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path10 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path10) {
+  const path11 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path11) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -13161,7 +14263,7 @@ var _parse = (_Err) => {
   };
   return fn;
 };
-var parse = /* @__PURE__ */ _parse($ZodRealError);
+var parse2 = /* @__PURE__ */ _parse($ZodRealError);
 var _parseAsync = (_Err) => {
   const fn = async (schema, value, _ctx, params) => {
     const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
@@ -14953,7 +16055,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
     }
     return propValues;
   });
-  const isObject3 = isObject;
+  const isObject4 = isObject;
   const catchall = def.catchall;
   let value;
   const memo2 = globalConfig.memoizer;
@@ -14961,7 +16063,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
     const input2 = payload.value;
-    if (!isObject3(input2)) {
+    if (!isObject4(input2)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
@@ -15097,7 +16199,7 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
     return doc.compile();
   };
   let fastpass;
-  const isObject3 = isObject;
+  const isObject4 = isObject;
   const jit = !globalConfig.jitless;
   const allowsEval2 = allowsEval;
   const fastEnabled = jit && allowsEval2.value;
@@ -15106,7 +16208,7 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
     const input2 = payload.value;
-    if (!isObject3(input2)) {
+    if (!isObject4(input2)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
@@ -15159,7 +16261,7 @@ var $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def) => {
   defineLazyInternal(inst, "pattern", (zod) => {
     if (zod.def.options.every((o) => o._zod.pattern)) {
       const patterns = zod.def.options.map((o) => o._zod.pattern);
-      return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
+      return new RegExp(`^(${patterns.map((p) => cleanRegex2(p.source)).join("|")})$`);
     }
     return void 0;
   });
@@ -15947,7 +17049,7 @@ var $ZodOptional = /* @__PURE__ */ $constructor("$ZodOptional", (inst, def) => {
   });
   defineLazyInternal(inst, "pattern", (zod) => {
     const pattern = zod.def.innerType._zod.pattern;
-    return pattern ? new RegExp(`^(${cleanRegex(pattern.source)})?$`) : void 0;
+    return pattern ? new RegExp(`^(${cleanRegex2(pattern.source)})?$`) : void 0;
   });
   inst._zod.parse = (payload, ctx) => {
     if (payload.value === void 0) {
@@ -15975,7 +17077,7 @@ var $ZodNullable = /* @__PURE__ */ $constructor("$ZodNullable", (inst, def) => {
   defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
   defineLazyInternal(inst, "pattern", (zod) => {
     const pattern = zod.def.innerType._zod.pattern;
-    return pattern ? new RegExp(`^(${cleanRegex(pattern.source)}|null)$`) : void 0;
+    return pattern ? new RegExp(`^(${cleanRegex2(pattern.source)}|null)$`) : void 0;
   });
   defineLazyInternal(inst, "values", (zod) => {
     return zod.def.innerType._zod.values ? /* @__PURE__ */ new Set([...zod.def.innerType._zod.values, null]) : void 0;
@@ -16253,14 +17355,14 @@ function partPattern(schema) {
     const before = inner._zod.pattern?.source;
     const after = partPattern(inner);
     if (own2 && before && after && after !== before) {
-      return own2.replace(cleanRegex(before), () => cleanRegex(after));
+      return own2.replace(cleanRegex2(before), () => cleanRegex2(after));
     }
     return own2;
   }
   if (def.options) {
     const sources = def.options.map(partPattern);
     if (sources.every(Boolean))
-      return `^(${sources.map((s) => cleanRegex(s)).join("|")})$`;
+      return `^(${sources.map((s) => cleanRegex2(s)).join("|")})$`;
   }
   return leafPattern(schema);
 }
@@ -16273,7 +17375,7 @@ var $ZodTemplateLiteral = /* @__PURE__ */ $constructor("$ZodTemplateLiteral", (i
       if (!source) {
         throw new Error(`Invalid template literal part, no pattern found: ${[...part._zod.traits].shift()}`);
       }
-      regexParts.push(cleanRegex(source));
+      regexParts.push(cleanRegex2(source));
     } else if (part === null || primitiveTypes.has(typeof part)) {
       regexParts.push(escapeRegex(`${part}`));
     } else {
@@ -16314,10 +17416,10 @@ var $ZodFunction = /* @__PURE__ */ $constructor("$ZodFunction", (inst, def) => {
       throw new Error("implement() must be called with a function");
     }
     return Object.defineProperty(function(...args) {
-      const parsedArgs = inst._def.input ? parse(inst._def.input, args) : args;
+      const parsedArgs = inst._def.input ? parse2(inst._def.input, args) : args;
       const result = Reflect.apply(func, this, parsedArgs);
       if (inst._def.output) {
-        return parse(inst._def.output, result);
+        return parse2(inst._def.output, result);
       }
       return result;
     }, "_zod", { value: inst._zod, enumerable: false });
@@ -16455,17 +17557,17 @@ function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
 var recursive = /* @__PURE__ */ new WeakMap();
-var NONE = 0;
+var NONE2 = 0;
 var ASSUMED = 1;
 var PROVEN = 2;
 function isRecursive(inst, stack, resolve5) {
-  const cached2 = recursive.get(inst);
-  if (cached2 !== void 0)
-    return cached2 ? PROVEN : NONE;
+  const cached3 = recursive.get(inst);
+  if (cached3 !== void 0)
+    return cached3 ? PROVEN : NONE2;
   if (stack.has(inst))
     return PROVEN;
   stack.add(inst);
-  let result = NONE;
+  let result = NONE2;
   const check2 = (child) => {
     if (result !== PROVEN && child?._zod) {
       const answer = isRecursive(child, stack, resolve5);
@@ -16474,12 +17576,12 @@ function isRecursive(inst, stack, resolve5) {
     }
   };
   const shape = (sh, spread) => {
-    let answer = NONE;
+    let answer = NONE2;
     for (const key of Reflect.ownKeys(sh)) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve5) : NONE2;
       if (child > answer)
         answer = child;
     }
@@ -16596,7 +17698,7 @@ function settle(inst, answer) {
   return answer;
 }
 function isRecursiveSchema(inst) {
-  return isRecursive(inst, /* @__PURE__ */ new Set(), true) !== NONE;
+  return isRecursive(inst, /* @__PURE__ */ new Set(), true) !== NONE2;
 }
 function bucketFor(state, inst) {
   let bucket = state.buckets.get(inst);
@@ -16646,7 +17748,7 @@ var memo = {
       const wrapped = (payload, ctx) => {
         if (isRecursiveInst === void 0) {
           const walked = isRecursive(inst, /* @__PURE__ */ new Set(), false);
-          if (walked === NONE) {
+          if (walked === NONE2) {
             inst._zod.parse = base;
             if (inst._zod.run === wrapped)
               inst._zod.run = base;
@@ -24334,7 +25436,7 @@ function registry() {
 var globalRegistry = globalThis.__zod_globalRegistry;
 
 // node_modules/zod/v4/core/compile.js
-var INVALID = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
+var INVALID2 = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
 var FALLBACK_FLAG = /* @__PURE__ */ Symbol.for("zod.compile.fallback");
 var ZodCompileAsyncError = class extends Error {
   constructor(message2 = "z.compile does not support async refinements, transforms, or checks") {
@@ -24383,7 +25485,7 @@ function withParser(schema, parser) {
       return originalRun(payload, ctx);
     }
     const out = parser(payload.value);
-    if (out !== INVALID) {
+    if (out !== INVALID2) {
       payload.value = out;
       return payload;
     }
@@ -24406,7 +25508,7 @@ function installCompiledUserMethods(target, source, parser) {
     const originalSafeParse = sourceAny.safeParse;
     targetAny.safeParse = (data, params) => {
       const out = parser(data);
-      if (out !== INVALID) {
+      if (out !== INVALID2) {
         return { success: true, data: out };
       }
       return originalSafeParse(data, params);
@@ -24416,7 +25518,7 @@ function installCompiledUserMethods(target, source, parser) {
     const originalParse = sourceAny.parse;
     targetAny.parse = (data, params) => {
       const out = parser(data);
-      if (out !== INVALID) {
+      if (out !== INVALID2) {
         return out;
       }
       return originalParse(data, params);
@@ -24442,7 +25544,7 @@ function compileFn(schema, options2) {
   const outputAccessor = generateCheck(doc, ctx, schema, "input", !options2?.assertOnly);
   doc.write(outputAccessor === null ? `return true;` : `return ${outputAccessor};`);
   const constantNames = ["INVALID", ...ctx.constants.keys()];
-  const constantValues = [INVALID, ...ctx.constants.values()];
+  const constantValues = [INVALID2, ...ctx.constants.values()];
   const code = doc.content.join("\n");
   const fullCode = options2?.debug ? constantNames.length > 0 ? `// Constants: ${constantNames.join(", ")}
 ${code}` : code : "";
@@ -24482,9 +25584,9 @@ function newVar(ctx) {
 function runtimeRun(schema, value) {
   const result = schema._zod.run({ value, issues: [] }, {});
   if (result && typeof result.then === "function")
-    return INVALID;
+    return INVALID2;
   const r = result;
-  return r.issues.length === 0 ? r.value : INVALID;
+  return r.issues.length === 0 ? r.value : INVALID2;
 }
 function compileChild(doc, ctx, schema, accessor, needsValue = true) {
   const contentLen = doc.content.length;
@@ -24758,7 +25860,7 @@ function generateCustomRefineCheck(doc, ctx, check2, accessor) {
       const result = checkFn(fakePayload);
       if (result instanceof Promise)
         throwAsync();
-      return fakePayload.issues.length === 0 ? fakePayload.value : INVALID;
+      return fakePayload.issues.length === 0 ? fakePayload.value : INVALID2;
     };
     const helperConst = addUserConstant(ctx, helperFn);
     const outVar = newVar(ctx);
@@ -25856,8 +26958,8 @@ function generatePipeCheck(doc, ctx, schema, accessor) {
       const fakePayload = { value, issues: [], addIssue: pushIssue };
       const result = transformFn(value, fakePayload);
       if (result instanceof Promise)
-        return INVALID;
-      return fakePayload.issues.length === 0 ? result : INVALID;
+        return INVALID2;
+      return fakePayload.issues.length === 0 ? result : INVALID2;
     };
     const helperConst = addUserConstant(ctx, helperFn);
     const transformedVar = newVar(ctx);
@@ -25891,7 +26993,7 @@ function generateCustomCheck(doc, ctx, schema, accessor) {
 function runtimeCatch(innerSchema, catchValue, value) {
   const result = innerSchema._zod.run({ value, issues: [] }, {});
   if (result && typeof result.then === "function")
-    return INVALID;
+    return INVALID2;
   const r = result;
   if (r.issues.length === 0)
     return r.value;
@@ -25931,8 +27033,8 @@ function generateTransformCheck(doc, ctx, schema, accessor) {
       const fakePayload = { value, issues: [], addIssue: pushIssue };
       const result = transformFn(value, fakePayload);
       if (result instanceof Promise)
-        return INVALID;
-      return fakePayload.issues.length === 0 ? result : INVALID;
+        return INVALID2;
+      return fakePayload.issues.length === 0 ? result : INVALID2;
     };
     const helperConst = addUserConstant(ctx, helperFn);
     const outputVar = newVar(ctx);
@@ -28624,7 +29726,7 @@ var ZodRealError = /* @__PURE__ */ $constructor("ZodError", initializer2, void 0
 });
 
 // node_modules/zod/v4/classic/parse.js
-var parse2 = /* @__PURE__ */ _parse(ZodRealError);
+var parse3 = /* @__PURE__ */ _parse(ZodRealError);
 var parseAsync2 = /* @__PURE__ */ _parseAsync(ZodRealError);
 var safeParse2 = /* @__PURE__ */ _safeParse(ZodRealError);
 var safeParseAsync2 = /* @__PURE__ */ _safeParseAsync(ZodRealError);
@@ -28761,7 +29863,7 @@ var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def) => {
     util_exports.own(this, "~standard", value);
   },
   parse: function _parse2(data, params) {
-    return parse2(this, data, params, { callee: _parse2 });
+    return parse3(this, data, params, { callee: _parse2 });
   },
   parseAsync: async function _parseAsync2(data, params) {
     return await parseAsync2(this, data, params, { callee: _parseAsync2 });
@@ -30253,13 +31355,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path10 = ref.slice(1).split("/").filter(Boolean);
-  if (path10.length === 0) {
+  const path11 = ref.slice(1).split("/").filter(Boolean);
+  if (path11.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path10[0] === defsKey) {
-    const key = path10[1] === void 0 ? void 0 : decodeJSONPointerSegment(path10[1]);
+  if (path11[0] === defsKey) {
+    const key = path11[1] === void 0 ? void 0 : decodeJSONPointerSegment(path11[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -30895,15 +31997,15 @@ function visit(schema, fnOrHandlers) {
   };
   const cache = /* @__PURE__ */ new Map();
   function run2(s) {
-    const cached2 = cache.get(s);
-    if (cached2 === RESOLVING) {
+    const cached3 = cache.get(s);
+    if (cached3 === RESOLVING) {
       return new $ZodLazy({
         type: "lazy",
         getter: () => cache.get(s)
       });
     }
-    if (cached2 !== void 0)
-      return cached2;
+    if (cached3 !== void 0)
+      return cached3;
     cache.set(s, RESOLVING);
     const inner = mapInner(s);
     const mapped = fn(inner, inner !== s);
@@ -31106,26 +32208,6 @@ function bigint3(params) {
 }
 function date4(params) {
   return _coercedDate(ZodDate, params);
-}
-
-// src/findings/finding.ts
-var SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
-function severityRank(severity) {
-  return SEVERITIES.indexOf(severity);
-}
-function maxSeverity(a, b) {
-  return severityRank(a) <= severityRank(b) ? a : b;
-}
-function normaliseSeverity(value) {
-  const upper = (value ?? "").trim().toUpperCase();
-  if (upper === "NEGLIGIBLE") return "LOW";
-  return SEVERITIES.includes(upper) ? upper : "UNKNOWN";
-}
-function compareFindings(a, b) {
-  return severityRank(a.severity) - severityRank(b.severity) || (b.cvssScore ?? 0) - (a.cvssScore ?? 0) || a.ruleId.localeCompare(b.ruleId) || (a.location?.path ?? a.target ?? "").localeCompare(b.location?.path ?? b.target ?? "") || (a.location?.startLine ?? 0) - (b.location?.startLine ?? 0) || a.id.localeCompare(b.id);
-}
-function emptyCounts() {
-  return { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 };
 }
 
 // src/config/schema.ts
@@ -31465,7 +32547,7 @@ function parseConfig(raw) {
 
 // src/pipeline.ts
 import { mkdir, writeFile } from "node:fs/promises";
-import path3 from "node:path";
+import path4 from "node:path";
 
 // src/findings/fingerprint.ts
 import { createHash } from "node:crypto";
@@ -31509,11 +32591,19 @@ function parseImageRef(raw) {
   const reference = `${identity}${tag === void 0 ? "" : `:${tag}`}${digest === void 0 ? "" : `@${digest}`}`;
   return { display: rest, ...transport === void 0 ? {} : { transport }, identity, reference };
 }
+var lastParsed;
+function parseTarget(target) {
+  if (lastParsed?.target !== target) {
+    const { identity, reference } = parseImageRef(target);
+    lastParsed = { target, identity, reference };
+  }
+  return lastParsed;
+}
 function targetIdentity(target) {
-  return target === void 0 || target.trim() === "" ? "" : parseImageRef(target).identity;
+  return target === void 0 || target.trim() === "" ? "" : parseTarget(target).identity;
 }
 function targetReference(target) {
-  return target === void 0 || target.trim() === "" ? "" : parseImageRef(target).reference;
+  return target === void 0 || target.trim() === "" ? "" : parseTarget(target).reference;
 }
 function isSameTarget(a, b) {
   const left = targetReference(a);
@@ -31522,7 +32612,7 @@ function isSameTarget(a, b) {
 
 // src/findings/package-key.ts
 var OS_PURL_TYPES = /* @__PURE__ */ new Set(["apk", "deb", "rpm", "alpm"]);
-var ECOSYSTEMS = {
+var ECOSYSTEMS2 = {
   alpine: "apk",
   wolfi: "apk",
   chainguard: "apk",
@@ -31606,9 +32696,9 @@ function parsePurl(purl) {
   if (name === "") return void 0;
   return { type, namespace: segments.join("/").toLowerCase(), name: name.toLowerCase() };
 }
-function ecosystemOf(type) {
+function ecosystemOf2(type) {
   const word = (type ?? "").trim().toLowerCase();
-  return ECOSYSTEMS[word] ?? word;
+  return ECOSYSTEMS2[word] ?? word;
 }
 function spellPurlName(ecosystem, purl) {
   if (purl.namespace === "" || OS_PURL_TYPES.has(ecosystem)) return purl.name;
@@ -31621,10 +32711,10 @@ function normaliseName(ecosystem, name) {
 function packageKey(pkg) {
   const purl = pkg.purl === void 0 || pkg.purl === "" ? void 0 : parsePurl(pkg.purl);
   if (purl !== void 0) {
-    const ecosystem2 = ecosystemOf(purl.type);
+    const ecosystem2 = ecosystemOf2(purl.type);
     return `${ecosystem2}/${normaliseName(ecosystem2, spellPurlName(ecosystem2, purl))}`;
   }
-  const ecosystem = ecosystemOf(pkg.type);
+  const ecosystem = ecosystemOf2(pkg.type);
   return `${ecosystem}/${normaliseName(ecosystem, pkg.name)}`;
 }
 
@@ -31847,807 +32937,6 @@ function filterFindings(findings2, options2) {
   return { kept, removedBySeverity, removedUnfixed };
 }
 
-// src/findings/versions/generic.ts
-function tokenize(version3) {
-  const tokens = version3.toLowerCase().match(/\d+|[a-z]+/g) ?? [];
-  return tokens.map((token) => /^\d/.test(token) ? Number(token) : token);
-}
-function compareTokens(a, b) {
-  const left = a ?? 0;
-  const right = b ?? 0;
-  if (typeof left === "number" && typeof right === "number") return Math.sign(left - right);
-  if (typeof left === "string" && typeof right === "string")
-    return left < right ? -1 : left > right ? 1 : 0;
-  return typeof left === "string" ? -1 : 1;
-}
-function compareGeneric(a, b) {
-  const left = tokenize(a);
-  const right = tokenize(b);
-  const length = Math.max(left.length, right.length);
-  for (let i = 0; i < length; i += 1) {
-    const result = compareTokens(left[i], right[i]);
-    if (result !== 0) return result;
-  }
-  return 0;
-}
-
-// src/findings/versions/apk.ts
-var INITIAL_DIGIT = 0;
-var DIGIT = 1;
-var LETTER = 2;
-var SUFFIX = 3;
-var SUFFIX_NO = 4;
-var COMMIT_HASH = 5;
-var REVISION_NO = 6;
-var END = 7;
-var INVALID2 = 8;
-var SUFFIX_RANK = {
-  alpha: 1,
-  beta: 2,
-  pre: 3,
-  rc: 4,
-  cvs: 6,
-  svn: 7,
-  git: 8,
-  hg: 9,
-  p: 10
-};
-var NONE2 = 5;
-function take(t, pattern) {
-  const match = pattern.exec(t.text.slice(t.pos))?.[0] ?? "";
-  t.pos += match.length;
-  return match;
-}
-function readDigits(t, type) {
-  t.value = take(t, /^\d*/);
-  t.type = t.value === "" ? INVALID2 : type;
-}
-function next(t) {
-  const ch = t.text[t.pos];
-  if (ch === void 0) {
-    t.type = END;
-  } else if (ch >= "a" && ch <= "z") {
-    t.value = ch;
-    t.pos += 1;
-    t.type = t.type > DIGIT ? INVALID2 : LETTER;
-  } else if (ch === "." || ch >= "0" && ch <= "9") {
-    if (ch === ".") t.pos += 1;
-    const type = t.type <= DIGIT ? DIGIT : t.type === SUFFIX && ch !== "." ? SUFFIX_NO : INVALID2;
-    if (type === INVALID2) t.type = INVALID2;
-    else readDigits(t, type);
-  } else if (ch === "_" && t.type <= SUFFIX_NO) {
-    t.pos += 1;
-    t.value = take(t, /^[a-z]*/);
-    t.suffix = SUFFIX_RANK[t.value] ?? 0;
-    t.type = t.suffix === 0 ? INVALID2 : SUFFIX;
-  } else if (ch === "~" && t.type < COMMIT_HASH) {
-    t.pos += 1;
-    t.value = take(t, /^[0-9a-fA-F]*/);
-    t.type = t.value === "" ? INVALID2 : COMMIT_HASH;
-  } else if (ch === "-" && t.type < REVISION_NO && t.text[t.pos + 1] === "r") {
-    t.pos += 2;
-    readDigits(t, REVISION_NO);
-  } else {
-    t.type = INVALID2;
-  }
-}
-function first(version3) {
-  const t = { text: version3.trim(), pos: 0, type: INITIAL_DIGIT, value: "", suffix: 0 };
-  readDigits(t, INITIAL_DIGIT);
-  return t;
-}
-var sign = (a, b) => a < b ? -1 : a > b ? 1 : 0;
-function compareNumbers(a, b) {
-  const x = a.replace(/^0+/, "");
-  const y = b.replace(/^0+/, "");
-  return Math.sign(x.length - y.length) || sign(x, y);
-}
-function compareTokens2(a, b) {
-  switch (a.type) {
-    case DIGIT:
-      if (a.value.startsWith("0") || b.value.startsWith("0")) return sign(a.value, b.value);
-      return compareNumbers(a.value, b.value);
-    case INITIAL_DIGIT:
-    case SUFFIX_NO:
-    case REVISION_NO:
-      return compareNumbers(a.value, b.value);
-    case SUFFIX:
-      return Math.sign(a.suffix - b.suffix);
-    default:
-      return sign(a.value, b.value);
-  }
-}
-function compareApk(a, b) {
-  const left = first(a);
-  const right = first(b);
-  if (left.type === INVALID2 || right.type === INVALID2) return compareGeneric(a, b);
-  while (left.type === right.type && left.type < END) {
-    const result = compareTokens2(left, right);
-    if (result !== 0) return result;
-    next(left);
-    next(right);
-  }
-  if (left.type === right.type) return 0;
-  if (left.type === SUFFIX && left.suffix < NONE2) return -1;
-  if (right.type === SUFFIX && right.suffix < NONE2) return 1;
-  return left.type > right.type ? -1 : 1;
-}
-
-// src/findings/versions/debian.ts
-function parseDebian(version3) {
-  const text4 = version3.trim();
-  const colon = text4.indexOf(":");
-  const epoch = colon > 0 && /^\d+$/.test(text4.slice(0, colon)) ? Number(text4.slice(0, colon)) : 0;
-  const rest = colon > 0 ? text4.slice(colon + 1) : text4;
-  const hyphen = rest.lastIndexOf("-");
-  return hyphen >= 0 ? { epoch, upstream: rest.slice(0, hyphen), revision: rest.slice(hyphen + 1) } : { epoch, upstream: rest, revision: "" };
-}
-var isDigit = (ch) => ch >= "0" && ch <= "9";
-var isAlpha = (ch) => /^[A-Za-z]$/.test(ch);
-function order(ch) {
-  if (ch === "" || isDigit(ch)) return 0;
-  if (isAlpha(ch)) return ch.charCodeAt(0);
-  if (ch === "~") return -1;
-  return ch.charCodeAt(0) + 256;
-}
-function compareDpkgPart(a, b) {
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    while (i < a.length && !isDigit(a.charAt(i)) || j < b.length && !isDigit(b.charAt(j))) {
-      const diff = order(a.charAt(i)) - order(b.charAt(j));
-      if (diff !== 0) return Math.sign(diff);
-      i += 1;
-      j += 1;
-    }
-    while (a.charAt(i) === "0") i += 1;
-    while (b.charAt(j) === "0") j += 1;
-    let firstDiff = 0;
-    while (isDigit(a.charAt(i)) && isDigit(b.charAt(j))) {
-      if (firstDiff === 0) firstDiff = a.charCodeAt(i) - b.charCodeAt(j);
-      i += 1;
-      j += 1;
-    }
-    if (isDigit(a.charAt(i))) return 1;
-    if (isDigit(b.charAt(j))) return -1;
-    if (firstDiff !== 0) return Math.sign(firstDiff);
-  }
-  return 0;
-}
-function compareDebian(a, b) {
-  const left = parseDebian(a);
-  const right = parseDebian(b);
-  return Math.sign(left.epoch - right.epoch) || compareDpkgPart(left.upstream, right.upstream) || compareDpkgPart(left.revision, right.revision);
-}
-
-// src/findings/versions/maven.ts
-var QUALIFIERS = ["alpha", "beta", "milestone", "rc", "snapshot", "", "sp"];
-var ALIASES = { ga: "", final: "", release: "", cr: "rc" };
-var RELEASE_INDEX = String(QUALIFIERS.indexOf(""));
-function stringItem(value, followedByDigit) {
-  let text4 = value;
-  if (followedByDigit && text4.length === 1)
-    text4 = { a: "alpha", b: "beta", m: "milestone" }[text4] ?? text4;
-  return { kind: "string", value: ALIASES[text4] ?? text4 };
-}
-function parseItem(isDigit3, text4) {
-  return isDigit3 ? { kind: "int", value: BigInt(text4) } : stringItem(text4, false);
-}
-function isNull(item) {
-  if (item.kind === "int") return item.value === 0n;
-  if (item.kind === "string") return item.value === "";
-  return item.items.length === 0;
-}
-function normalize(list2) {
-  for (let i = list2.length - 1; i >= 0; i -= 1) {
-    const item = list2[i];
-    if (isNull(item)) list2.splice(i, 1);
-    else if (item.kind !== "list") break;
-  }
-}
-function openList(list2, stack) {
-  const child = [];
-  list2.push({ kind: "list", items: child });
-  stack.push(child);
-  return child;
-}
-function parseMaven(version3) {
-  const text4 = version3.trim().toLowerCase();
-  const root = [];
-  const stack = [root];
-  let list2 = root;
-  let isDigit3 = false;
-  let start = 0;
-  for (let i = 0; i < text4.length; i += 1) {
-    const ch = text4.charAt(i);
-    if (ch === "." || ch === "-") {
-      list2.push(
-        i === start ? { kind: "int", value: 0n } : parseItem(isDigit3, text4.slice(start, i))
-      );
-      start = i + 1;
-      if (ch === "-") list2 = openList(list2, stack);
-    } else if (ch >= "0" && ch <= "9") {
-      if (!isDigit3 && i > start) {
-        list2.push(stringItem(text4.slice(start, i), true));
-        start = i;
-        list2 = openList(list2, stack);
-      }
-      isDigit3 = true;
-    } else {
-      if (isDigit3 && i > start) {
-        list2.push(parseItem(true, text4.slice(start, i)));
-        start = i;
-        list2 = openList(list2, stack);
-      }
-      isDigit3 = false;
-    }
-  }
-  if (text4.length > start) list2.push(parseItem(isDigit3, text4.slice(start)));
-  for (let l = stack.pop(); l !== void 0; l = stack.pop()) normalize(l);
-  return { kind: "list", items: root };
-}
-function qualifierKey(value) {
-  const index = QUALIFIERS.indexOf(value);
-  return index === -1 ? `${QUALIFIERS.length}-${value}` : String(index);
-}
-function compareStrings(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-function compareItem(a, b) {
-  if (a.kind === "int") {
-    if (b === void 0) return a.value === 0n ? 0 : 1;
-    if (b.kind === "int") return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
-    return 1;
-  }
-  if (a.kind === "string") {
-    if (b === void 0) return compareStrings(qualifierKey(a.value), RELEASE_INDEX);
-    if (b.kind === "string") return compareStrings(qualifierKey(a.value), qualifierKey(b.value));
-    return -1;
-  }
-  if (b === void 0) return a.items[0] === void 0 ? 0 : compareItem(a.items[0], void 0);
-  if (b.kind === "int") return -1;
-  if (b.kind === "string") return 1;
-  const length = Math.max(a.items.length, b.items.length);
-  for (let i = 0; i < length; i += 1) {
-    const l = a.items[i];
-    const r = b.items[i];
-    const result = l === void 0 ? r === void 0 ? 0 : -compareItem(r, void 0) : compareItem(l, r);
-    if (result !== 0) return result;
-  }
-  return 0;
-}
-function compareMaven(a, b) {
-  return compareItem(parseMaven(a), parseMaven(b));
-}
-
-// node_modules/@renovatebot/pep440/lib/version.js
-var VERSION_PATTERN = [
-  "v?",
-  "(?:",
-  /* */
-  "(?:(?<epoch>[0-9]+)!)?",
-  // epoch
-  /* */
-  "(?<release>[0-9]+(?:\\.[0-9]+)*)",
-  // release segment
-  /* */
-  "(?<pre>",
-  // pre-release
-  /*    */
-  "[-_\\.]?",
-  /*    */
-  "(?<pre_l>(a|b|c|rc|alpha|beta|pre|preview))",
-  /*    */
-  "[-_\\.]?",
-  /*    */
-  "(?<pre_n>[0-9]+)?",
-  /* */
-  ")?",
-  /* */
-  "(?<post>",
-  // post release
-  /*    */
-  "(?:-(?<post_n1>[0-9]+))",
-  /*    */
-  "|",
-  /*    */
-  "(?:",
-  /*        */
-  "[-_\\.]?",
-  /*        */
-  "(?<post_l>post|rev|r)",
-  /*        */
-  "[-_\\.]?",
-  /*        */
-  "(?<post_n2>[0-9]+)?",
-  /*    */
-  ")",
-  /* */
-  ")?",
-  /* */
-  "(?<dev>",
-  // dev release
-  /*    */
-  "[-_\\.]?",
-  /*    */
-  "(?<dev_l>dev)",
-  /*    */
-  "[-_\\.]?",
-  /*    */
-  "(?<dev_n>[0-9]+)?",
-  /* */
-  ")?",
-  ")",
-  "(?:\\+(?<local>[a-z0-9]+(?:[-_\\.][a-z0-9]+)*))?"
-  // local version
-].join("");
-var validRegex = new RegExp("^" + VERSION_PATTERN + "$", "i");
-function valid(version3) {
-  return validRegex.test(version3) ? version3 : null;
-}
-var cleanRegex2 = new RegExp("^\\s*" + VERSION_PATTERN + "\\s*$", "i");
-function parse3(version3, regex) {
-  const { groups } = (regex || validRegex).exec(version3) || {};
-  if (!groups) {
-    return null;
-  }
-  const parsed = {
-    epoch: Number(groups.epoch ? groups.epoch : 0),
-    release: groups.release.split(".").map(Number),
-    pre: normalize_letter_version(groups.pre_l, groups.pre_n),
-    post: normalize_letter_version(
-      groups.post_l,
-      groups.post_n1 || groups.post_n2
-    ),
-    dev: normalize_letter_version(groups.dev_l, groups.dev_n),
-    local: parse_local_version(groups.local)
-  };
-  return parsed;
-}
-function normalize_letter_version(letterIn, numberIn) {
-  let letter = letterIn;
-  let number4 = numberIn;
-  if (letter) {
-    if (!number4) {
-      number4 = 0;
-    }
-    letter = letter.toLowerCase();
-    if (letter === "alpha") {
-      letter = "a";
-    } else if (letter === "beta") {
-      letter = "b";
-    } else if (["c", "pre", "preview"].includes(letter)) {
-      letter = "rc";
-    } else if (["rev", "r"].includes(letter)) {
-      letter = "post";
-    }
-    return [letter, Number(number4)];
-  }
-  if (!letter && number4) {
-    letter = "post";
-    return [letter, Number(number4)];
-  }
-  return null;
-}
-function parse_local_version(local) {
-  if (local) {
-    return local.split(/[._-]/).map(
-      (part) => Number.isNaN(Number(part)) ? part.toLowerCase() : Number(part)
-    );
-  }
-  return null;
-}
-
-// node_modules/@renovatebot/pep440/lib/operator.js
-function compare(version3, other) {
-  const parsedVersion = parse3(version3);
-  const parsedOther = parse3(other);
-  const keyVersion = calculateKey(parsedVersion);
-  const keyOther = calculateKey(parsedOther);
-  return pyCompare(keyVersion, keyOther);
-}
-function pyCompare(elemIn, otherIn) {
-  let elem = elemIn;
-  let other = otherIn;
-  if (elem === other) {
-    return 0;
-  }
-  if (Array.isArray(elem) !== Array.isArray(other)) {
-    elem = Array.isArray(elem) ? elem : [elem];
-    other = Array.isArray(other) ? other : [other];
-  }
-  if (Array.isArray(elem)) {
-    const len = Math.min(elem.length, other.length);
-    for (let i = 0; i < len; i += 1) {
-      const res = pyCompare(elem[i], other[i]);
-      if (res !== 0) {
-        return res;
-      }
-    }
-    return elem.length - other.length;
-  }
-  if (elem === -Infinity || other === Infinity) {
-    return -1;
-  }
-  if (elem === Infinity || other === -Infinity) {
-    return 1;
-  }
-  return elem < other ? -1 : 1;
-}
-function calculateKey(input2) {
-  const { epoch } = input2;
-  let { release, pre, post, local, dev } = input2;
-  release = release.concat();
-  release.reverse();
-  while (release.length && release[0] === 0) {
-    release.shift();
-  }
-  release.reverse();
-  if (!pre && !post && dev) pre = -Infinity;
-  else if (!pre) pre = Infinity;
-  if (!post) post = -Infinity;
-  if (!dev) dev = Infinity;
-  if (!local) {
-    local = -Infinity;
-  } else {
-    local = local.map(
-      (i) => Number.isNaN(Number(i)) ? [-Infinity, i] : [Number(i), ""]
-    );
-  }
-  return [epoch, release, pre, post, dev, local];
-}
-
-// node_modules/@renovatebot/pep440/lib/specifier.js
-var RANGE_PATTERN = [
-  "(?<operator>(===|~=|==|!=|<=|>=|<|>))",
-  "\\s*",
-  "(",
-  /*  */
-  "(?<version>(?:" + VERSION_PATTERN.replace(/\?<\w+>/g, "?:") + "))",
-  /*  */
-  "(?<prefix>\\.\\*)?",
-  /*  */
-  "|",
-  /*  */
-  "(?<legacy>[^,;\\s)]+)",
-  ")"
-].join("");
-var rangeRegex = new RegExp("^" + RANGE_PATTERN + "$", "i");
-
-// src/findings/versions/pep440.ts
-function comparePep440(a, b) {
-  const left = a.trim();
-  const right = b.trim();
-  if (valid(left) === null || valid(right) === null) return compareGeneric(left, right);
-  return Math.sign(compare(left, right));
-}
-
-// src/findings/versions/rpm.ts
-var isDigit2 = (ch) => ch >= "0" && ch <= "9";
-var isAlpha2 = (ch) => /^[A-Za-z]$/.test(ch);
-var isAlnum = (ch) => isDigit2(ch) || isAlpha2(ch);
-function skipSeparators(text4, start) {
-  let i = start;
-  while (i < text4.length && !isAlnum(text4.charAt(i)) && text4.charAt(i) !== "~" && text4.charAt(i) !== "^")
-    i += 1;
-  return i;
-}
-function takeSegment(text4, start, digits) {
-  let i = start;
-  while (i < text4.length && (digits ? isDigit2(text4.charAt(i)) : isAlpha2(text4.charAt(i)))) i += 1;
-  return i;
-}
-function compareSegment(a, b, numeric) {
-  if (numeric) {
-    const left = a.replace(/^0+/, "");
-    const right = b.replace(/^0+/, "");
-    if (left.length !== right.length) return left.length > right.length ? 1 : -1;
-    return left < right ? -1 : left > right ? 1 : 0;
-  }
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-function compareMarkers(a, b) {
-  if (a === "~" || b === "~") return a !== "~" ? 1 : b !== "~" ? -1 : 0;
-  if (a === "^" || b === "^") {
-    if (a === "") return -1;
-    if (b === "") return 1;
-    return a !== "^" ? 1 : b !== "^" ? -1 : 0;
-  }
-  return null;
-}
-function compareRpmPart(a, b) {
-  if (a === b) return 0;
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    i = skipSeparators(a, i);
-    j = skipSeparators(b, j);
-    const marker = compareMarkers(a.charAt(i), b.charAt(j));
-    if (marker !== null) {
-      if (marker !== 0) return marker;
-      i += 1;
-      j += 1;
-      continue;
-    }
-    if (i >= a.length || j >= b.length) break;
-    const numeric = isDigit2(a.charAt(i));
-    const endA = takeSegment(a, i, numeric);
-    const endB = takeSegment(b, j, numeric);
-    if (endB === j) return numeric ? 1 : -1;
-    const result = compareSegment(a.slice(i, endA), b.slice(j, endB), numeric);
-    if (result !== 0) return result;
-    i = endA;
-    j = endB;
-  }
-  if (i >= a.length && j >= b.length) return 0;
-  return i >= a.length ? -1 : 1;
-}
-function parseEvr(text4) {
-  const match = /^(?:(\d+):)?(.*)$/.exec(text4.trim());
-  const epoch = Number(match?.[1] ?? 0);
-  const rest = match?.[2] ?? "";
-  const hyphen = rest.lastIndexOf("-");
-  return hyphen >= 0 ? { epoch, version: rest.slice(0, hyphen), release: rest.slice(hyphen + 1) } : { epoch, version: rest };
-}
-function compareRpm(a, b) {
-  const left = parseEvr(a);
-  const right = parseEvr(b);
-  const byEpoch = Math.sign(left.epoch - right.epoch);
-  if (byEpoch !== 0) return byEpoch;
-  const byVersion = compareRpmPart(left.version, right.version);
-  if (byVersion !== 0 || left.release === void 0 || right.release === void 0)
-    return byVersion;
-  return compareRpmPart(left.release, right.release);
-}
-
-// src/findings/versions/rubygems.ts
-function segmentsOf(version3) {
-  const text4 = version3.trim().replace(/-/g, ".pre.");
-  const raw = (text4.match(/\d+|[a-z]+/gi) ?? []).map(
-    (s) => /^\d/.test(s) ? Number(s) : s
-  );
-  const firstString = raw.findIndex((s) => typeof s === "string");
-  const release = firstString === -1 ? raw : raw.slice(0, firstString);
-  const pre = firstString === -1 ? [] : raw.slice(firstString);
-  const trim = (parts) => {
-    const copy = [...parts];
-    while (copy.length > 0 && copy[copy.length - 1] === 0) copy.pop();
-    return copy;
-  };
-  return [...trim(release), ...trim(pre)];
-}
-function compareRubyGems(a, b) {
-  const left = segmentsOf(a);
-  const right = segmentsOf(b);
-  const length = Math.max(left.length, right.length);
-  for (let i = 0; i < length; i += 1) {
-    const l = left[i] ?? 0;
-    const r = right[i] ?? 0;
-    if (l === r) continue;
-    if (typeof l === "string" && typeof r === "number") return -1;
-    if (typeof l === "number" && typeof r === "string") return 1;
-    return l < r ? -1 : 1;
-  }
-  return 0;
-}
-
-// src/findings/versions/semver.ts
-var import_semver = __toESM(require_semver2(), 1);
-function toSemver(version3) {
-  const text4 = version3.trim().replace(/^[=v]+/i, "");
-  const exact = import_semver.default.parse(text4, { loose: true });
-  if (exact) return exact;
-  if (/^\d+\.\d+\.\d+\.\d+/.test(text4)) return null;
-  return import_semver.default.coerce(text4, { includePrerelease: true, loose: true });
-}
-function compareSemver(a, b) {
-  const left = toSemver(a);
-  const right = toSemver(b);
-  if (!left || !right) return compareGeneric(a, b);
-  return import_semver.default.compare(left, right);
-}
-function compareGo(a, b) {
-  const strip = (v) => v.trim().replace(/^v/, "").replace(/\+incompatible$/, "");
-  return compareSemver(strip(a), strip(b));
-}
-
-// src/findings/versions/index.ts
-var ECOSYSTEMS2 = [
-  "semver",
-  "pep440",
-  "maven",
-  "go",
-  "debian",
-  "rpm",
-  "apk",
-  "rubygems",
-  "generic"
-];
-var COMPARATORS = {
-  semver: compareSemver,
-  pep440: comparePep440,
-  maven: compareMaven,
-  go: compareGo,
-  debian: compareDebian,
-  rpm: compareRpm,
-  apk: compareApk,
-  rubygems: compareRubyGems,
-  generic: compareGeneric
-};
-var TYPE_TO_ECOSYSTEM = {
-  ...Object.fromEntries(ECOSYSTEMS2.map((e2) => [e2, e2])),
-  ...table(
-    "semver",
-    "npm node-pkg yarn pnpm bun javascript cargo rust-crate rust-binary composer composer-vendor php-composer nuget dotnet-core dotnet-deps packages-props conan conan-lock pub dart-pub hex swift cocoapods"
-  ),
-  ...table("pep440", "pip python-pkg pipenv poetry uv python pypi"),
-  ...table("maven", "jar pom gradle sbt java-archive jenkins-plugin maven war ear par"),
-  ...table("go", "gomod gobinary go-module golang"),
-  ...table("debian", "debian ubuntu deb dpkg"),
-  ...table(
-    "rpm",
-    "redhat centos rocky alma almalinux amazon rpm fedora oracle photon suse sles opensuse opensuse-leap opensuse.leap opensuse-tumbleweed cbl-mariner azurelinux mariner openeuler"
-  ),
-  ...table("apk", "alpine apk wolfi chainguard minimos"),
-  ...table("rubygems", "gemspec bundler gem ruby")
-};
-function table(ecosystem, types) {
-  return Object.fromEntries(types.split(" ").map((type) => [type, ecosystem]));
-}
-function ecosystemOf2(packageType, purl) {
-  const byType = TYPE_TO_ECOSYSTEM[(packageType ?? "").trim().toLowerCase()];
-  if (byType) return byType;
-  const purlType = /^pkg:([a-z0-9.+-]+)\//i.exec(purl ?? "")?.[1]?.toLowerCase();
-  return purlType && TYPE_TO_ECOSYSTEM[purlType] || "generic";
-}
-function compareVersions(ecosystem, a, b) {
-  return Math.sign(COMPARATORS[ecosystemOf2(ecosystem)](a, b));
-}
-
-// src/findings/versions/release-line.ts
-var PREFIX = {
-  go: /^v/,
-  semver: /^v/,
-  debian: /^\d+:/,
-  rpm: /^\d+:/,
-  pep440: /^\d+!/
-};
-function releaseComponents(ecosystem, version3) {
-  const prefix = PREFIX[ecosystemOf2(ecosystem)];
-  const bare = version3.trim().toLowerCase().replace(prefix ?? /^$/, "");
-  const tokens = bare.match(/\d+|[a-z]+/g) ?? [];
-  return tokens.map((token) => token.replace(/^0+(?=\d)/, ""));
-}
-function releaseLineDepth(fixes) {
-  const [first2, ...rest] = fixes;
-  if (first2 === void 0) return 1;
-  let shared = 0;
-  while (shared < first2.length && rest.every((other) => other[shared] === first2[shared])) {
-    shared += 1;
-  }
-  return shared + 1;
-}
-function sameReleaseLine(a, b, depth) {
-  for (let i = 0; i < depth; i += 1) if ((a[i] ?? "0") !== (b[i] ?? "0")) return false;
-  return true;
-}
-
-// src/findings/upgrades.ts
-function parseFixedVersions(listed) {
-  const versions = listed.flatMap((entry) => entry.split(/,|\|\|/)).map((entry) => entry.trim()).filter((entry) => entry !== "" && !/^(?:<|>(?!=)|!)/.test(entry)).map((entry) => entry.replace(/^(?:>=|==|=|\^)\s*/, "")).filter((entry) => entry !== "");
-  return [...new Set(versions)];
-}
-function versionContext(ecosystem, installed) {
-  return { ecosystem, installed, compare: (a, b) => compareVersions(ecosystem, a, b) };
-}
-function isNewer(ctx, version3) {
-  return ctx.installed === "" || ctx.compare(version3, ctx.installed) > 0;
-}
-function isFixedBy(ctx, fixes, candidate) {
-  const newer = fixes.filter((fix) => isNewer(ctx, fix));
-  if (newer.length === 0) return false;
-  const newest = [...fixes].sort(ctx.compare).at(-1);
-  if (ctx.compare(candidate, newest) >= 0) return true;
-  const depth = releaseLineDepth(fixes.map((fix) => releaseComponents(ctx.ecosystem, fix)));
-  const line = releaseComponents(ctx.ecosystem, candidate);
-  return newer.some(
-    (fix) => ctx.compare(fix, candidate) <= 0 && sameReleaseLine(releaseComponents(ctx.ecosystem, fix), line, depth)
-  );
-}
-function chooseTargetVersion(options2) {
-  const ctx = versionContext(options2.ecosystem, options2.installed);
-  if (options2.fixLists.some((fixes) => !fixes.some((fix) => isNewer(ctx, fix)))) return void 0;
-  const candidates = [...new Set(options2.fixLists.flat())].filter((fix) => isNewer(ctx, fix)).sort(ctx.compare);
-  return candidates.find(
-    (candidate) => options2.fixLists.every((fixes) => isFixedBy(ctx, fixes, candidate))
-  );
-}
-function groupKey(finding) {
-  const pkg = finding.package;
-  return JSON.stringify([
-    finding.target ?? "",
-    pkg?.type ?? "",
-    pkg?.name ?? "",
-    pkg?.installedVersion ?? ""
-  ]);
-}
-function buildAdvice(findings2, targetVersion) {
-  const first2 = findings2[0];
-  const fixes = emptyCounts();
-  for (const finding of findings2) fixes[finding.severity] += 1;
-  return {
-    packageName: first2.package?.name ?? "",
-    packageType: first2.package?.type,
-    installedVersion: first2.package?.installedVersion ?? "",
-    targetVersion,
-    fixes,
-    vulnerabilityIds: [...new Set(findings2.map((f) => f.ruleId))].sort(),
-    target: first2.target
-  };
-}
-function compareAdvice(a, b) {
-  for (const severity of SEVERITIES) {
-    const diff = b.fixes[severity] - a.fixes[severity];
-    if (diff !== 0) return diff;
-  }
-  return a.packageName.localeCompare(b.packageName) || a.installedVersion.localeCompare(b.installedVersion) || (a.target ?? "").localeCompare(b.target ?? "");
-}
-function planGroup(findings2) {
-  const pkg = findings2[0].package;
-  const ctx = versionContext(ecosystemOf2(pkg?.type, pkg?.purl), pkg?.installedVersion ?? "");
-  const fixesOf = new Map(
-    findings2.map((f) => [f, parseFixedVersions(f.package?.fixedVersions ?? [])])
-  );
-  const fixable = findings2.filter((f) => (fixesOf.get(f) ?? []).some((v) => isNewer(ctx, v)));
-  const fixableSet = new Set(fixable);
-  const unfixed = findings2.filter((f) => !fixableSet.has(f));
-  const result = {};
-  if (fixable.length > 0) {
-    const targetVersion = chooseTargetVersion({
-      ecosystem: ctx.ecosystem,
-      installed: ctx.installed,
-      fixLists: fixable.map((f) => fixesOf.get(f) ?? [])
-    });
-    result.upgrade = buildAdvice(fixable, targetVersion);
-  }
-  if (unfixed.length > 0) result.unfixable = buildAdvice(unfixed);
-  return result;
-}
-function planUpgrades(findings2) {
-  const groups = /* @__PURE__ */ new Map();
-  for (const finding of findings2) {
-    if (finding.kind !== "vulnerability" || finding.waiver !== void 0 || finding.package === void 0)
-      continue;
-    const key = groupKey(finding);
-    const group = groups.get(key);
-    if (group === void 0) groups.set(key, [finding]);
-    else group.push(finding);
-  }
-  const upgrades = [];
-  const unfixable = [];
-  for (const group of groups.values()) {
-    const planned = planGroup(group);
-    if (planned.upgrade) upgrades.push(planned.upgrade);
-    if (planned.unfixable) unfixable.push(planned.unfixable);
-  }
-  upgrades.sort(compareAdvice);
-  unfixable.sort(compareAdvice);
-  const fixableCount = upgrades.reduce((sum, advice) => sum + totalFixes(advice), 0);
-  return { upgrades, unfixable, fixableCount };
-}
-function totalFixes(advice) {
-  return SEVERITIES.reduce((sum, severity) => sum + advice.fixes[severity], 0);
-}
-function formatFixes(fixes) {
-  return SEVERITIES.filter((s) => fixes[s] > 0).map((s) => `${fixes[s]} ${s}`).join(", ");
-}
-function partitionAdvice(advice) {
-  return {
-    upgrades: advice.filter((a) => a.targetVersion !== void 0),
-    unfixable: advice.filter((a) => a.targetVersion === void 0)
-  };
-}
-
 // src/gate/evaluate.ts
 var RANK = { pass: 0, warn: 1, fail: 2, error: 3 };
 function worse(a, b) {
@@ -32712,7 +33001,7 @@ function evaluateGate(input2) {
 // src/importers/import-report.ts
 var import_picomatch = __toESM(require_picomatch2(), 1);
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
-import path from "node:path";
+import path2 from "node:path";
 
 // src/scanners/trivy/parse.ts
 import { posix } from "node:path";
@@ -32756,6 +33045,45 @@ var trivyVulnerabilitySchema = external_exports.object({
   CVSS: external_exports.record(external_exports.string(), cvssEntrySchema).nullish(),
   References: texts
 });
+var VULNERABILITY_TEXT_FIELDS = [
+  "PkgID",
+  "PkgName",
+  "PkgPath",
+  "InstalledVersion",
+  "FixedVersion",
+  "Status",
+  "SeveritySource",
+  "PrimaryURL",
+  "Title",
+  "Description",
+  "Severity"
+];
+function isObject2(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+var isText = (value) => value === void 0 || value === null || typeof value === "string";
+var isScore = (value) => value === void 0 || value === null || typeof value === "number" && Number.isFinite(value);
+function isTexts(value) {
+  if (value === void 0 || value === null) return true;
+  return Array.isArray(value) && value.every((item) => typeof item === "string");
+}
+function isCvss(value) {
+  if (value === void 0 || value === null) return true;
+  if (!isObject2(value)) return false;
+  for (const key in value) {
+    const entry = value[key];
+    if (!isObject2(entry) || !isScore(entry.V2Score) || !isScore(entry.V3Score)) return false;
+  }
+  return true;
+}
+function isTrivyVulnerability(value) {
+  if (!isObject2(value) || typeof value.VulnerabilityID !== "string") return false;
+  for (const key of VULNERABILITY_TEXT_FIELDS) if (!isText(value[key])) return false;
+  const identifier = value.PkgIdentifier;
+  if (!(identifier === void 0 || identifier === null || isObject2(identifier))) return false;
+  if (isObject2(identifier) && !isText(identifier.PURL)) return false;
+  return isTexts(value.CweIDs) && isTexts(value.References) && isCvss(value.CVSS);
+}
 var packageSchema = external_exports.object({
   ID: text2,
   Name: text2,
@@ -32852,9 +33180,7 @@ function parseTrivyReport(report, options2) {
   const notes = [];
   let suppressedByVex = 0;
   (parsed.Results ?? []).forEach((result, index) => {
-    findings2.push(
-      ...convertResult(result, index, context).map((finding) => withoutUndefined(finding))
-    );
+    for (const finding of convertResult(result, index, context)) findings2.push(finding);
     suppressedByVex += result.ExperimentalModifiedFindings?.length ?? 0;
     notes.push(...describeUnconverted(result, rawResults[index]));
   });
@@ -32909,6 +33235,7 @@ function validateTrivyReport(report, file2) {
   return result.data;
 }
 function parseVulnerability(raw, [resultIndex, index], context) {
+  if (isTrivyVulnerability(raw)) return raw;
   const parsed = trivyVulnerabilitySchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue2 = parsed.error.issues[0];
@@ -32927,55 +33254,59 @@ function convertResult(result, resultIndex, context) {
     ),
     ...(result.Misconfigurations ?? []).filter(
       (misconf) => misconf.Status === void 0 || misconf.Status === null || misconf.Status === "FAIL"
-    ).map((misconf) => convertMisconfiguration(misconf, result, context)),
-    ...(result.Secrets ?? []).map((secret) => convertSecret(secret, result, context)),
-    ...(result.Licenses ?? []).map((license) => convertLicense(license, result, context))
+    ).map((misconf) => withoutUndefined(convertMisconfiguration(misconf, result, context))),
+    ...(result.Secrets ?? []).map(
+      (secret) => withoutUndefined(convertSecret(secret, result, context))
+    ),
+    ...(result.Licenses ?? []).map(
+      (license) => withoutUndefined(convertLicense(license, result, context))
+    )
   ];
 }
 function baseFinding(context, result) {
-  return {
-    id: "",
-    tools: ["Trivy"],
-    source: context.source,
-    target: context.target,
-    subTarget: result.Target ?? void 0,
-    aliases: []
-  };
+  const base = { id: "", tools: ["Trivy"], source: context.source, target: context.target };
+  setDefined(base, "subTarget", result.Target ?? void 0);
+  base.aliases = [];
+  return base;
 }
 function convertVulnerability(vuln, result, context) {
   const manifest = result.Class === "lang-pkgs" ? result.Target ?? void 0 : void 0;
   const title = nonEmpty(vuln.Title) ?? vuln.VulnerabilityID;
-  return {
-    ...baseFinding(context, result),
-    kind: "vulnerability",
-    ruleId: vuln.VulnerabilityID,
-    severity: normaliseSeverity(vuln.Severity),
-    title,
-    description: vuln.Description ?? "",
-    rule: withoutUndefined({
-      shortDescription: title,
-      fullDescription: nonEmpty(vuln.Description),
-      helpUri: nonEmpty(vuln.PrimaryURL)
-    }),
-    package: withoutUndefined({
-      name: vuln.PkgName ?? "",
-      installedVersion: nonEmpty(vuln.InstalledVersion),
-      fixedVersions: splitFixedVersions(vuln.FixedVersion),
-      type: nonEmpty(result.Type),
-      purl: nonEmpty(vuln.PkgIdentifier?.PURL),
-      manifestPath: manifest
-    }),
-    cvssScore: highestCvssScore(vuln),
-    references: vuln.References ?? [],
-    primaryUrl: nonEmpty(vuln.PrimaryURL),
-    location: context.repositoryFiles && manifest !== void 0 ? packageLocation(vuln, result, context) : void 0,
-    properties: compactProperties({
+  const finding = baseFinding(context, result);
+  finding.kind = "vulnerability";
+  finding.ruleId = vuln.VulnerabilityID;
+  finding.severity = normaliseSeverity(vuln.Severity);
+  finding.title = title;
+  finding.description = vuln.Description ?? "";
+  finding.rule = { shortDescription: title };
+  setDefined(finding.rule, "fullDescription", nonEmpty(vuln.Description));
+  setDefined(finding.rule, "helpUri", nonEmpty(vuln.PrimaryURL));
+  finding.package = vulnerabilityPackage(vuln, result, manifest);
+  setDefined(finding, "cvssScore", highestCvssScore(vuln));
+  finding.references = vuln.References ?? [];
+  setDefined(finding, "primaryUrl", nonEmpty(vuln.PrimaryURL));
+  if (context.repositoryFiles && manifest !== void 0)
+    finding.location = packageLocation(vuln, result, context);
+  setDefined(
+    finding,
+    "properties",
+    compactProperties({
       status: nonEmpty(vuln.Status),
       severitySource: nonEmpty(vuln.SeveritySource),
       cweIds: vuln.CweIDs && vuln.CweIDs.length > 0 ? vuln.CweIDs : void 0,
       pkgPath: nonEmpty(vuln.PkgPath)
     })
-  };
+  );
+  return finding;
+}
+function vulnerabilityPackage(vuln, result, manifest) {
+  const pkg = { name: vuln.PkgName ?? "" };
+  setDefined(pkg, "installedVersion", nonEmpty(vuln.InstalledVersion));
+  pkg.fixedVersions = splitFixedVersions(vuln.FixedVersion);
+  setDefined(pkg, "type", nonEmpty(result.Type));
+  setDefined(pkg, "purl", nonEmpty(vuln.PkgIdentifier?.PURL));
+  setDefined(pkg, "manifestPath", manifest);
+  return pkg;
 }
 function packageLocation(vuln, result, context) {
   const pkg = (result.Packages ?? []).find(
@@ -33115,16 +33446,22 @@ function highestCvssScore(vuln) {
   return pick2(entries.map((entry) => entry.V3Score)) ?? pick2(entries.map((entry) => entry.V2Score));
 }
 function compactProperties(values) {
-  const entries = Object.entries(values).filter(
-    (entry) => entry[1] !== void 0
-  );
-  return entries.length > 0 ? Object.fromEntries(entries) : void 0;
+  const kept = withoutUndefined(values);
+  return Object.keys(kept).length > 0 ? kept : void 0;
 }
 function nonEmpty(value) {
   return value === null || value === void 0 || value.trim() === "" ? void 0 : value;
 }
 function withoutUndefined(value) {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== void 0));
+  const out = {};
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    if (v !== void 0) out[key] = v;
+  }
+  return out;
+}
+function setDefined(target, key, value) {
+  if (value !== void 0) target[key] = value;
 }
 function isRecord(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -33243,7 +33580,7 @@ function convertMatch(match, context) {
     (url2) => url2 && /^https?:\/\//.test(url2)
   );
   const pkg = readPackage(match);
-  const manifest = match.artifact.locations?.[0]?.path;
+  const location = context.directory ? readLocation(match, context.pathPrefix) : void 0;
   return {
     id: "",
     kind: "vulnerability",
@@ -33256,16 +33593,27 @@ function convertMatch(match, context) {
     source: context.source,
     target: context.target,
     package: pkg,
-    ...context.directory && manifest ? { location: { path: joinPath(context.pathPrefix, manifest), startLine: 1 } } : {},
+    ...location ? { location } : {},
     ...cvssScore !== void 0 ? { cvssScore } : {},
     references: readReferences([vuln, ...related]),
     ...primaryUrl ? { primaryUrl } : {},
     properties: readProperties(match, negligible ? severityWord : void 0)
   };
 }
+function readLocation(match, pathPrefix) {
+  const manifest = manifestOf(match);
+  if (manifest === void 0) return void 0;
+  const segments = manifest.replace(/\\/g, "/").split("/");
+  if (segments.includes("..") || segments.every((segment) => segment === "" || segment === "."))
+    return void 0;
+  return { path: joinPath(pathPrefix, manifest), startLine: 1, wholeFile: true };
+}
+function manifestOf(match) {
+  return match.artifact.locations?.find((l) => l.path)?.path;
+}
 function readPackage(match) {
   const { artifact } = match;
-  const manifest = artifact.locations?.[0]?.path;
+  const manifest = manifestOf(match);
   return {
     name: artifact.name,
     ...artifact.version ? { installedVersion: artifact.version } : {},
@@ -33298,8 +33646,8 @@ function readReferences(vulns) {
     vulns.flatMap((v) => [v.dataSource ?? "", ...v.urls ?? []]).filter((u) => u.trim() !== "")
   );
 }
-function joinPath(prefix, path10) {
-  const relative3 = path10.replace(/\\/g, "/").replace(/^\/+/, "");
+function joinPath(prefix, path11) {
+  const relative3 = path11.replace(/\\/g, "/").replace(/^\/+/, "");
   const base = prefix.replace(/\\/g, "/").replace(/^\.\/?/, "").replace(/\/+$/, "");
   return base === "" ? relative3 : `${base}/${relative3}`;
 }
@@ -33353,12 +33701,12 @@ function convertLeak(leak, source) {
     description: `gitleaks rule ${leak.RuleID} found a leaked credential in ${leak.File}${commit ? ` (commit ${commit})` : ""}; its value is not shown.`,
     tools: ["gitleaks"],
     source,
-    location: readLocation(leak),
+    location: readLocation2(leak),
     references: [],
     ...commit || tags.length > 0 ? { properties: { ...commit ? { commit } : {}, ...tags.length > 0 ? { tags } : {} } } : {}
   };
 }
-function readLocation(leak) {
+function readLocation2(leak) {
   const startLine = Math.max(1, leak.StartLine ?? 1);
   const location = {
     path: leak.File.replace(/\\/g, "/").replace(/^\.\//, ""),
@@ -33385,8 +33733,8 @@ function toRepositoryPath(raw) {
   }
   return segments.length === 0 ? void 0 : segments.join("/");
 }
-function encodeRelativeUri(path10) {
-  return path10.split("/").map(
+function encodeRelativeUri(path11) {
+  return path11.split("/").map(
     (segment) => Array.from(segment).map((ch) => /^[A-Za-z0-9\-._~!$&'()*+,;=@]$/.test(ch) ? ch : encodeURIComponent(ch)).join("")
   ).join("/");
 }
@@ -33559,11 +33907,11 @@ function decodeUri(uri) {
 function uriToPath(uri) {
   const match = /^file:(?:\/\/[^/]*)?(\/.*)$/i.exec(uri);
   if (match === null) return decodeUri(uri).replace(/\\/g, "/");
-  const path10 = decodeUri(match[1] ?? "");
-  return /^\/[a-z]:\//i.test(path10) ? path10.slice(1) : path10;
+  const path11 = decodeUri(match[1] ?? "");
+  return /^\/[a-z]:\//i.test(path11) ? path11.slice(1) : path11;
 }
-function isAbsolutePath(path10) {
-  return path10.startsWith("/") || /^[a-z]:\//i.test(path10);
+function isAbsolutePath(path11) {
+  return path11.startsWith("/") || /^[a-z]:\//i.test(path11);
 }
 function resolveBase(run2, baseId, relative3) {
   let uri = relative3;
@@ -33576,10 +33924,10 @@ function resolveBase(run2, baseId, relative3) {
   }
   return uri;
 }
-function toRelative(path10, workspace) {
+function toRelative(path11, workspace) {
   const root = workspace?.replace(/\\/g, "/").replace(/\/+$/, "");
-  if (root !== void 0 && root !== "" && path10.toLowerCase().startsWith(`${root.toLowerCase()}/`)) {
-    return path10.slice(root.length + 1);
+  if (root !== void 0 && root !== "" && path11.toLowerCase().startsWith(`${root.toLowerCase()}/`)) {
+    return path11.slice(root.length + 1);
   }
   return void 0;
 }
@@ -33591,17 +33939,17 @@ function resolvePath(run2, location, workspace) {
   );
   const underWorkspace = isAbsolutePath(full) ? toRelative(full, workspace) : void 0;
   if (underWorkspace !== void 0) return underWorkspace;
-  const path10 = uriToPath(own2);
-  return toRepositoryPath(isAbsolutePath(path10) ? path10.replace(/^([a-z]:)?\/+/i, "") : path10);
+  const path11 = uriToPath(own2);
+  return toRepositoryPath(isAbsolutePath(path11) ? path11.replace(/^([a-z]:)?\/+/i, "") : path11);
 }
 function buildLocation(run2, result, workspace) {
   const physical = result.locations?.[0]?.physicalLocation;
   if (physical?.artifactLocation === void 0) return void 0;
-  const path10 = resolvePath(run2, physical.artifactLocation, workspace);
-  if (path10 === void 0 || path10 === "") return void 0;
+  const path11 = resolvePath(run2, physical.artifactLocation, workspace);
+  if (path11 === void 0 || path11 === "") return void 0;
   const region = physical.region;
   const startLine = Math.max(1, Math.trunc(region?.startLine ?? 1));
-  const location = { path: path10, startLine };
+  const location = { path: path11, startLine };
   if (region?.startLine === void 0) location.wholeFile = true;
   if (region?.endLine !== void 0 && region.endLine >= startLine)
     location.endLine = Math.trunc(region.endLine);
@@ -33763,11 +34111,11 @@ function describeIgnoredSuppressions(count) {
 
 // src/importers/detect.ts
 var ACCEPTED = "accepted: Trivy JSON, Grype JSON, gitleaks JSON or SARIF 2.1.0";
-function isObject2(value) {
+function isObject3(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 function isGitleaksEntry(value) {
-  return isObject2(value) && typeof value.RuleID === "string" && ("StartLine" in value || "File" in value);
+  return isObject3(value) && typeof value.RuleID === "string" && ("StartLine" in value || "File" in value);
 }
 function refuseObject(json2, file2) {
   if (json2.bomFormat === "CycloneDX") {
@@ -33796,7 +34144,7 @@ function detectReportFormat(json2, file2) {
       `is a JSON array that is not a gitleaks report (${ACCEPTED})`
     );
   }
-  if (!isObject2(json2))
+  if (!isObject3(json2))
     throw new ReportFormatError(file2, `is not a JSON object or array (${ACCEPTED})`);
   if (json2.version === "2.1.0" && Array.isArray(json2.runs)) return "sarif";
   if ("SchemaVersion" in json2 && ("ArtifactName" in json2 || "Results" in json2)) return "trivy-json";
@@ -33850,16 +34198,16 @@ async function readTrivyPathPrefix(json2, workspace) {
   const { ArtifactName: name, ArtifactType: type } = json2;
   if (typeof name !== "string" || type !== void 0 && !TRIVY_FILE_ARTIFACTS.has(String(type)))
     return "";
-  const root = path.resolve(workspace);
-  const absolute = path.resolve(root, name);
-  const relative3 = path.relative(root, absolute).split(path.sep).join("/");
+  const root = path2.resolve(workspace);
+  const absolute = path2.resolve(root, name);
+  const relative3 = path2.relative(root, absolute).split(path2.sep).join("/");
   const inside = toRepositoryPath(relative3);
   if (inside === void 0 || /^[a-z][a-z0-9+.-]*:/i.test(name)) return "";
   try {
     const real = await realpath(absolute);
     const realRoot = await realpath(root);
-    const within = path.relative(realRoot, real);
-    if (within.startsWith("..") || path.isAbsolute(within)) return "";
+    const within = path2.relative(realRoot, real);
+    if (within.startsWith("..") || path2.isAbsolute(within)) return "";
     return (await stat(real)).isDirectory() ? inside : "";
   } catch {
     return "";
@@ -33867,7 +34215,7 @@ async function readTrivyPathPrefix(json2, workspace) {
 }
 var GLOB_CHARS = /[*?[\]{}]/;
 async function walk(root, dir, out) {
-  const entries = await readdir(path.join(root, dir), { withFileTypes: true });
+  const entries = await readdir(path2.join(root, dir), { withFileTypes: true });
   for (const entry of entries) {
     if (entry.name === ".git" || entry.name === "node_modules") continue;
     const rel = dir === "" ? entry.name : `${dir}/${entry.name}`;
@@ -33904,7 +34252,7 @@ async function collectFiles(workspace) {
 async function readJsonReport(workspace, file2) {
   let text4;
   try {
-    text4 = await readFile(path.resolve(workspace, file2), "utf8");
+    text4 = await readFile(path2.resolve(workspace, file2), "utf8");
   } catch (error62) {
     const code = error62.code ?? "unreadable";
     throw new ReportFormatError(file2, `cannot be read (${code}); check the 'reports' input`);
@@ -33927,71 +34275,13 @@ async function importReport(workspace, file2, policy = { trustSuppressions: true
 async function checkReportsExist(workspace, files) {
   for (const file2 of files) {
     try {
-      if (!(await stat(path.resolve(workspace, file2))).isFile()) throw new Error("not a file");
+      if (!(await stat(path2.resolve(workspace, file2))).isFile()) throw new Error("not a file");
     } catch {
       throw new ConfigError(
         `Input 'reports' names ${JSON.stringify(file2)}, which does not exist under ${workspace}: check the path, or that the step producing the report ran before this one.`
       );
     }
   }
-}
-
-// src/util/safe-text.ts
-var ZERO_WIDTH_SPACE = "\u200B";
-var WORD_JOINER = "\u2060";
-var SHA_LIKE = /(?<![0-9A-Za-z_])(?!(?<=-)\d+(?![0-9A-Za-z_]))[0-9a-f]{7,40}(?![0-9A-Za-z_])/gi;
-var GH_REFERENCE = /\b(gh)-(?=\d)/gi;
-var PLAIN_TEXT = /^[A-Za-z0-9 .,;'/+=?%-]*$/;
-function sanitizeLogText(text4) {
-  return text4.replace(/\r\n?/g, "\n").replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "\uFFFD").replace(/::/g, `:${ZERO_WIDTH_SPACE}:`).replace(/##\[/g, `#${ZERO_WIDTH_SPACE}#[`);
-}
-var HTML_ENTITIES = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;"
-};
-function escapeHtml(text4) {
-  return text4.replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch] ?? ch);
-}
-function escapeMarkdown(text4, maxLength = 2e3) {
-  const flat = text4.replace(/[\r\n\t]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, "");
-  const clipped = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}\u2026` : flat;
-  if (PLAIN_TEXT.test(clipped) && !hasAutolink(clipped)) return clipped;
-  return defuseReferences(
-    clipped.replace(/[&<>"]/g, (ch) => HTML_ENTITIES[ch] ?? ch).replace(/[\\`*_{}[\]()|~$]/g, (ch) => `\\${ch}`).replace(/([@#])/g, `$1${ZERO_WIDTH_SPACE}`).replace(/:\/\//g, `:/${ZERO_WIDTH_SPACE}/`).replace(/:/g, "&#58;").replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZERO_WIDTH_SPACE}.`)
-  );
-}
-function hasAutolink(text4) {
-  SHA_LIKE.lastIndex = 0;
-  GH_REFERENCE.lastIndex = 0;
-  return /\bwww\./i.test(text4) || SHA_LIKE.test(text4) || GH_REFERENCE.test(text4);
-}
-function defuseReferences(text4) {
-  return text4.replace(GH_REFERENCE, `$1${WORD_JOINER}-`).replace(SHA_LIKE, (run2) => run2.replace(/.{6}(?=.)/g, `$&${WORD_JOINER}`));
-}
-function markdownCode(text4, maxLength = 200) {
-  const flat = text4.replace(/[\r\n\t]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, "");
-  const clipped = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}\u2026` : flat;
-  const body = clipped.replace(/`/g, "'").replace(/\|/g, "\\|");
-  return `\`${body === "" ? " " : body}\``;
-}
-function markdownLink(label, url2) {
-  const safeLabel = escapeMarkdown(label);
-  if (url2 === void 0 || !isSafeHttpsUrl(url2)) return safeLabel;
-  return `[${safeLabel}](${url2.replace(/[()\s<>"]/g, encodeURIComponent)})`;
-}
-function isSafeHttpsUrl(url2) {
-  try {
-    const parsed = new URL(url2);
-    return parsed.protocol === "https:" && parsed.username === "" && parsed.password === "" && !/\s/.test(url2);
-  } catch {
-    return false;
-  }
-}
-function truncate(text4, max) {
-  return text4.length > max ? `${text4.slice(0, Math.max(0, max - 1))}\u2026` : text4;
 }
 
 // src/report/links.ts
@@ -34006,33 +34296,6 @@ var ADVISORY_HOSTS = /* @__PURE__ */ new Set([
   "www.cve.org",
   "cve.mitre.org"
 ]);
-var SAFE_CHAR = /[A-Za-z0-9\-._~:/?#&=+,;@%]/;
-function encodeUnsafe(href) {
-  let out = "";
-  for (let i = 0; i < href.length; i += 1) {
-    const ch = href[i];
-    const escapeStart = ch === "%" && /^%[0-9A-Fa-f]{2}/.test(href.slice(i, i + 3));
-    if (ch !== "%" && SAFE_CHAR.test(ch)) out += ch;
-    else if (escapeStart) out += ch;
-    else out += `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`;
-  }
-  return out;
-}
-function linkTarget(url2, policy = {}) {
-  if (url2 === void 0) return void 0;
-  let parsed;
-  try {
-    parsed = new URL(url2.trim());
-  } catch {
-    return void 0;
-  }
-  if (parsed.protocol !== "https:" || parsed.username !== "" || parsed.password !== "") {
-    return void 0;
-  }
-  if (parsed.port !== "") return void 0;
-  if (policy.hosts !== void 0 && !policy.hosts.has(parsed.hostname)) return void 0;
-  return encodeUnsafe(parsed.href);
-}
 function advisoryUrl(finding) {
   if (/^CVE-\d{4}-\d{4,}$/.test(finding.ruleId)) {
     return linkTarget(`https://nvd.nist.gov/vuln/detail/${finding.ruleId}`);
@@ -34041,15 +34304,6 @@ function advisoryUrl(finding) {
     return linkTarget(`https://github.com/advisories/${finding.ruleId}`);
   }
   return linkTarget(finding.primaryUrl, { hosts: ADVISORY_HOSTS });
-}
-
-// src/report/view.ts
-function compareForReport(a, b) {
-  const existing = (f) => f.baselineState === "existing" ? 1 : 0;
-  return severityRank(a.severity) - severityRank(b.severity) || existing(a) - existing(b) || compareFindings(a, b);
-}
-function inReportOrder(findings2) {
-  return [...findings2].sort(compareForReport);
 }
 
 // src/report/markdown.ts
@@ -34166,7 +34420,7 @@ function renderUpgrades(view, max, moreHint) {
   if (upgrades.length > max) lines.push(`- \u2026and ${upgrades.length - max} more in ${moreHint}`);
   return [...lines, "", ...renderUnfixable(unfixable, Math.max(3, Math.floor(max / 2)), moreHint)];
 }
-function waiverLine(entry) {
+function waiverLine2(entry) {
   const scope = [
     entry.package ? `package ${markdownCode(entry.package, 60)}` : "",
     entry.path ? `path ${markdownCode(entry.path, 80)}` : ""
@@ -34191,7 +34445,7 @@ function renderWaivers(view, compact) {
       lines.push(`- ${title}: ${entries.length}`);
       continue;
     }
-    lines.push(`#### ${title}`, "", ...entries.slice(0, max).map(waiverLine), "");
+    lines.push(`#### ${title}`, "", ...entries.slice(0, max).map(waiverLine2), "");
     if (entries.length > max) lines.push(`\u2026and ${entries.length - max} more`, "");
   }
   return lines.length > 0 ? ["### Waivers", "", ...lines, ""] : [];
@@ -34347,14 +34601,14 @@ function stateOf(finding) {
   if (finding.waiver) return "waived";
   return finding.baselineState ?? "";
 }
-function whereOf(finding) {
+function whereOf2(finding) {
   if (finding.package)
     return `${finding.package.name}${finding.package.installedVersion ? ` ${finding.package.installedVersion}` : ""}`;
   if (finding.location) return `${finding.location.path}:${finding.location.startLine}`;
   return finding.target ?? "";
 }
 function rowData(finding, index) {
-  const where = whereOf(finding);
+  const where = whereOf2(finding);
   const fix = finding.package?.fixedVersions.join(", ") ?? "";
   return {
     i: index,
@@ -34382,7 +34636,7 @@ function rowData(finding, index) {
 }
 function renderRow(finding, index) {
   const state = stateOf(finding);
-  const where = finding.location && finding.package ? `${whereOf(finding)} (${finding.location.path})` : whereOf(finding);
+  const where = finding.location && finding.package ? `${whereOf2(finding)} (${finding.location.path})` : whereOf2(finding);
   const waiver = finding.waiver ? ` title="${e(`waived: ${finding.waiver.reason}`)}"` : "";
   return [
     `<tr data-i="${index}" data-id="${e(finding.id)}">`,
@@ -34494,7 +34748,7 @@ function renderUpgrades2(advice) {
     unfixable.length > 0 ? `<h3 id="sg-unfixable-title">No fix available yet: ${count}</h3>${table2(unfixable, "sg-unfixable", "Open")}` : ""
   ].join("\n");
 }
-var WAIVER_GROUPS = [
+var WAIVER_GROUPS2 = [
   ["needsReview", "Added or changed by this pull request (review these)"],
   ["expired", "Expired (their findings count again)"],
   ["expiring", "Expiring within 14 days"],
@@ -34507,7 +34761,7 @@ function waiverRow(w) {
 }
 function renderWaivers2(waivers) {
   if (!waivers) return "";
-  const sections = WAIVER_GROUPS.filter(([key]) => waivers[key].length > 0).map(
+  const sections = WAIVER_GROUPS2.filter(([key]) => waivers[key].length > 0).map(
     ([key, title]) => `<h3>${e(title)}</h3><table data-waivers="${key}"><thead><tr><th>ID</th><th>Package / path</th><th>Reason</th><th>Expires</th><th>Approved by</th><th class="num">Matched</th><th>Origin</th></tr></thead><tbody>${waivers[key].map(waiverRow).join("")}</tbody></table>`
   );
   return sections.length > 0 ? ["<h2>Waivers</h2>", ...sections].join("\n") : "";
@@ -34557,7 +34811,8 @@ function renderHtmlReport(input2) {
 }
 
 // src/report/sarif-limits.ts
-import { gzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { gzip, gzipSync } from "node:zlib";
 var GITHUB_SARIF_LIMITS = {
   maxRuns: 20,
   maxResultsPerRun: 25e3,
@@ -34569,6 +34824,7 @@ var GITHUB_SARIF_LIMITS = {
   maxGzipBytes: 10 * 1024 * 1024
 };
 var TRUNCATION_PROPERTY = "securityGate/truncation";
+var gzipAsync = promisify(gzip);
 var droppedBeforeBuild = /* @__PURE__ */ new WeakMap();
 function noteDroppedBeforeBuild(run2, ranks) {
   if (ranks.length > 0) droppedBeforeBuild.set(run2, ranks);
@@ -34594,24 +34850,30 @@ function rankResult(result, rules) {
 function truncateText(text4, max) {
   return text4.length > max ? `${text4.slice(0, max - 1)}\u2026` : text4;
 }
+function cutText(text4, max) {
+  return text4.length > max ? truncateText(text4, max) : void 0;
+}
 function trimRule(rule, limits) {
-  const before = JSON.stringify([
-    rule.name,
-    rule.shortDescription,
-    rule.fullDescription,
-    rule.properties?.tags
-  ]);
-  if (rule.name !== void 0) rule.name = truncateText(rule.name, limits.maxRuleNameLength);
+  let changed = false;
+  const name = rule.name === void 0 ? void 0 : cutText(rule.name, limits.maxRuleNameLength);
+  if (name !== void 0) {
+    rule.name = name;
+    changed = true;
+  }
   for (const d of [rule.shortDescription, rule.fullDescription]) {
     if (d === void 0) continue;
-    d.text = truncateText(d.text, limits.maxDescriptionLength);
-    if (d.markdown !== void 0)
-      d.markdown = truncateText(d.markdown, limits.maxDescriptionLength);
+    const text4 = cutText(d.text, limits.maxDescriptionLength);
+    const markdown = d.markdown === void 0 ? void 0 : cutText(d.markdown, limits.maxDescriptionLength);
+    if (text4 !== void 0) d.text = text4;
+    if (markdown !== void 0) d.markdown = markdown;
+    changed ||= text4 !== void 0 || markdown !== void 0;
   }
   const tags = rule.properties?.tags;
-  if (Array.isArray(tags) && rule.properties !== void 0)
+  if (Array.isArray(tags) && rule.properties !== void 0 && tags.length > limits.maxTagsPerRule) {
     rule.properties.tags = tags.slice(0, limits.maxTagsPerRule);
-  return before !== JSON.stringify([rule.name, rule.shortDescription, rule.fullDescription, rule.properties?.tags]);
+    changed = true;
+  }
+  return changed;
 }
 function keepMostSevere(run2, keep) {
   const results = run2.results ?? [];
@@ -34701,11 +34963,15 @@ function limitRuns(log, max) {
     `SARIF: ${fmt(dropped.length)} of ${fmt(best.length)} runs not written (GitHub accepts ${max} per file): ` + dropped.map((r) => `${runLabel(r.run)}, ${fmt(r.size)} results`).join("; ")
   ];
 }
-function gzippedSize(log, limit) {
-  const raw = Buffer.from(JSON.stringify(log));
-  if (raw.length <= limit) return raw.length;
-  return gzipSync(raw, { level: 1 }).length;
+function gzipBound(length) {
+  return length + (length >> 12) + (length >> 14) + (length >> 25) + 7 + 18;
 }
+function measureWithoutGzip(text4, limit) {
+  if (gzipBound(text4.length * 3) <= limit) return { size: gzipBound(text4.length * 3) };
+  const bytes = Buffer.from(text4, "utf8");
+  return gzipBound(bytes.length) <= limit ? { size: gzipBound(bytes.length), bytes } : { bytes };
+}
+var GZIP_OPTIONS = { level: 1 };
 function dropLeastSevere(log, cuts, count) {
   const all = log.runs.flatMap((run2, r) => {
     const rules = run2.tool.driver.rules ?? [];
@@ -34720,7 +34986,8 @@ function dropLeastSevere(log, cuts, count) {
     run2.results = (run2.results ?? []).filter((_, i) => !mine.has(i));
   });
 }
-function enforceSarifLimits(log, limits = GITHUB_SARIF_LIMITS) {
+var compactJson = (log) => JSON.stringify(log);
+function enforceCountLimits(log, limits) {
   const truncation = limitRuns(log, limits.maxRuns);
   const cuts = log.runs.map((run2) => {
     const rulesMetadata = (run2.tool.driver.rules ?? []).filter(
@@ -34739,22 +35006,38 @@ function enforceSarifLimits(log, limits = GITHUB_SARIF_LIMITS) {
     dropped.push(...limitRules(run2, limits.maxRulesPerRun));
     return { dropped, locations, rulesMetadata };
   });
+  return { truncation, cuts };
+}
+function* fitGzippedSize(log, limits, serialise) {
+  const { truncation, cuts } = enforceCountLimits(log, limits);
   for (; ; ) {
     log.runs.forEach((run2, r) => stateCuts(run2, runNotes(run2, cuts[r], limits)));
-    const size = gzippedSize(log, limits.maxGzipBytes);
+    const text4 = serialise(log);
+    const { size: known, bytes } = measureWithoutGzip(text4, limits.maxGzipBytes);
+    const size = known ?? (yield bytes);
     const total = log.runs.reduce((n, run2) => n + (run2.results?.length ?? 0), 0);
-    if (size <= limits.maxGzipBytes || total === 0) break;
+    if (size <= limits.maxGzipBytes || total === 0) {
+      log.runs.forEach((run2, r) => {
+        for (const note of runNotes(run2, cuts[r], limits))
+          truncation.push(`${runLabel(run2)}: ${note}`);
+      });
+      return { log, truncation, text: text4, ...bytes === void 0 ? {} : { bytes } };
+    }
     dropLeastSevere(
       log,
       cuts,
       Math.max(1, Math.ceil(total * (1 - limits.maxGzipBytes * 0.9 / size)))
     );
   }
-  log.runs.forEach((run2, r) => {
-    for (const note of runNotes(run2, cuts[r], limits))
-      truncation.push(`${runLabel(run2)}: ${note}`);
-  });
-  return { log, truncation };
+}
+async function enforceSarifLimitsAsync(log, limits = GITHUB_SARIF_LIMITS, serialise = compactJson) {
+  const steps = fitGzippedSize(log, limits, serialise);
+  let step = steps.next();
+  while (!step.done) {
+    const chunkSize = gzipBound(step.value.length);
+    step = steps.next((await gzipAsync(step.value, { ...GZIP_OPTIONS, chunkSize })).length);
+  }
+  return step.value;
 }
 
 // src/report/sarif.ts
@@ -34870,11 +35153,31 @@ function isAbsoluteUri(uri) {
     return false;
   }
 }
+function createBuildCache() {
+  return { absoluteUri: /* @__PURE__ */ new Map(), safeUrl: /* @__PURE__ */ new Map(), link: /* @__PURE__ */ new Map() };
+}
+function cached2(map2, key, make) {
+  let value = map2.get(key);
+  if (value === void 0 && !map2.has(key)) {
+    value = make(key);
+    map2.set(key, value);
+  }
+  return value;
+}
 function nonEmpty2(...texts2) {
   for (const text4 of texts2) if (text4 !== void 0 && text4.trim() !== "") return text4.trim();
   return "";
 }
-function buildHelp(finding, helpUri) {
+function firstSafeLinks(urls, max, cache) {
+  const links = /* @__PURE__ */ new Set();
+  for (const url2 of urls) {
+    if (links.size === max) break;
+    if (url2 !== void 0 && !links.has(url2) && cached2(cache.safeUrl, url2, isSafeHttpsUrl))
+      links.add(url2);
+  }
+  return [...links];
+}
+function buildHelp(finding, helpUri, cache) {
   const rule = finding.rule;
   const description = nonEmpty2(
     rule?.fullDescription,
@@ -34882,10 +35185,7 @@ function buildHelp(finding, helpUri) {
     finding.title,
     finding.ruleId
   );
-  const links = [helpUri, ...finding.references].filter(
-    (u) => u !== void 0 && isSafeHttpsUrl(u)
-  );
-  const uniqueLinks = [...new Set(links)].slice(0, 5);
+  const uniqueLinks = firstSafeLinks([helpUri, ...finding.references], 5, cache);
   const text4 = [
     `${finding.ruleId}: ${nonEmpty2(finding.title, finding.ruleId)}`,
     `Kind: ${finding.kind}; severity: ${finding.severity}`,
@@ -34900,15 +35200,20 @@ function buildHelp(finding, helpUri) {
     `| ${markdownCode(finding.ruleId)} | ${finding.kind} | ${finding.severity} |`,
     "",
     escapeMarkdown(description, 4e3),
-    ...uniqueLinks.length > 0 ? ["", ...uniqueLinks.map((u) => `- ${markdownLink(u, u)}`)] : []
+    ...uniqueLinks.length > 0 ? [
+      "",
+      ...uniqueLinks.map((u) => `- ${cached2(cache.link, u, (url2) => markdownLink(url2, url2))}`)
+    ] : []
   ].join("\n");
   if (rule?.helpText === void 0) return { text: text4, markdown: rule?.helpMarkdown ?? markdown };
   const escaped = rule.helpText.split(/\r?\n/).map((line) => escapeMarkdown(line)).join("  \n");
   return { text: rule.helpText, markdown: rule.helpMarkdown ?? escaped };
 }
-function buildRule(finding) {
+function buildRule(finding, cache) {
   const rule = finding.rule;
-  const helpUri = [rule?.helpUri, finding.primaryUrl].find(isAbsoluteUri);
+  const helpUri = [rule?.helpUri, finding.primaryUrl].find(
+    (uri) => uri !== void 0 && cached2(cache.absoluteUri, uri, isAbsoluteUri)
+  );
   const tags = [
     .../* @__PURE__ */ new Set(["security", finding.kind, finding.severity.toLowerCase(), ...rule?.tags ?? []])
   ].slice(0, 20);
@@ -34924,7 +35229,7 @@ function buildRule(finding) {
     fullDescription: {
       text: truncate(nonEmpty2(rule?.fullDescription, finding.description, short), 1024)
     },
-    help: buildHelp(finding, helpUri),
+    help: buildHelp(finding, helpUri, cache),
     ...helpUri === void 0 ? {} : { helpUri },
     properties: {
       "security-severity": securitySeverityFor(finding),
@@ -34947,11 +35252,11 @@ function buildMessage(finding) {
 }
 function buildProperties(finding) {
   const pkg = finding.package;
-  const props = {
-    ...finding.properties,
-    severity: finding.severity,
-    scanners: finding.tools
-  };
+  const props = {};
+  const own2 = finding.properties ?? {};
+  for (const key of Object.keys(own2)) props[key] = own2[key];
+  props.severity = finding.severity;
+  props.scanners = finding.tools;
   if (finding.severityBySource !== void 0)
     props["severity-by-scanner"] = finding.severityBySource;
   if (finding.target !== void 0) props.target = finding.target;
@@ -34970,11 +35275,10 @@ function buildProperties(finding) {
 function buildResult(finding, ruleIndex, location) {
   const where = resolveSarifLocation(finding, location);
   const { uri, startLine, endLine, startColumn, endColumn } = where;
-  const region = Object.fromEntries(
-    Object.entries({ startLine, endLine, startColumn, endColumn }).filter(
-      ([, v]) => v !== void 0
-    )
-  );
+  const region = { startLine };
+  if (endLine !== void 0) region.endLine = endLine;
+  if (startColumn !== void 0) region.startColumn = startColumn;
+  if (endColumn !== void 0) region.endColumn = endColumn;
   const fingerprints = { ...finding.partialFingerprints };
   fingerprints[FINGERPRINT_KEY] ??= finding.id;
   fingerprints.primaryLocationLineHash ??= `${finding.id}:1`;
@@ -35009,20 +35313,20 @@ function buildResult(finding, ruleIndex, location) {
 }
 function buildLimitedRun(group, location, maxResults) {
   const sorted = [...group.findings].sort(compareFindings);
-  const run2 = buildRun(group.spec, sorted.slice(0, maxResults), location);
+  const run2 = buildRun(group.spec, sorted.slice(0, maxResults), location, createBuildCache());
   noteDroppedBeforeBuild(
     run2,
     sorted.slice(maxResults).map((f) => severityRank(f.severity))
   );
   return run2;
 }
-function buildRun(spec, findings2, location) {
+function buildRun(spec, sorted, location, cache) {
   const rules = [];
   const ruleIndexes = /* @__PURE__ */ new Map();
-  const results = [...findings2].sort(compareFindings).map((finding) => {
+  const results = sorted.map((finding) => {
     let index = ruleIndexes.get(finding.ruleId);
     if (index === void 0) {
-      index = rules.push(buildRule(finding)) - 1;
+      index = rules.push(buildRule(finding, cache)) - 1;
       ruleIndexes.set(finding.ruleId, index);
     }
     return buildResult(finding, index, location);
@@ -35040,7 +35344,7 @@ function buildRun(spec, findings2, location) {
     results
   };
 }
-function buildSarif(input2) {
+function buildLog(input2) {
   const groups = /* @__PURE__ */ new Map();
   const claims = input2.runs.map((spec) => {
     const key = `${spec.tool}\0${spec.categoryId ?? spec.automationId ?? ""}`;
@@ -35051,14 +35355,20 @@ function buildSarif(input2) {
   for (const finding of input2.findings) {
     claims.find(({ spec }) => belongsToRun(finding, spec))?.group.findings.push(finding);
   }
-  const log = {
+  return {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
     runs: [...groups.values()].map(
       (g) => buildLimitedRun(g, input2.location, (input2.limits ?? GITHUB_SARIF_LIMITS).maxResultsPerRun)
     )
   };
-  return enforceSarifLimits(log, input2.limits ?? GITHUB_SARIF_LIMITS);
+}
+function buildSarifAsync(input2) {
+  return enforceSarifLimitsAsync(
+    buildLog(input2),
+    input2.limits ?? GITHUB_SARIF_LIMITS,
+    input2.serialise
+  );
 }
 
 // src/waivers/apply.ts
@@ -35230,20 +35540,20 @@ function releaseMemory() {
 
 // src/util/workspace-files.ts
 import { readFileSync, statSync } from "node:fs";
-import path2 from "node:path";
+import path3 from "node:path";
 var MAX_FILE_BYTES = 8 * 1024 * 1024;
 function createWorkspaceFiles(workspace) {
-  const root = path2.resolve(workspace);
+  const root = path3.resolve(workspace);
   const existsCache = /* @__PURE__ */ new Map();
   const linesCache = /* @__PURE__ */ new Map();
   const resolve5 = (relativePath) => {
-    if (relativePath === "" || path2.isAbsolute(relativePath)) return void 0;
-    const absolute = path2.resolve(root, relativePath);
-    return absolute.startsWith(root + path2.sep) ? absolute : void 0;
+    if (relativePath === "" || path3.isAbsolute(relativePath)) return void 0;
+    const absolute = path3.resolve(root, relativePath);
+    return absolute.startsWith(root + path3.sep) ? absolute : void 0;
   };
   const exists = (relativePath) => {
-    const cached2 = existsCache.get(relativePath);
-    if (cached2 !== void 0) return cached2;
+    const cached3 = existsCache.get(relativePath);
+    if (cached3 !== void 0) return cached3;
     const absolute = resolve5(relativePath);
     let result = false;
     try {
@@ -35365,8 +35675,14 @@ async function runPipeline(config2, reportFiles, deps) {
     ],
     failOnScannerError: config2.failOnScannerError
   });
+  const pendingSarif = buildSarifFile(config2, {
+    findings: processed.findings,
+    outcomes,
+    imports,
+    files
+  });
   const upgrades = planUpgrades(processed.findings);
-  const sarif = buildSarifFile(config2, { findings: processed.findings, outcomes, imports, files });
+  const sarif = await pendingSarif;
   const view = {
     gate,
     findings: processed.findings,
@@ -35400,9 +35716,9 @@ async function runPipeline(config2, reportFiles, deps) {
     links: deps.links,
     generatedAt: deps.now.toISOString()
   };
-  const sarifPath = path3.resolve(deps.workspace, config2.sarifFile);
-  await writeText(sarifPath, sarif.text);
-  const reportFile = path3.resolve(deps.workspace, config2.reportFile);
+  const sarifPath = path4.resolve(deps.workspace, config2.sarifFile);
+  await writeText(sarifPath, sarif.bytes ?? sarif.text);
+  const reportFile = path4.resolve(deps.workspace, config2.reportFile);
   await writeText(reportFile, renderReportFile(view, config2.reportFile));
   return {
     view,
@@ -35412,7 +35728,7 @@ async function runPipeline(config2, reportFiles, deps) {
     outcomes,
     imports,
     fixable: upgrades.fixableCount,
-    sbomFile: view.sbom === void 0 ? void 0 : path3.resolve(deps.workspace, config2.sbomFile)
+    sbomFile: view.sbom === void 0 ? void 0 : path4.resolve(deps.workspace, config2.sbomFile)
   };
 }
 function buildSarifFile(config2, input2) {
@@ -35422,7 +35738,7 @@ function buildSarifFile(config2, input2) {
   const findings2 = input2.findings.filter(
     (f) => f.source.scanner === void 0 || !failedScanners.has(f.source.scanner)
   );
-  const built = buildSarif({
+  return buildSarifAsync({
     findings: findings2,
     runs: buildRunSpecs({
       scans: input2.outcomes,
@@ -35434,12 +35750,14 @@ function buildSarifFile(config2, input2) {
       fileExists: input2.files.exists,
       dockerfile: resolveDockerfile(config2, input2.files),
       imageTarget: config2.scanType === "image" ? config2.scanRef : void 0
-    }
+    },
+    serialise: serialiseSarif
   });
-  const results = built.log.runs.reduce((n, run2) => n + (run2.results?.length ?? 0), 0);
-  const text4 = results > 1e3 ? JSON.stringify(built.log) : JSON.stringify(built.log, null, 2);
-  return { log: built.log, text: `${text4}
-`, truncation: built.truncation };
+}
+function serialiseSarif(log) {
+  const results = log.runs.reduce((n, run2) => n + (run2.results?.length ?? 0), 0);
+  return `${results > 1e3 ? JSON.stringify(log) : JSON.stringify(log, null, 2)}
+`;
 }
 function resolveDockerfile(config2, files) {
   if (config2.dockerfile !== "")
@@ -35455,7 +35773,7 @@ function renderReportFile(view, reportFile) {
   });
 }
 async function writeText(file2, text4) {
-  await mkdir(path3.dirname(file2), { recursive: true });
+  await mkdir(path4.dirname(file2), { recursive: true });
   await writeFile(file2, text4, "utf8");
 }
 
@@ -35468,144 +35786,10 @@ function checkDockerfile(config2, workspace) {
   );
 }
 
-// src/report/console.ts
-var MAX_FINDINGS = 20;
-var MAX_UPGRADES = 10;
-var MAX_WAIVERS_PER_GROUP = 10;
-function clean2(text4, max = 200) {
-  return truncate(sanitizeLogText(text4).replace(/\s*\n\s*/g, " "), max);
-}
-function pad(text4, width) {
-  return text4.length >= width ? text4 : text4 + " ".repeat(width - text4.length);
-}
-function countsTable(gate) {
-  const lines = [
-    `${pad("Severity", 10)} ${pad("Count", 7)} ${pad("Threshold", 11)} Gate`,
-    `${"-".repeat(10)} ${"-".repeat(7)} ${"-".repeat(11)} ${"-".repeat(13)}`
-  ];
-  for (const severity of SEVERITIES) {
-    const threshold2 = severity === "UNKNOWN" ? 0 : gate.thresholds[severity];
-    const count = gate.countOnlyNew ? `${gate.counts[severity]}/${gate.gatedCounts[severity]}n` : String(gate.counts[severity]);
-    lines.push(
-      `${pad(severity, 10)} ${pad(count, 7)} ${pad(threshold2 === 0 ? "-" : String(threshold2), 11)} ${gate.outcomes[severity]}`
-    );
-  }
-  return lines;
-}
-function whereOf2(finding) {
-  const pkg = finding.package;
-  if (pkg !== void 0) {
-    const fixed = pkg.fixedVersions.length > 0 ? pkg.fixedVersions.join(", ") : "no fix";
-    return `${clean2(pkg.name, 80)} ${clean2(pkg.installedVersion ?? "?", 60)} -> ${clean2(fixed, 80)}`;
-  }
-  if (finding.location !== void 0) {
-    return clean2(`${finding.location.path}:${finding.location.startLine}`, 120);
-  }
-  return clean2(finding.target ?? "", 120);
-}
-function findingLine(finding) {
-  const state = [
-    finding.baselineState === "existing" ? "existing" : "",
-    finding.waiver !== void 0 ? "waived" : ""
-  ].filter(Boolean);
-  return [
-    pad(finding.severity, 8),
-    clean2(finding.ruleId, 80),
-    whereOf2(finding),
-    `[${clean2(finding.tools.join(", "), 80)}]`,
-    ...state.length > 0 ? [`(${state.join(", ")})`] : []
-  ].join(" ");
-}
-function findingsSection(view) {
-  if (view.findings.length === 0) return [];
-  const ordered = inReportOrder(view.findings);
-  const shown = ordered.slice(0, MAX_FINDINGS);
-  const lines = [
-    "",
-    `Findings, most severe first (${shown.length} of ${ordered.length}):`,
-    ...shown.map((f) => `  ${findingLine(f)}`)
-  ];
-  const more = ordered.length - shown.length;
-  if (more > 0) lines.push(`  \u2026and ${more} more in the job summary and the report file`);
-  return lines;
-}
-function waiverLine2(entry) {
-  const scope = [
-    entry.package ? `package ${clean2(entry.package, 60)}` : "",
-    entry.path ? `path ${clean2(entry.path, 80)}` : ""
-  ].filter(Boolean);
-  return `${clean2(entry.id, 80)}${scope.length > 0 ? ` (${scope.join(", ")})` : ""}, expires ${clean2(entry.expires ?? "never", 20)}, ${entry.matched} matched, ${clean2(entry.origin, 120)}: ${clean2(entry.reason, 160)}`;
-}
-var WAIVER_GROUPS2 = [
-  ["needsReview", "need review", "added or changed by this pull request"],
-  ["expired", "expired", "no longer applied: their findings count"],
-  ["expiring", "expiring", "within 14 days"],
-  ["used", "used", "suppressing findings"],
-  ["unused", "unused", "matched nothing"]
-];
-function waiversSection(waivers) {
-  if (waivers === void 0) return [];
-  const present = WAIVER_GROUPS2.filter(([key]) => waivers[key].length > 0);
-  if (present.length === 0) return [];
-  const counts = present.map(([key, short]) => `${waivers[key].length} ${short}`);
-  const lines = ["", `Waivers: ${counts.join(", ")}`];
-  for (const [key, short, detail] of present) {
-    const entries = waivers[key];
-    lines.push(`  ${short} (${detail}):`);
-    for (const entry of entries.slice(0, MAX_WAIVERS_PER_GROUP))
-      lines.push(`    ${waiverLine2(entry)}`);
-    if (entries.length > MAX_WAIVERS_PER_GROUP)
-      lines.push(`    \u2026and ${entries.length - MAX_WAIVERS_PER_GROUP} more`);
-  }
-  return lines;
-}
-function upgradesSection(advice) {
-  const { upgrades, unfixable } = partitionAdvice(advice);
-  const lines = [];
-  for (const a of upgrades.slice(0, MAX_UPGRADES)) {
-    lines.push(
-      `Upgrade ${clean2(a.packageName, 120)} ${clean2(a.installedVersion, 60)} -> ${clean2(a.targetVersion ?? "", 60)}: fixes ${formatFixes(a.fixes)}`
-    );
-  }
-  if (upgrades.length > MAX_UPGRADES)
-    lines.push(`\u2026and ${upgrades.length - MAX_UPGRADES} more upgrades`);
-  if (unfixable.length > 0) {
-    const open2 = emptyCounts();
-    for (const a of unfixable) for (const s of SEVERITIES) open2[s] += a.fixes[s];
-    lines.push(
-      `No fix available yet: ${unfixable.length} package${unfixable.length === 1 ? "" : "s"} (${formatFixes(open2)} remain)`
-    );
-  }
-  return lines.length > 0 ? ["", ...lines] : [];
-}
-function renderConsoleTable(view) {
-  const gate = view.gate;
-  const lines = [`Security Gate verdict: ${gate.verdict.toUpperCase()}`, "", ...countsTable(gate)];
-  lines.push(
-    "",
-    `Total ${gate.total}, waived ${gate.waived}${gate.countOnlyNew ? `, new ${gate.newCount}` : ""}`
-  );
-  for (const s of view.scanners) {
-    lines.push(
-      `${clean2(s.tool, 40)} ${clean2(s.version ?? "", 40)} on ${clean2(s.target, 120)}: ${s.error === void 0 ? `${s.findingCount} findings` : `ERROR ${clean2(s.error, 300)}`}`
-    );
-  }
-  for (const i of view.imports)
-    lines.push(`Imported ${clean2(i.file, 200)} (${i.format}): ${i.findingCount} findings`);
-  for (const reason of gate.reasons) lines.push(`FAIL: ${clean2(reason, 500)}`);
-  for (const warning of gate.warnings) lines.push(`WARN: ${clean2(warning, 500)}`);
-  return [
-    ...lines,
-    ...findingsSection(view),
-    ...waiversSection(view.waivers),
-    ...upgradesSection(view.upgrades ?? [])
-  ];
-}
-
 // src/scanners/table.ts
 import { constants as constants2 } from "node:fs";
 import { access as access2 } from "node:fs/promises";
-import path5 from "node:path";
+import path6 from "node:path";
 
 // src/scanners/trivy/run.ts
 import { randomUUID } from "node:crypto";
@@ -35805,11 +35989,11 @@ function updateArgs(scanners, options2) {
 import { constants } from "node:fs";
 import { access, stat as stat2 } from "node:fs/promises";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
-async function isExecutableFile(path10) {
+async function isExecutableFile(path11) {
   try {
-    const info = await stat2(path10);
+    const info = await stat2(path11);
     if (!info.isFile()) return false;
-    await access(path10, process.platform === "win32" ? constants.F_OK : constants.X_OK);
+    await access(path11, process.platform === "win32" ? constants.F_OK : constants.X_OK);
     return true;
   } catch {
     return false;
@@ -35820,8 +36004,8 @@ async function findOnPath(name, pathValue) {
   for (const dir of (pathValue ?? "").split(delimiter)) {
     if (dir === "" || !isAbsolute(dir)) continue;
     for (const candidate of names) {
-      const path10 = join(dir, candidate);
-      if (await isExecutableFile(path10)) return path10;
+      const path11 = join(dir, candidate);
+      if (await isExecutableFile(path11)) return path11;
     }
   }
   return void 0;
@@ -35829,8 +36013,8 @@ async function findOnPath(name, pathValue) {
 async function resolveTrivyBinary(context) {
   const configured = context.config.trivyPath;
   if (configured !== "") {
-    const path10 = resolve(context.workspace, configured);
-    if (await isExecutableFile(path10)) return path10;
+    const path11 = resolve(context.workspace, configured);
+    if (await isExecutableFile(path11)) return path11;
     throw new ScannerError(
       "trivy",
       `the 'trivy-path' input points to ${JSON.stringify(configured)}, which is not an executable file.`
@@ -36097,7 +36281,7 @@ function describeError(error62) {
 
 // src/scanners/grype/run.ts
 import { readFile as readFile3, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
-import path4 from "node:path";
+import path5 from "node:path";
 var TOOL = "Grype";
 var VERSION_TIMEOUT_MS = 6e4;
 var THRESHOLD_MESSAGE = "discovered vulnerabilities at or above the severity threshold";
@@ -36154,8 +36338,8 @@ function createGrypeScanner(options2 = {}) {
   };
 }
 async function prepareRun(context, input2) {
-  const reportPath = path4.join(context.tempDir, "grype-report.json");
-  const configPath = path4.join(context.tempDir, "grype-config.yaml");
+  const reportPath = path5.join(context.tempDir, "grype-report.json");
+  const configPath = path5.join(context.tempDir, "grype-config.yaml");
   await rm3(reportPath, { force: true });
   await writeFile3(configPath, "{}\n");
   const args = [
@@ -36227,10 +36411,10 @@ function buildSourceArgument(context) {
       error: `scan-ref ${JSON.stringify(scanRef)} starts with '-' and would be read as an option`
     };
   }
-  if (scanType === "fs") return `dir:${path4.resolve(context.workspace, scanRef)}`;
-  if (scanType === "sbom") return `sbom:${path4.resolve(context.workspace, scanRef)}`;
+  if (scanType === "fs") return `dir:${path5.resolve(context.workspace, scanRef)}`;
+  if (scanType === "sbom") return `sbom:${path5.resolve(context.workspace, scanRef)}`;
   const scheme = PATH_SCHEMES.find((prefix) => scanRef.startsWith(prefix));
-  if (scheme) return `${scheme}${path4.resolve(context.workspace, scanRef.slice(scheme.length))}`;
+  if (scheme) return `${scheme}${path5.resolve(context.workspace, scanRef.slice(scheme.length))}`;
   return scanRef;
 }
 function buildExcludeArgs(context) {
@@ -36243,11 +36427,11 @@ function buildExcludeArgs(context) {
 }
 function readPathPrefix(context) {
   if (context.config.scanType !== "fs") return "";
-  const relative3 = path4.relative(
+  const relative3 = path5.relative(
     context.workspace,
-    path4.resolve(context.workspace, context.config.scanRef)
+    path5.resolve(context.workspace, context.config.scanRef)
   );
-  return relative3.split(path4.sep).join("/");
+  return relative3.split(path5.sep).join("/");
 }
 function grypeRunOptions(context, dbCacheDir) {
   const extra = dbCacheDir ? { GRYPE_DB_CACHE_DIR: dbCacheDir } : {};
@@ -36416,9 +36600,9 @@ function describeRule(id) {
 // src/scanners/pinning/pinning-finding.ts
 var PINNING_TOOL = "Security Gate pinning";
 var PinningParseError = class extends Error {
-  constructor(path10, line, message2) {
+  constructor(path11, line, message2) {
     super(message2);
-    this.path = path10;
+    this.path = path11;
     this.line = line;
   }
   path;
@@ -36628,7 +36812,7 @@ var import_yaml2 = __toESM(require_dist(), 1);
 
 // src/scanners/pinning/yaml-nodes.ts
 var import_yaml = __toESM(require_dist(), 1);
-function parseYamlFile(path10, text4) {
+function parseYamlFile(path11, text4) {
   const lineCounter = new import_yaml.LineCounter();
   const parsed = (0, import_yaml.parseAllDocuments)(text4.replace(/^\uFEFF/, ""), { lineCounter, uniqueKeys: false });
   const documents = Array.isArray(parsed) ? parsed : [];
@@ -36637,7 +36821,7 @@ function parseYamlFile(path10, text4) {
     if (error62 !== void 0) {
       const line = error62.linePos?.[0].line;
       throw new PinningParseError(
-        path10,
+        path11,
         line,
         `YAML syntax error: ${error62.message.split("\n")[0] ?? ""}`
       );
@@ -36889,8 +37073,8 @@ var SECURITY_GATE_VERSION = "0.1.0";
 // src/scanners/pinning/run.ts
 var MAX_PINNING_FILE_BYTES = 2 * 1024 * 1024;
 var ALWAYS_SKIPPED = /* @__PURE__ */ new Set([".git", "node_modules"]);
-function toPosix(path10) {
-  return path10.split(sep2).join("/");
+function toPosix(path11) {
+  return path11.split(sep2).join("/");
 }
 function inWorkspace(workspace, absolute) {
   const rel = relative2(workspace, absolute);
@@ -36905,8 +37089,8 @@ async function listPinningFiles(root, options2) {
   const toFile = (absolute) => {
     const classifyAs = inWorkspace(options2.workspace, absolute) ?? (toPosix(relative2(root.absolute, absolute)) || basename(absolute));
     const type = classifyPinningFile(classifyAs);
-    const path10 = toPosix(relative2(options2.workspace, absolute));
-    return type === void 0 ? void 0 : { absolute, path: path10, type };
+    const path11 = toPosix(relative2(options2.workspace, absolute));
+    return type === void 0 ? void 0 : { absolute, path: path11, type };
   };
   if (root.isFile) {
     const file2 = toFile(root.absolute);
@@ -37019,7 +37203,7 @@ function createBinaryResolver(tool, options2) {
   return async (context) => {
     const configured = tool === "trivy" ? context.config.trivyPath : context.config.grypePath;
     if (configured !== "") {
-      const absolute = path5.resolve(context.workspace, configured);
+      const absolute = path6.resolve(context.workspace, configured);
       try {
         await access2(absolute, constants2.X_OK);
         return absolute;
@@ -37055,7 +37239,7 @@ function createScannerTable(options2 = {}) {
 }
 
 // src/sbom/step.ts
-import path6 from "node:path";
+import path7 from "node:path";
 
 // src/util/errors.ts
 var PERMISSION_HINTS = [
@@ -37234,7 +37418,7 @@ function createSbomStep(options2) {
       scanRef: config2.scanRef,
       workspace: options2.workspace,
       format: config2.sbomFormat === "cyclonedx" ? "cyclonedx" : "spdx-json",
-      outputFile: path6.resolve(options2.workspace, config2.sbomFile),
+      outputFile: path7.resolve(options2.workspace, config2.sbomFile),
       timeoutMs: config2.timeoutMs,
       skipDirs: config2.skipDirs,
       tempDir: options2.tempDir,
@@ -37298,10 +37482,10 @@ function createCommandRunner() {
 
 // src/waivers/load.ts
 import { readFile as readFileFromDisk } from "node:fs/promises";
-import path8 from "node:path";
+import path9 from "node:path";
 
 // src/waivers/sources.ts
-import path7 from "node:path";
+import path8 from "node:path";
 
 // src/waivers/parse.ts
 var import_picomatch4 = __toESM(require_picomatch2(), 1);
@@ -37584,10 +37768,10 @@ var PARSERS = {
   grype: (text4, label, options2) => parseGrypeIgnoreRules(text4, label, options2)
 };
 function waiverFileLabel(workspace, file2) {
-  const absolute = path7.resolve(workspace, file2);
-  const relative3 = path7.relative(path7.resolve(workspace), absolute);
-  const outside = relative3 === "" || relative3.startsWith("..") || path7.isAbsolute(relative3);
-  return (outside ? absolute : relative3).split(path7.sep).join("/");
+  const absolute = path8.resolve(workspace, file2);
+  const relative3 = path8.relative(path8.resolve(workspace), absolute);
+  const outside = relative3 === "" || relative3.startsWith("..") || path8.isAbsolute(relative3);
+  return (outside ? absolute : relative3).split(path8.sep).join("/");
 }
 function listWaiverSources(workspace, waiversFile) {
   return [
@@ -37607,7 +37791,7 @@ async function loadWaivers(options2) {
   let grypeConfigRead = false;
   for (const source of listWaiverSources(options2.workspace, options2.waiversFile)) {
     if (source.kind === "grype" && grypeConfigRead) break;
-    const text4 = await read(path8.resolve(options2.workspace, source.label));
+    const text4 = await read(path9.resolve(options2.workspace, source.label));
     if (text4 === void 0) {
       if (source.kind === "waivers-file" && options2.explicit) throw missingWaiversFile(options2);
       continue;
@@ -37644,9 +37828,9 @@ function sourceFromRecord(record2) {
     results: record2.results
   };
 }
-function normalisePath2(path10) {
-  if (path10 === void 0) return void 0;
-  const clean3 = path10.replace(/\\/g, "/").replace(/^file:\/\//, "").replace(/^(\.\/)+/, "").replace(/^\/+/, "");
+function normalisePath2(path11) {
+  if (path11 === void 0) return void 0;
+  const clean3 = path11.replace(/\\/g, "/").replace(/^file:\/\//, "").replace(/^(\.\/)+/, "").replace(/^\/+/, "");
   return clean3 === "" ? void 0 : clean3;
 }
 var normaliseText = (text4) => text4.replace(/\s+/g, " ").trim().toLowerCase();
@@ -37662,8 +37846,8 @@ function pathsOf(finding, location) {
   return new Set(paths.map(normalisePath2).filter((p) => p !== void 0));
 }
 function pathMatches(paths, result) {
-  const path10 = normalisePath2(result.path);
-  return path10 === void 0 || paths.size === 0 || paths.has(path10);
+  const path11 = normalisePath2(result.path);
+  return path11 === void 0 || paths.size === 0 || paths.has(path11);
 }
 function containsWord(text4, word) {
   if (word === "") return false;
@@ -37679,8 +37863,8 @@ function messageMatches(finding, result) {
   const description = normaliseText(finding.description);
   return title !== "" && (message2.includes(title) || title.includes(message2)) || description !== "" && message2.includes(description);
 }
-function groupKey2(ruleId, path10) {
-  return `${ruleId.toLowerCase()}\0${normalisePath2(path10) ?? ""}`;
+function groupKey2(ruleId, path11) {
+  return `${ruleId.toLowerCase()}\0${normalisePath2(path11) ?? ""}`;
 }
 function claimResult(finding, results, claim2) {
   const { claimed, findingsPerKey } = claim2;
@@ -37901,20 +38085,20 @@ async function resolveBaseline(options2) {
     note: `no baseline record of ${branchName(options2.baseRef)} (a push run saves one) and ${fromAlerts.note}: every finding counts.`
   };
 }
-async function readBaselineFile(options2, path10) {
+async function readBaselineFile(options2, path11) {
   let data;
   try {
-    data = JSON.parse(await options2.readFile(path10));
+    data = JSON.parse(await options2.readFile(path11));
   } catch (error62) {
     throw new ConfigError(
-      `Input 'baseline' names ${JSON.stringify(path10)}, which could not be read as JSON (${message(error62)}): expected a SARIF file, auto or none.`
+      `Input 'baseline' names ${JSON.stringify(path11)}, which could not be read as JSON (${message(error62)}): expected a SARIF file, auto or none.`
     );
   }
   try {
-    return isBaselineRecord(data) ? { ...sourceFromRecord(parseBaselineRecord(data)), label: path10 } : sourceFromSarif(data, path10);
+    return isBaselineRecord(data) ? { ...sourceFromRecord(parseBaselineRecord(data)), label: path11 } : sourceFromSarif(data, path11);
   } catch (error62) {
     throw new ConfigError(
-      `Input 'baseline' names ${JSON.stringify(path10)}, which is ${message(error62)}: expected a SARIF file, auto or none.`
+      `Input 'baseline' names ${JSON.stringify(path11)}, which is ${message(error62)}: expected a SARIF file, auto or none.`
     );
   }
 }
@@ -38000,7 +38184,16 @@ function describeBaseline(resolved, existing) {
 }
 
 // src/baseline/marker.ts
-function createBaselineMarking(resolved, location) {
+function locationOptionsOf(scan) {
+  return {
+    fileExists: scan.fileExists,
+    // The writer's fallback: the named Dockerfile, else ./Dockerfile (each only when it exists).
+    dockerfile: scan.config.dockerfile || "Dockerfile",
+    imageTarget: scan.config.scanType === "image" ? scan.config.scanRef : void 0
+  };
+}
+function createBaselineMarking(resolved, scan) {
+  const location = locationOptionsOf(scan);
   return (findings2) => {
     if (resolved.source === void 0) {
       return {
@@ -38110,27 +38303,24 @@ async function createCliBaselineMarking(config2, workspace, logger) {
     // The CLI compares a change with a base: the pull request semantics apply.
     eventName: "pull_request",
     cache: { restore: () => Promise.resolve(void 0), save: () => Promise.resolve(void 0) },
-    recordPath: path9.join(os.tmpdir(), "security-gate-unused-record.json"),
-    readFile: (file2) => readFile6(path9.resolve(workspace, file2), "utf8"),
+    recordPath: path10.join(os.tmpdir(), "security-gate-unused-record.json"),
+    readFile: (file2) => readFile6(path10.resolve(workspace, file2), "utf8"),
     logger
   });
-  return createBaselineMarking(resolved);
+  return createBaselineMarking(resolved, {
+    config: config2,
+    fileExists: createWorkspaceFiles(workspace).exists
+  });
 }
-async function reportToConsole(result, summaryFile, logger) {
-  for (const line of renderConsoleTable(result.view)) logger.info(line);
-  logger.info(`SARIF: ${path9.relative(process.cwd(), result.sarif.path)}`);
-  logger.info(`Report: ${path9.relative(process.cwd(), result.reportFile)}`);
-  if (result.sbomFile !== void 0)
-    logger.info(`SBOM: ${path9.relative(process.cwd(), result.sbomFile)}`);
-  if (summaryFile === void 0) return;
-  const file2 = path9.resolve(summaryFile);
-  await mkdir3(path9.dirname(file2), { recursive: true });
+async function writeSummaryFile(result, summaryFile, logger) {
+  const file2 = path10.resolve(summaryFile);
+  await mkdir3(path10.dirname(file2), { recursive: true });
   await writeFile4(
     file2,
     renderMarkdown(result.view, { maxLength: 1024 * 1024, maxFindings: 200 }),
     "utf8"
   );
-  logger.info(`Summary: ${path9.relative(process.cwd(), file2)}`);
+  logger.info(`Summary: ${path10.relative(process.cwd(), file2)}`);
 }
 async function runCli(argv) {
   const logger = createConsoleLogger();
@@ -38143,16 +38333,16 @@ async function runCli(argv) {
       return 0;
     }
     const config2 = parseConfig({ ...args.inputs, "github-token": "" });
-    const workspace = path9.resolve(args.cli.workspace ?? process.cwd());
+    const workspace = path10.resolve(args.cli.workspace ?? process.cwd());
     checkDockerfile(config2, workspace);
     const reportFiles = await prepareReports(config2, workspace);
     const waivers = await loadWaivers({
       workspace,
       waiversFile: config2.waiversFile,
       explicit: config2.waiversFileExplicit,
-      warn: (message2) => logger.warning(message2)
+      warn: (message3) => logger.warning(message3)
     });
-    tempDir = await mkdtemp2(path9.join(os.tmpdir(), "security-gate-"));
+    tempDir = await mkdtemp2(path10.join(os.tmpdir(), "security-gate-"));
     const markBaseline2 = await createCliBaselineMarking(config2, workspace, logger);
     const runner = createCommandRunner();
     const trivyProbe = createTrivyProber();
@@ -38176,10 +38366,12 @@ async function runCli(argv) {
       now: /* @__PURE__ */ new Date(),
       links: {}
     });
-    await reportToConsole(result, args.cli["summary-file"], logger);
-    const { verdict, reasons } = result.gate;
-    if (verdict === "fail" || verdict === "error") logger.error(failureMessage(verdict, reasons));
-    return EXIT[verdict];
+    logRunReport(result, logger, process.cwd());
+    const summaryFile = args.cli["summary-file"];
+    if (summaryFile !== void 0) await writeSummaryFile(result, summaryFile, logger);
+    const { level, message: message2 } = conclusionOf(result.gate);
+    logger[level === "failed" ? "error" : level](message2);
+    return EXIT[result.gate.verdict];
   } catch (error62) {
     logger.error(error62 instanceof ConfigError ? error62.message : describeError3(error62));
     return 2;

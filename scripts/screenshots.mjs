@@ -5,9 +5,12 @@
 //    copy of the example project (a leaked token, a risky Dockerfile, an
 //    imported Trivy vulnerability report, one waiver the pull request adds),
 //    as a `pull_request` event, with Trivy from node_modules (offline).
-// 2. Answers its GitHub API calls from a fake server on 127.0.0.1, which
-//    keeps the sticky comment's body exactly as the action posted it; the job
-//    summary is the GITHUB_STEP_SUMMARY file.
+// 2. Answers its GitHub API calls with the project's API stand-in on
+//    127.0.0.1 (__tests__/helpers/github-api-server.ts, as in the integration
+//    tests), with the SARIF upload and the check run on. It keeps the sticky
+//    comment's body exactly as the action posted it; the job summary is the
+//    GITHUB_STEP_SUMMARY file. A run that warned, or made a request GitHub
+//    would refuse, is not pictured.
 // 3. Turns both Markdown texts into HTML styled like github.com
 //    (scripts/markdown-html.mjs) and screenshots them with Chromium into
 //    docs/images/pr-comment.png and docs/images/job-summary.png.
@@ -21,10 +24,10 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, URL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { parse } from 'yaml';
 import { markdownToHtml } from './markdown-html.mjs';
@@ -73,40 +76,30 @@ function prepareWorkspace(dir) {
   );
 }
 
-/** The GitHub API as far as this run needs it; keeps the comment the action posts. */
-function startFakeGitHub() {
-  const state = { comment: undefined };
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const send = (status, data) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(data));
-      };
-      const comments = `/repos/${REPO}/issues/${PR}/comments`;
-      if (req.method === 'GET' && url.pathname === comments) return send(200, []);
-      if (req.method === 'POST' && url.pathname === comments) {
-        state.comment = JSON.parse(body).body;
-        return send(201, {
-          id: 1,
-          body: state.comment,
-          html_url: `https://github.com/${REPO}/pull/${PR}#issuecomment-1`,
-          user: { login: 'github-actions[bot]', type: 'Bot' },
-        });
-      }
-      // The base branch has no waivers file yet: the waiver is new and needs review.
-      return send(404, { message: 'Not Found' });
-    });
+/**
+ * The project's GitHub API stand-in (__tests__/helpers/github-api-server.ts,
+ * the one the integration tests use: it validates every request against
+ * GitHub's OpenAPI description and keeps comments, check runs and uploads).
+ * It is TypeScript, so esbuild compiles it on the fly into node_modules/.cache,
+ * where its own imports (ajv, @octokit/openapi) resolve as in the tests.
+ */
+async function loadGitHubApiServer() {
+  const outfile = path.join(ROOT, 'node_modules/.cache/security-gate/github-api-server.mjs');
+  await build({
+    entryPoints: [path.join(ROOT, '__tests__/helpers/github-api-server.ts')],
+    outfile,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
   });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, state, port: server.address().port })),
-  );
+  return import(pathToFileURL(outfile).href);
 }
 
 /** Runs dist/index.js as a runner step would (INPUT_* variables, no shell). */
-function runAction({ workspace, runnerDir, port }) {
+function runAction({ workspace, runnerDir, apiUrl }) {
   const action = parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8'));
   const inputs = {
     ...Object.fromEntries(
@@ -116,8 +109,8 @@ function runAction({ workspace, runnerDir, port }) {
     'trivy-scanners': 'secret,misconfig',
     'trivy-path': TRIVY,
     reports: 'reports/trivy.json',
-    'upload-sarif': 'false',
-    'check-run': 'false',
+    'upload-sarif': 'true',
+    'check-run': 'true',
     'github-token': 'ghs_screenshotsFakeToken',
   };
   const event = {
@@ -156,7 +149,10 @@ function runAction({ workspace, runnerDir, port }) {
     GITHUB_SHA: 'c0ffee0000000000000000000000000000000042',
     GITHUB_REF: `refs/pull/${PR}/merge`,
     GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_API_URL: `http://127.0.0.1:${port}`,
+    GITHUB_API_URL: apiUrl,
+    GITHUB_ACTOR: 'octocat',
+    // The stand-in answers at once: poll the SARIF's processing status without the real pauses.
+    SECURITY_GATE_LOOPBACK_TEST_TIMING: 'true',
     GITHUB_RUN_ID: '9876543210',
     GITHUB_RUN_ATTEMPT: '1',
     RUNNER_TEMP: runnerDir,
@@ -250,21 +246,33 @@ async function screenshot(browser, html, file, width) {
 }
 
 const temp = mkdtempSync(path.join(os.tmpdir(), 'sg-screenshots-'));
-const fake = await startFakeGitHub();
+const { startGitHubApiServer } = await loadGitHubApiServer();
+// Its base branch has no waivers file: the waiver the pull request adds is listed for review.
+const api = await startGitHubApiServer();
 try {
   const workspace = path.join(temp, 'workspace');
   const runnerDir = path.join(temp, 'runner');
   mkdirSync(runnerDir, { recursive: true });
   prepareWorkspace(workspace);
-  const run = await runAction({ workspace, runnerDir, port: fake.port });
-  if (fake.state.comment === undefined || run.summary.trim() === '') {
+  const run = await runAction({ workspace, runnerDir, apiUrl: api.url });
+  const comment = api.state.comments.find((c) => c.issueNumber === PR)?.body;
+  // The picture shows a run that reported everywhere: the comment, the check run
+  // on the head commit and the SARIF upload, with no request GitHub would refuse.
+  const problems = [
+    ...(comment === undefined ? ['no pull request comment was posted'] : []),
+    ...(run.summary.trim() === '' ? ['no job summary was written'] : []),
+    ...(api.state.checkRuns.length === 1 ? [] : [`${api.state.checkRuns.length} check runs`]),
+    ...(api.state.sarifs.length === 1 ? [] : [`${api.state.sarifs.length} SARIF uploads`]),
+    ...(/^::warning/m.test(run.log) ? ['the action printed a warning'] : []),
+    ...api.invalidRequests.map((r) => `invalid request: ${r}`),
+  ];
+  if (problems.length > 0) {
     console.error(
-      `The action did not post a comment or write a summary (exit ${run.code}):\n${run.log}`,
+      `The run is not the one to show (exit ${run.code}): ${problems.join('; ')}.\n${run.log}`,
     );
     process.exitCode = 1;
   } else {
     mkdirSync(OUT_DIR, { recursive: true });
-    writeFileSync(path.join(temp, 'comment.md'), fake.state.comment);
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -281,7 +289,7 @@ try {
         '<span class="avatar">A</span><b>github-actions</b><span class="badge">bot</span> commented on pull request #42';
       await screenshot(
         browser,
-        page(commentHead, fake.state.comment, 920),
+        page(commentHead, comment, 920),
         path.join(OUT_DIR, 'pr-comment.png'),
         920,
       );
@@ -297,6 +305,6 @@ try {
     }
   }
 } finally {
-  fake.server.close();
+  await api.close();
   rmSync(temp, { recursive: true, force: true });
 }

@@ -7,7 +7,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './config/errors.js';
-import { failureMessage } from './conclusion.js';
+import { conclusionOf, logRunReport } from './conclusion.js';
 import {
   INPUT_DEFAULTS,
   INPUT_NAMES,
@@ -18,7 +18,6 @@ import {
 } from './config/schema.js';
 import { prepareReports, runPipeline, type PipelineResult } from './pipeline.js';
 import { checkDockerfile } from './preflight.js';
-import { renderConsoleTable } from './report/console.js';
 import { renderMarkdown } from './report/markdown.js';
 import { createBinaryResolver, createScannerTable } from './scanners/table.js';
 import { createTrivyProber } from './scanners/trivy/probe.js';
@@ -27,6 +26,7 @@ import { createCommandRunner } from './util/command.js';
 import { describeError } from './util/errors.js';
 import type { Logger } from './util/logger.js';
 import { sanitizeLogText } from './util/safe-text.js';
+import { createWorkspaceFiles } from './util/workspace-files.js';
 import { loadWaivers } from './waivers/load.js';
 import { resolveBaseline } from './baseline/sources.js';
 import { createBaselineMarking } from './baseline/marker.js';
@@ -140,21 +140,18 @@ async function createCliBaselineMarking(config: Config, workspace: string, logge
     readFile: (file) => readFile(path.resolve(workspace, file), 'utf8'),
     logger,
   });
-  return createBaselineMarking(resolved);
+  return createBaselineMarking(resolved, {
+    config,
+    fileExists: createWorkspaceFiles(workspace).exists,
+  });
 }
 
-/** The console table, where the files went, and the optional `--summary-file`. */
-async function reportToConsole(
+/** The `--summary-file`: the job summary's Markdown, for CI systems that show a file. */
+async function writeSummaryFile(
   result: PipelineResult,
-  summaryFile: string | undefined,
+  summaryFile: string,
   logger: Logger,
 ): Promise<void> {
-  for (const line of renderConsoleTable(result.view)) logger.info(line);
-  logger.info(`SARIF: ${path.relative(process.cwd(), result.sarif.path)}`);
-  logger.info(`Report: ${path.relative(process.cwd(), result.reportFile)}`);
-  if (result.sbomFile !== undefined)
-    logger.info(`SBOM: ${path.relative(process.cwd(), result.sbomFile)}`);
-  if (summaryFile === undefined) return;
   const file = path.resolve(summaryFile);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(
@@ -211,11 +208,13 @@ export async function runCli(argv: string[]): Promise<number> {
       now: new Date(),
       links: {},
     });
-    await reportToConsole(result, args.cli['summary-file'], logger);
-    // Like the action's failed step: a header line, then one line per reason.
-    const { verdict, reasons } = result.gate;
-    if (verdict === 'fail' || verdict === 'error') logger.error(failureMessage(verdict, reasons));
-    return EXIT[verdict];
+    logRunReport(result, logger, process.cwd());
+    const summaryFile = args.cli['summary-file'];
+    if (summaryFile !== undefined) await writeSummaryFile(result, summaryFile, logger);
+    // Like the action's step: a header line, then one line per reason or warning.
+    const { level, message } = conclusionOf(result.gate);
+    logger[level === 'failed' ? 'error' : level](message);
+    return EXIT[result.gate.verdict];
   } catch (error) {
     logger.error(error instanceof ConfigError ? error.message : describeError(error));
     return 2;

@@ -7,9 +7,8 @@
 import * as core from '@actions/core';
 import { rm } from 'node:fs/promises';
 import { ConfigError } from './config/errors.js';
-import { failureMessage } from './conclusion.js';
+import { conclusionOf, logRunReport } from './conclusion.js';
 import { runPipeline, type PipelineResult } from './pipeline.js';
-import { renderConsoleTable, waiverWarnings } from './report/console.js';
 import { createCoreLogger } from './util/core-logger.js';
 import type { Logger } from './util/logger.js';
 import { createScannerTable } from './scanners/table.js';
@@ -22,15 +21,11 @@ import { publish, securityTabUrl, setOutputs, writeSummary } from './action/repo
 
 /** Sets the step's result from the verdict: the one place that fails the step. */
 function concludeStep(result: PipelineResult): void {
-  const { gate } = result;
-  if (gate.verdict === 'fail' || gate.verdict === 'error') {
-    // One call, one annotation: a header line, then a line per reason.
-    core.setFailed(failureMessage(gate.verdict, gate.reasons));
-  } else if (gate.verdict === 'warn') {
-    core.warning(`Security Gate passed with warnings: ${gate.warnings.join('; ')}`);
-  } else {
-    core.info('Security Gate passed.');
-  }
+  // One call, one annotation: a header line, then a line per reason or warning.
+  const { level, message } = conclusionOf(result.gate);
+  if (level === 'failed') core.setFailed(message);
+  else if (level === 'warning') core.warning(message);
+  else core.info(message);
 }
 
 async function scanAndReport(setup: RunSetup, logger: Logger): Promise<PipelineResult> {
@@ -60,8 +55,8 @@ async function scanAndReport(setup: RunSetup, logger: Logger): Promise<PipelineR
           : { trustSuppressions: true },
     }),
   );
-  for (const line of renderConsoleTable(result.view)) logger.info(line);
-  for (const warning of waiverWarnings(result.view.waivers)) logger.warning(warning);
+  // Relative to the workspace, like the `sarif-file` and `report-file` outputs.
+  logRunReport(result, logger, setup.workspace);
   setOutputs(setup.config, result);
   await writeSummary(result);
   await publish(setup, result, logger);

@@ -167,6 +167,41 @@ describe.runIf(existsSync(CLI))('security-gate (dist/cli.js) with a stand-in tri
     expect(readCalls(trivy.calls).map((c) => c.args[0])).toEqual(['--version', 'fs', 'fs']);
   });
 
+  it('a warn verdict: the waiver warnings, then one warning, a header and a line per warning; exit 0', async () => {
+    const ws = tempDir('sg-cli-ws-');
+    cpSync(path.join(SHARED, 'repo-pom-critical-high.json'), path.join(ws, 'pom.json'));
+    const day = (offset: number): string =>
+      new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    // The fixture's CRITICAL is waived until next week; its HIGH's waiver has expired.
+    mkdirSync(path.join(ws, '.github'));
+    writeFileSync(
+      path.join(ws, '.github/security-waivers.yml'),
+      [
+        'waivers:',
+        '  - id: CVE-2020-9548',
+        '    reason: Polymorphic typing is off',
+        `    expires: ${day(7)}`,
+        '  - id: CVE-2021-20190',
+        '    reason: Polymorphic typing is off',
+        `    expires: ${day(-1)}`,
+        '',
+      ].join('\n'),
+    );
+    const result = await runCli(
+      ['--scanners', '', '--reports', 'pom.json', '--report-file', 'report.md'],
+      { cwd: ws, bin: tempDir('sg-cli-bin-') },
+    );
+    expect(result.code).toBe(0);
+    const warnings = result.stderr.split('\n').filter((line) => line.startsWith('warning: '));
+    expect(warnings).toEqual([
+      `warning: Waiver CVE-2021-20190 (.github/security-waivers.yml#1) expired on ${day(-1)}: it no longer applies, so the 1 finding it matched count again. Renew it with a new expiry date or fix the finding.`,
+      `warning: Waiver CVE-2020-9548 (.github/security-waivers.yml#0) expires on ${day(7)}, within 14 days: renew it or fix the 1 finding it suppresses before then.`,
+      'warning: Security Gate passed with warnings:',
+      'warning: 1 HIGH (fails at 5)',
+    ]);
+    expect(result.stdout).toContain('SARIF: security-gate.sarif');
+  });
+
   it('a --dockerfile that does not exist is refused before anything runs (exit 2)', async () => {
     const ws = tempDir('sg-cli-ws-');
     writeFileSync(path.join(ws, 'Dockerfile'), 'FROM alpine:3.19\n');

@@ -1,6 +1,6 @@
 /** `--gate-scope new` from the command line: the baseline is a SARIF file given by --baseline. */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -74,6 +74,72 @@ describe('security-gate --gate-scope new', () => {
       workspace,
     );
     expect(baseOnly.code).toBe(0);
+  });
+
+  it("matches image findings against another tool's SARIF by the Dockerfile their results point at", async () => {
+    // alpine 3.10: 4 MEDIUM; with a Dockerfile in the workspace, image findings point at it.
+    const ws = mkdtempSync(path.join(os.tmpdir(), 'sg-cli-baseline-image-'));
+    cpSync(path.join(FIXTURES, 'image-alpine-310.json'), path.join(ws, 'alpine.json'));
+    writeFileSync(path.join(ws, 'Dockerfile'), 'FROM alpine:3.10\n');
+    const image = [
+      '--scanners',
+      '',
+      '--workspace',
+      ws,
+      '--reports',
+      'alpine.json',
+      '--scan-type',
+      'image',
+      '--scan-ref',
+      'testdata/fixtures/images/alpine-310.tar.gz',
+      '--medium-threshold',
+      '1',
+    ];
+    const base = await cli(
+      [...image, '--sarif-file', 'base.sarif', '--report-file', 'base.md'],
+      ws,
+    );
+    expect(base.code).toBe(1);
+    // Another tool's SARIF of the same image: results on the Dockerfile, no fingerprints of ours.
+    const log = JSON.parse(readFileSync(path.join(ws, 'base.sarif'), 'utf8')) as {
+      runs: Array<{
+        tool: { driver: { name: string } };
+        automationDetails?: unknown;
+        results: Array<{
+          partialFingerprints?: unknown;
+          locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }>;
+        }>;
+      }>;
+    };
+    for (const run of log.runs) {
+      run.tool.driver.name = 'other-scanner';
+      delete run.automationDetails;
+      for (const result of run.results) {
+        delete result.partialFingerprints;
+        expect(result.locations[0]?.physicalLocation.artifactLocation.uri).toBe('Dockerfile');
+      }
+    }
+    writeFileSync(path.join(ws, 'other.sarif'), JSON.stringify(log));
+    const change = await cli(
+      [
+        ...image,
+        '--sarif-file',
+        'pr.sarif',
+        '--report-file',
+        'pr.md',
+        '--gate-scope',
+        'new',
+        '--baseline',
+        'other.sarif',
+      ],
+      ws,
+    );
+    // By target alone nothing would match: the four findings would count as new and fail.
+    expect(change.stderr).not.toContain('Security Gate fail');
+    expect(change.code).toBe(0);
+    expect(change.stdout).toMatch(/^Total 4, waived 0, new 0$/m);
+    const existing = change.stdout.split('\n').filter((l) => l.endsWith(' [Trivy] (existing)'));
+    expect(existing).toHaveLength(4);
   });
 
   it('refuses --gate-scope new without --baseline', async () => {

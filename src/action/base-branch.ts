@@ -20,7 +20,6 @@ import {
 } from '../baseline/sources.js';
 import { createBaselineMarking } from '../baseline/marker.js';
 import { buildBaselineRecord } from '../baseline/record.js';
-import type { LocationOptions } from '../report/location.js';
 import { createWorkspaceFiles } from '../util/workspace-files.js';
 import type { RunSetup } from './setup.js';
 
@@ -82,16 +81,6 @@ function recordPathOf(setup: RunSetup): string {
   return baselineRecordPath(process.env.RUNNER_TEMP || os.tmpdir(), scope);
 }
 
-/** What the SARIF writer is given, so findings are compared by the path their result will have. */
-function locationOptionsOf(setup: RunSetup): LocationOptions {
-  return {
-    fileExists: createWorkspaceFiles(setup.workspace).exists,
-    // The SARIF writer's fallback (pipeline.ts): the named Dockerfile, else ./Dockerfile.
-    dockerfile: setup.config.dockerfile || 'Dockerfile',
-    imageTarget: imageRefOf(setup),
-  };
-}
-
 /** Resolves the baseline for `gate-scope: new` and returns the pipeline's marking step. */
 export async function createBaselineMarker(
   setup: RunSetup,
@@ -112,7 +101,10 @@ export async function createBaselineMarker(
     readFile: (file) => readFile(path.resolve(setup.workspace, file), 'utf8'),
     logger,
   });
-  return createBaselineMarking(resolved, locationOptionsOf(setup));
+  return createBaselineMarking(resolved, {
+    config,
+    fileExists: createWorkspaceFiles(setup.workspace).exists,
+  });
 }
 
 /** On pushes, saves the branch's fingerprints for later pull requests' `gate-scope: new`. */

@@ -80,14 +80,29 @@ export function parseImageRef(raw: string): ImageReference {
   return { display: rest, ...(transport === undefined ? {} : { transport }), identity, reference };
 }
 
+/**
+ * The last target parsed and its parts: the findings of one report nearly
+ * all share one target, and merging and fingerprinting ask about each of
+ * tens of thousands of them.
+ */
+let lastParsed: { target: string; identity: string; reference: string } | undefined;
+
+function parseTarget(target: string): { identity: string; reference: string } {
+  if (lastParsed?.target !== target) {
+    const { identity, reference } = parseImageRef(target);
+    lastParsed = { target, identity, reference };
+  }
+  return lastParsed;
+}
+
 /** The target's identity (no tag, digest or transport), `''` for none. */
 export function targetIdentity(target: string | undefined): string {
-  return target === undefined || target.trim() === '' ? '' : parseImageRef(target).identity;
+  return target === undefined || target.trim() === '' ? '' : parseTarget(target).identity;
 }
 
 /** The target's comparable reference (tag and digest kept, transport dropped), `''` for none. */
 export function targetReference(target: string | undefined): string {
-  return target === undefined || target.trim() === '' ? '' : parseImageRef(target).reference;
+  return target === undefined || target.trim() === '' ? '' : parseTarget(target).reference;
 }
 
 /** True when two spellings name the same scanned artifact (`img.tar` and `docker-archive:img.tar`). */

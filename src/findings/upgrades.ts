@@ -47,7 +47,20 @@ interface VersionContext {
 }
 
 function versionContext(ecosystem: string, installed: string): VersionContext {
-  return { ecosystem, installed, compare: (a, b) => compareVersions(ecosystem, a, b) };
+  // The checks below compare the same pairs again and again (each fix with the
+  // installed version, several times): in the benchmark, 376,000 comparisons
+  // of 122,000 pairs, each parsing both versions. Each pair is compared once.
+  const known = new Map<string, number>();
+  const compare: Compare = (a, b) => {
+    const key = `${a}\u0000${b}`;
+    let order = known.get(key);
+    if (order === undefined) {
+      order = compareVersions(ecosystem, a, b);
+      known.set(key, order);
+    }
+    return order;
+  };
+  return { ecosystem, installed, compare };
 }
 
 /** A fix is a target only when it is newer than what is installed (unknown: every fix is). */

@@ -1,7 +1,8 @@
 /**
  * The plain-text report printed to the log: counts against thresholds, the
- * gate's reasons, the most severe findings with the scanners that found
- * them, the waivers, and what to upgrade. Pure.
+ * scanners and imports with their notes, the gate's reasons, the most severe
+ * findings with the scanners that found them, the waivers, and what to
+ * upgrade. Pure.
  *
  * Every piece of untrusted text (scanner output, file and package names,
  * waiver reasons) goes through `clean`: `sanitizeLogText` (no `::` workflow
@@ -148,6 +149,15 @@ function upgradesSection(advice: readonly UpgradeAdvice[]): string[] {
   return lines.length > 0 ? ['', ...lines] : [];
 }
 
+/**
+ * A scanner's or an import's notes, under its line: facts that change how to
+ * read its findings (suppressions ignored in another workflow's artifact,
+ * matches the scanner ignored itself), which the summary shows too.
+ */
+function notesOf(notes: readonly string[] | undefined): string[] {
+  return (notes ?? []).map((note) => `  note: ${clean(note, 300)}`);
+}
+
 /** Lines of the console report (no trailing newline). */
 export function renderConsoleTable(view: ReportView): string[] {
   const gate: GateResult = view.gate;
@@ -159,10 +169,15 @@ export function renderConsoleTable(view: ReportView): string[] {
   for (const s of view.scanners) {
     lines.push(
       `${clean(s.tool, 40)} ${clean(s.version ?? '', 40)} on ${clean(s.target, 120)}: ${s.error === undefined ? `${s.findingCount} findings` : `ERROR ${clean(s.error, 300)}`}`,
+      ...notesOf(s.notes),
     );
   }
-  for (const i of view.imports)
-    lines.push(`Imported ${clean(i.file, 200)} (${i.format}): ${i.findingCount} findings`);
+  for (const i of view.imports) {
+    lines.push(
+      `Imported ${clean(i.file, 200)} (${i.format}): ${i.findingCount} findings`,
+      ...notesOf(i.notes),
+    );
+  }
   for (const reason of gate.reasons) lines.push(`FAIL: ${clean(reason, 500)}`);
   for (const warning of gate.warnings) lines.push(`WARN: ${clean(warning, 500)}`);
   return [

@@ -1,7 +1,8 @@
 /**
- * Every link the reports render (Markdown comment, summary and report file,
- * the HTML report's `href`s) gets its target from `linkTarget`, so one rule
- * decides what a link may point at and how it is written. Pure.
+ * Every link the action writes (Markdown comment, summary and report file,
+ * the HTML report's `href`s, and through `markdownLink` the SARIF help text
+ * and the check run) gets its target from `linkTarget`, so one rule decides
+ * what a link may point at and how it is written. Pure.
  *
  * Scanner output names advisory URLs; a URL that passes a simple "https and
  * no whitespace" check can still hold `)`, `[`, `!`, `<`, `|` or quotes that
@@ -12,6 +13,7 @@
  * attribute value, or a table cell.
  */
 import type { Finding } from '../findings/finding.js';
+import { linkTarget } from '../util/safe-text.js';
 
 /** Advisory hosts whose links we render; any other URL from a scanner stays plain text. */
 export const ADVISORY_HOSTS: ReadonlySet<string> = new Set([
@@ -26,53 +28,9 @@ export const ADVISORY_HOSTS: ReadonlySet<string> = new Set([
   'cve.mitre.org',
 ]);
 
-/**
- * Characters a link target keeps as they are: unreserved ones and the URL
- * delimiters that mean nothing to Markdown or HTML. `%` stays only as the
- * start of an existing escape (checked separately).
- */
-const SAFE_CHAR = /[A-Za-z0-9\-._~:/?#&=+,;@%]/;
-
-function encodeUnsafe(href: string): string {
-  let out = '';
-  for (let i = 0; i < href.length; i += 1) {
-    const ch = href[i] as string;
-    const escapeStart = ch === '%' && /^%[0-9A-Fa-f]{2}/.test(href.slice(i, i + 3));
-    if (ch !== '%' && SAFE_CHAR.test(ch)) out += ch;
-    else if (escapeStart) out += ch;
-    // `new URL` serialises to ASCII, so one byte per character here.
-    else out += `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
-/** Which URLs may become links. */
-export interface LinkPolicy {
-  /** Hosts allowed; omit only for URLs the action built itself (the run, the Security tab). */
-  hosts?: ReadonlySet<string>;
-}
-
-/**
- * The target to write for `url`, or undefined when it must stay plain text:
- * not an absolute https URL, credentials in it, a port, or a host outside the
- * policy's allow-list. The result contains no `()[]<>|"'`, backtick,
- * whitespace or anything outside `[A-Za-z0-9-._~:/?#&=+,;@%]`.
- */
-export function linkTarget(url: string | undefined, policy: LinkPolicy = {}): string | undefined {
-  if (url === undefined) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(url.trim());
-  } catch {
-    return undefined;
-  }
-  if (parsed.protocol !== 'https:' || parsed.username !== '' || parsed.password !== '') {
-    return undefined;
-  }
-  if (parsed.port !== '') return undefined;
-  if (policy.hosts !== undefined && !policy.hosts.has(parsed.hostname)) return undefined;
-  return encodeUnsafe(parsed.href);
-}
+// The encoder lives in util (safe-text.ts) so that util's `markdownLink` can
+// use it without util importing report: one rule for every link either writes.
+export { linkTarget, type LinkPolicy } from '../util/safe-text.js';
 
 /**
  * The advisory link of a finding: NVD for CVE ids, GitHub for GHSA ids, else

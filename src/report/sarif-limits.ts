@@ -7,7 +7,8 @@
  *
  * Pure apart from node:zlib, which only measures the gzipped size.
  */
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip, gzipSync } from 'node:zlib';
 import type { Log, Notification, ReportingDescriptor, Result, Run } from 'sarif';
 import { SEVERITIES, type Severity } from '../findings/finding.js';
 
@@ -36,6 +37,8 @@ export const GITHUB_SARIF_LIMITS: SarifLimits = {
 
 /** Property under which a run states what was cut from it. */
 export const TRUNCATION_PROPERTY = 'securityGate/truncation';
+
+const gzipAsync = promisify(gzip);
 
 /** Per run: what was cut, for the notes. */
 /** Severity ranks of results a builder left out before building a run (see `noteDroppedBeforeBuild`). */
@@ -83,28 +86,38 @@ function truncateText(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** Shortens rule names, descriptions and tags; returns whether anything changed. */
+/** `text` cut to `max` characters (marked), or undefined when it already fits. */
+function cutText(text: string, max: number): string | undefined {
+  return text.length > max ? truncateText(text, max) : undefined;
+}
+
+/**
+ * Shortens rule names, descriptions and tags; returns whether anything
+ * changed. Compared by length, not by serialising the rule: a run has up to
+ * 25,000 rules and `truncateText` changes a text exactly when it is too long.
+ */
 function trimRule(rule: ReportingDescriptor, limits: SarifLimits): boolean {
-  const before = JSON.stringify([
-    rule.name,
-    rule.shortDescription,
-    rule.fullDescription,
-    rule.properties?.tags,
-  ]);
-  if (rule.name !== undefined) rule.name = truncateText(rule.name, limits.maxRuleNameLength);
+  let changed = false;
+  const name = rule.name === undefined ? undefined : cutText(rule.name, limits.maxRuleNameLength);
+  if (name !== undefined) {
+    rule.name = name;
+    changed = true;
+  }
   for (const d of [rule.shortDescription, rule.fullDescription]) {
     if (d === undefined) continue;
-    d.text = truncateText(d.text, limits.maxDescriptionLength);
-    if (d.markdown !== undefined)
-      d.markdown = truncateText(d.markdown, limits.maxDescriptionLength);
+    const text = cutText(d.text, limits.maxDescriptionLength);
+    const markdown =
+      d.markdown === undefined ? undefined : cutText(d.markdown, limits.maxDescriptionLength);
+    if (text !== undefined) d.text = text;
+    if (markdown !== undefined) d.markdown = markdown;
+    changed ||= text !== undefined || markdown !== undefined;
   }
   const tags: unknown = rule.properties?.tags;
-  if (Array.isArray(tags) && rule.properties !== undefined)
+  if (Array.isArray(tags) && rule.properties !== undefined && tags.length > limits.maxTagsPerRule) {
     rule.properties.tags = tags.slice(0, limits.maxTagsPerRule);
-  return (
-    before !==
-    JSON.stringify([rule.name, rule.shortDescription, rule.fullDescription, rule.properties?.tags])
-  );
+    changed = true;
+  }
+  return changed;
 }
 
 /** Keeps the `keep` most severe results (stable), returns the ranks of the dropped ones. */
@@ -220,15 +233,32 @@ function limitRuns(log: Log, max: number): string[] {
 }
 
 /**
- * Upper bound of the gzipped size: the raw size when that already fits (gzip
- * never needs to run), else gzip at its fastest level, whose output is never
- * smaller than the upload's default level.
+ * zlib's `deflateBound` plus the gzip wrapper: the most bytes gzip can make
+ * of `length` bytes, however incompressible they are.
  */
-function gzippedSize(log: Log, limit: number): number {
-  const raw = Buffer.from(JSON.stringify(log));
-  if (raw.length <= limit) return raw.length;
-  return gzipSync(raw, { level: 1 }).length;
+function gzipBound(length: number): number {
+  return length + (length >> 12) + (length >> 14) + (length >> 25) + 7 + 18;
 }
+
+/**
+ * The gzipped size of `text` when it is known without gzip, and its UTF-8
+ * bytes when they had to be made (the caller writes those instead of
+ * encoding the text again). A text whose raw size cannot exceed the limit
+ * even incompressible needs no gzip (nor, when small, even its bytes).
+ */
+function measureWithoutGzip(text: string, limit: number): { size?: number; bytes?: Buffer } {
+  // At most 3 UTF-8 bytes per UTF-16 code unit.
+  if (gzipBound(text.length * 3) <= limit) return { size: gzipBound(text.length * 3) };
+  const bytes = Buffer.from(text, 'utf8');
+  return gzipBound(bytes.length) <= limit ? { size: gzipBound(bytes.length), bytes } : { bytes };
+}
+
+/**
+ * Gzip, for the sizes `measureWithoutGzip` cannot tell, runs at its fastest
+ * level: its output is never smaller than the upload's default level, so it
+ * is an upper bound of what GitHub measures.
+ */
+const GZIP_OPTIONS = { level: 1 };
 
 /** Drops the `count` least severe results across all runs. */
 function dropLeastSevere(log: Log, cuts: RunCuts[], count: number): void {
@@ -246,22 +276,35 @@ function dropLeastSevere(log: Log, cuts: RunCuts[], count: number): void {
   });
 }
 
+/** A limited log, and the exact text whose size was checked (the text to write). */
+export interface LimitedSarif {
+  log: Log;
+  truncation: string[];
+  /** The serialised log that was measured against `maxGzipBytes`. */
+  text: string;
+  /** `text` in UTF-8, when measuring it needed the bytes (large files): write these. */
+  bytes?: Buffer;
+}
+
+/** How the log will be written; its size limit is checked on exactly this text. */
+export type SarifSerialiser = (log: Log) => string;
+
+const compactJson: SarifSerialiser = (log) => JSON.stringify(log);
+
 /** Applies GitHub's SARIF limits to a copy of the log; `truncation` holds one summary line per cut. */
 export function applySarifLimits(
   input: Log,
   limits: SarifLimits = GITHUB_SARIF_LIMITS,
-): { log: Log; truncation: string[] } {
-  return enforceSarifLimits(structuredClone(input), limits);
+  serialise: SarifSerialiser = compactJson,
+): LimitedSarif {
+  return enforceSarifLimits(structuredClone(input), limits, serialise);
 }
 
-/**
- * The same, changing `log` in place: for a log built just now, where a copy
- * of tens of thousands of results would only cost time and memory.
- */
-export function enforceSarifLimits(
+/** The limits that need no serialising: runs, locations, rule texts, results and rules per run. */
+function enforceCountLimits(
   log: Log,
-  limits: SarifLimits = GITHUB_SARIF_LIMITS,
-): { log: Log; truncation: string[] } {
+  limits: SarifLimits,
+): { truncation: string[]; cuts: RunCuts[] } {
   const truncation = limitRuns(log, limits.maxRuns);
   const cuts: RunCuts[] = log.runs.map((run) => {
     const rulesMetadata = (run.tool.driver.rules ?? []).filter((rule) =>
@@ -280,21 +323,79 @@ export function enforceSarifLimits(
     dropped.push(...limitRules(run, limits.maxRulesPerRun));
     return { dropped, locations, rulesMetadata };
   });
-  // Measured after the notes are written, so the notes themselves cannot push the file over.
+  return { truncation, cuts };
+}
+
+/**
+ * The size limit, as steps shared by the sync and async drivers: each
+ * serialises the log as `serialise` writes it, yields the UTF-8 bytes when
+ * only gzip can tell their size, takes that size back, and drops the least
+ * severe results until the file fits. The notes are written before measuring,
+ * so that they cannot push the file over.
+ */
+function* fitGzippedSize(
+  log: Log,
+  limits: SarifLimits,
+  serialise: SarifSerialiser,
+): Generator<Buffer, LimitedSarif, number> {
+  const { truncation, cuts } = enforceCountLimits(log, limits);
   for (;;) {
     log.runs.forEach((run, r) => stateCuts(run, runNotes(run, cuts[r] as RunCuts, limits)));
-    const size = gzippedSize(log, limits.maxGzipBytes);
+    const text = serialise(log);
+    const { size: known, bytes } = measureWithoutGzip(text, limits.maxGzipBytes);
+    const size = known ?? (yield bytes as Buffer);
     const total = log.runs.reduce((n, run) => n + (run.results?.length ?? 0), 0);
-    if (size <= limits.maxGzipBytes || total === 0) break;
+    if (size <= limits.maxGzipBytes || total === 0) {
+      log.runs.forEach((run, r) => {
+        for (const note of runNotes(run, cuts[r] as RunCuts, limits))
+          truncation.push(`${runLabel(run)}: ${note}`);
+      });
+      return { log, truncation, text, ...(bytes === undefined ? {} : { bytes }) };
+    }
     dropLeastSevere(
       log,
       cuts,
       Math.max(1, Math.ceil(total * (1 - (limits.maxGzipBytes * 0.9) / size))),
     );
   }
-  log.runs.forEach((run, r) => {
-    for (const note of runNotes(run, cuts[r] as RunCuts, limits))
-      truncation.push(`${runLabel(run)}: ${note}`);
-  });
-  return { log, truncation };
+}
+
+/**
+ * `applySarifLimits`, changing `log` in place: for a log built just now, where
+ * a copy of tens of thousands of results would only cost time and memory. The
+ * size limit is checked on `serialise(log)`, the text the caller writes, which
+ * is returned so that it is not serialised twice.
+ */
+export function enforceSarifLimits(
+  log: Log,
+  limits: SarifLimits = GITHUB_SARIF_LIMITS,
+  serialise: SarifSerialiser = compactJson,
+): LimitedSarif {
+  const steps = fitGzippedSize(log, limits, serialise);
+  let step = steps.next();
+  while (!step.done) step = steps.next(gzipSync(step.value, GZIP_OPTIONS).length);
+  return step.value;
+}
+
+/**
+ * `enforceSarifLimits` with gzip on libuv's thread pool. Everything before
+ * the first gzip (count limits, serialising, encoding) runs before this
+ * returns, so a caller that does other work before awaiting overlaps only
+ * the gzip of a large file with it, on another core.
+ */
+export async function enforceSarifLimitsAsync(
+  log: Log,
+  limits: SarifLimits = GITHUB_SARIF_LIMITS,
+  serialise: SarifSerialiser = compactJson,
+): Promise<LimitedSarif> {
+  const steps = fitGzippedSize(log, limits, serialise);
+  let step = steps.next();
+  while (!step.done) {
+    // One output buffer that holds any result, so that zlib does the whole file in one
+    // job on the pool: with the default 16 KB chunks, each next chunk waits for the
+    // busy main thread and nothing overlaps.
+    const chunkSize = gzipBound(step.value.length);
+    step = steps.next((await gzipAsync(step.value, { ...GZIP_OPTIONS, chunkSize })).length);
+  }
+  return step.value;
 }

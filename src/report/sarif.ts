@@ -19,7 +19,7 @@
  *   `snippet` (scanners put secrets there).
  * - GitHub's size limits are applied last (`sarif-limits.ts`).
  */
-import type { Log, ReportingDescriptor, Result, Run } from 'sarif';
+import type { Log, Region, ReportingDescriptor, Result, Run } from 'sarif';
 import {
   compareFindings,
   severityRank,
@@ -41,9 +41,12 @@ import {
 import { resolveSarifLocation, slugifyTarget, type LocationOptions } from './location.js';
 import {
   enforceSarifLimits,
+  enforceSarifLimitsAsync,
   GITHUB_SARIF_LIMITS,
   noteDroppedBeforeBuild,
+  type LimitedSarif,
   type SarifLimits,
+  type SarifSerialiser,
 } from './sarif-limits.js';
 
 /** Key under which our fingerprint goes into `partialFingerprints`. */
@@ -112,6 +115,8 @@ export interface BuildSarifInput {
   runs: SarifRunSpec[];
   location: LocationOptions;
   limits?: SarifLimits;
+  /** How the file will be written (default: compact JSON); the size limit is checked on that text. */
+  serialise?: SarifSerialiser;
 }
 
 /**
@@ -231,14 +236,51 @@ function isAbsoluteUri(uri: string | undefined): uri is string {
   }
 }
 
+/**
+ * What one build of a log works out once per distinct text: the findings of
+ * a large report share their reference URLs (in the benchmark's 50,000
+ * vulnerabilities, 250,000 references name 43,000 URLs), and each check
+ * parses the URL.
+ */
+interface BuildCache {
+  absoluteUri: Map<string, boolean>;
+  safeUrl: Map<string, boolean>;
+  link: Map<string, string>;
+}
+
+function createBuildCache(): BuildCache {
+  return { absoluteUri: new Map(), safeUrl: new Map(), link: new Map() };
+}
+
+function cached<V>(map: Map<string, V>, key: string, make: (key: string) => V): V {
+  let value = map.get(key);
+  if (value === undefined && !map.has(key)) {
+    value = make(key);
+    map.set(key, value);
+  }
+  return value as V;
+}
+
 function nonEmpty(...texts: Array<string | undefined>): string {
   for (const text of texts) if (text !== undefined && text.trim() !== '') return text.trim();
   return '';
 }
 
+/** The first `max` distinct safe https URLs of `urls`, in order (the rest are never checked). */
+function firstSafeLinks(urls: Array<string | undefined>, max: number, cache: BuildCache): string[] {
+  const links = new Set<string>();
+  for (const url of urls) {
+    if (links.size === max) break;
+    if (url !== undefined && !links.has(url) && cached(cache.safeUrl, url, isSafeHttpsUrl))
+      links.add(url);
+  }
+  return [...links];
+}
+
 function buildHelp(
   finding: Finding,
   helpUri: string | undefined,
+  cache: BuildCache,
 ): { text: string; markdown: string } {
   const rule = finding.rule;
   const description = nonEmpty(
@@ -247,10 +289,7 @@ function buildHelp(
     finding.title,
     finding.ruleId,
   );
-  const links = [helpUri, ...finding.references].filter(
-    (u): u is string => u !== undefined && isSafeHttpsUrl(u),
-  );
-  const uniqueLinks = [...new Set(links)].slice(0, 5);
+  const uniqueLinks = firstSafeLinks([helpUri, ...finding.references], 5, cache);
   const text = [
     `${finding.ruleId}: ${nonEmpty(finding.title, finding.ruleId)}`,
     `Kind: ${finding.kind}; severity: ${finding.severity}`,
@@ -265,7 +304,12 @@ function buildHelp(
     `| ${markdownCode(finding.ruleId)} | ${finding.kind} | ${finding.severity} |`,
     '',
     escapeMarkdown(description, 4000),
-    ...(uniqueLinks.length > 0 ? ['', ...uniqueLinks.map((u) => `- ${markdownLink(u, u)}`)] : []),
+    ...(uniqueLinks.length > 0
+      ? [
+          '',
+          ...uniqueLinks.map((u) => `- ${cached(cache.link, u, (url) => markdownLink(url, url))}`),
+        ]
+      : []),
   ].join('\n');
   if (rule?.helpText === undefined) return { text, markdown: rule?.helpMarkdown ?? markdown };
   // A tool's plain help text, made safe line by line (escapeMarkdown flattens newlines).
@@ -277,9 +321,11 @@ function buildHelp(
 }
 
 /** A rule from the most severe finding that names it. */
-function buildRule(finding: Finding): ReportingDescriptor {
+function buildRule(finding: Finding, cache: BuildCache): ReportingDescriptor {
   const rule = finding.rule;
-  const helpUri = [rule?.helpUri, finding.primaryUrl].find(isAbsoluteUri);
+  const helpUri = [rule?.helpUri, finding.primaryUrl].find(
+    (uri): uri is string => uri !== undefined && cached(cache.absoluteUri, uri, isAbsoluteUri),
+  );
   const tags = [
     ...new Set(['security', finding.kind, finding.severity.toLowerCase(), ...(rule?.tags ?? [])]),
   ].slice(0, 20);
@@ -297,7 +343,7 @@ function buildRule(finding: Finding): ReportingDescriptor {
     fullDescription: {
       text: truncate(nonEmpty(rule?.fullDescription, finding.description, short), 1024),
     },
-    help: buildHelp(finding, helpUri),
+    help: buildHelp(finding, helpUri, cache),
     ...(helpUri === undefined ? {} : { helpUri }),
     properties: {
       'security-severity': securitySeverityFor(finding),
@@ -325,11 +371,13 @@ function buildMessage(finding: Finding): string {
 
 function buildProperties(finding: Finding): Record<string, unknown> {
   const pkg = finding.package;
-  const props: Record<string, unknown> = {
-    ...finding.properties,
-    severity: finding.severity,
-    scanners: finding.tools,
-  };
+  // Copied key by key rather than spread: spreading objects of many shapes, then adding
+  // keys, measured 6× slower over 25,000 results (serialising included).
+  const props: Record<string, unknown> = {};
+  const own = finding.properties ?? {};
+  for (const key of Object.keys(own)) props[key] = own[key];
+  props.severity = finding.severity;
+  props.scanners = finding.tools;
   if (finding.severityBySource !== undefined)
     props['severity-by-scanner'] = finding.severityBySource;
   if (finding.target !== undefined) props.target = finding.target;
@@ -349,11 +397,11 @@ function buildProperties(finding: Finding): Record<string, unknown> {
 function buildResult(finding: Finding, ruleIndex: number, location: LocationOptions): Result {
   const where = resolveSarifLocation(finding, location);
   const { uri, startLine, endLine, startColumn, endColumn } = where;
-  const region = Object.fromEntries(
-    Object.entries({ startLine, endLine, startColumn, endColumn }).filter(
-      ([, v]) => v !== undefined,
-    ),
-  );
+  // Built field by field: no undefined fields, and no intermediate arrays for 25,000 results.
+  const region: Region = { startLine };
+  if (endLine !== undefined) region.endLine = endLine;
+  if (startColumn !== undefined) region.startColumn = startColumn;
+  if (endColumn !== undefined) region.endColumn = endColumn;
   const fingerprints: Record<string, string> = { ...finding.partialFingerprints };
   // Never overwrite what the tool set: GitHub matches alerts across uploads by these.
   fingerprints[FINGERPRINT_KEY] ??= finding.id;
@@ -400,7 +448,7 @@ function buildLimitedRun(
   maxResults: number,
 ): Run {
   const sorted = [...group.findings].sort(compareFindings);
-  const run = buildRun(group.spec, sorted.slice(0, maxResults), location);
+  const run = buildRun(group.spec, sorted.slice(0, maxResults), location, createBuildCache());
   noteDroppedBeforeBuild(
     run,
     sorted.slice(maxResults).map((f) => severityRank(f.severity)),
@@ -408,13 +456,19 @@ function buildLimitedRun(
   return run;
 }
 
-function buildRun(spec: SarifRunSpec, findings: Finding[], location: LocationOptions): Run {
+/** A run of `sorted` (in `compareFindings` order, so each rule comes from its most severe finding). */
+function buildRun(
+  spec: SarifRunSpec,
+  sorted: Finding[],
+  location: LocationOptions,
+  cache: BuildCache,
+): Run {
   const rules: ReportingDescriptor[] = [];
   const ruleIndexes = new Map<string, number>();
-  const results = [...findings].sort(compareFindings).map((finding) => {
+  const results = sorted.map((finding) => {
     let index = ruleIndexes.get(finding.ruleId);
     if (index === undefined) {
-      index = rules.push(buildRule(finding)) - 1;
+      index = rules.push(buildRule(finding, cache)) - 1;
       ruleIndexes.set(finding.ruleId, index);
     }
     return buildResult(finding, index, location);
@@ -434,11 +488,8 @@ function buildRun(spec: SarifRunSpec, findings: Finding[], location: LocationOpt
   };
 }
 
-/**
- * Builds the SARIF log: one run per (tool, category) of `runs`, GitHub's
- * limits applied. `truncation` lists, for the summary, what the limits cut.
- */
-export function buildSarif(input: BuildSarifInput): { log: Log; truncation: string[] } {
+/** The log of `input`'s runs, before the limits that need the whole log. */
+function buildLog(input: BuildSarifInput): Log {
   const groups = new Map<string, { spec: SarifRunSpec; findings: Finding[] }>();
   const claims = input.runs.map((spec) => {
     const key = `${spec.tool}\u0000${spec.categoryId ?? spec.automationId ?? ''}`;
@@ -450,13 +501,34 @@ export function buildSarif(input: BuildSarifInput): { log: Log; truncation: stri
     // Each finding goes to the first run that claims it, so nothing is written twice.
     claims.find(({ spec }) => belongsToRun(finding, spec))?.group.findings.push(finding);
   }
-  const log: Log = {
+  return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [...groups.values()].map((g) =>
       buildLimitedRun(g, input.location, (input.limits ?? GITHUB_SARIF_LIMITS).maxResultsPerRun),
     ),
   };
+}
+
+/**
+ * Builds the SARIF log: one run per (tool, category) of `runs`, GitHub's
+ * limits applied. `truncation` lists, for the summary, what the limits cut;
+ * `text` is the log serialised as `input.serialise` writes it.
+ */
+export function buildSarif(input: BuildSarifInput): LimitedSarif {
   // The log was built here: limit it in place rather than copying it.
-  return enforceSarifLimits(log, input.limits ?? GITHUB_SARIF_LIMITS);
+  return enforceSarifLimits(buildLog(input), input.limits ?? GITHUB_SARIF_LIMITS, input.serialise);
+}
+
+/**
+ * `buildSarif`, with the gzip that measures a large file on another thread:
+ * the log is built, limited and serialised before this returns, and the
+ * caller can do other work while the gzip runs (see `enforceSarifLimitsAsync`).
+ */
+export function buildSarifAsync(input: BuildSarifInput): Promise<LimitedSarif> {
+  return enforceSarifLimitsAsync(
+    buildLog(input),
+    input.limits ?? GITHUB_SARIF_LIMITS,
+    input.serialise,
+  );
 }

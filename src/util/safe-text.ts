@@ -9,6 +9,8 @@
  *   `GH-123` references, commit SHAs and bare URLs are defused so GitHub does
  *   not link them (a link is a cross-reference event on the target).
  * - HTML reports: entity-encoded.
+ * - Link targets: `linkTarget`, the one encoder every Markdown link and
+ *   HTML `href` goes through (see `report/links.ts`).
  */
 
 const ZERO_WIDTH_SPACE = '\u200b';
@@ -117,29 +119,76 @@ export function markdownCode(text: string, maxLength = 200): string {
   return `\`${body === '' ? ' ' : body}\``;
 }
 
-/**
- * A link whose text is escaped and whose target is only ever an https URL we
- * built or validated; anything else renders as plain escaped text.
- */
-export function markdownLink(label: string, url: string | undefined): string {
-  const safeLabel = escapeMarkdown(label);
-  if (url === undefined || !isSafeHttpsUrl(url)) return safeLabel;
-  return `[${safeLabel}](${url.replace(/[()\s<>"]/g, encodeURIComponent)})`;
+/** Which URLs may become links. */
+export interface LinkPolicy {
+  /** Hosts allowed; omit only for URLs the action built itself (the run, the Security tab). */
+  hosts?: ReadonlySet<string>;
 }
 
-/** True for absolute https URLs without credentials or whitespace. */
-export function isSafeHttpsUrl(url: string): boolean {
-  try {
-    const parsed = new URL(url);
-    return (
-      parsed.protocol === 'https:' &&
-      parsed.username === '' &&
-      parsed.password === '' &&
-      !/\s/.test(url)
-    );
-  } catch {
-    return false;
+/**
+ * Characters a link target keeps as they are: unreserved ones and the URL
+ * delimiters that mean nothing to Markdown or HTML. `%` stays only as the
+ * start of an existing escape (checked separately).
+ */
+const SAFE_LINK_CHAR = /[A-Za-z0-9\-._~:/?#&=+,;@%]/;
+
+function encodeUnsafe(href: string): string {
+  // Fast path (hot in large reports): no `%` and nothing unsafe means nothing to encode.
+  if (/^[A-Za-z0-9\-._~:/?#&=+,;@]*$/.test(href)) return href;
+  let out = '';
+  for (let i = 0; i < href.length; i += 1) {
+    const ch = href[i] as string;
+    const escapeStart = ch === '%' && /^%[0-9A-Fa-f]{2}/.test(href.slice(i, i + 3));
+    if (ch !== '%' && SAFE_LINK_CHAR.test(ch)) out += ch;
+    else if (escapeStart) out += ch;
+    // `new URL` serialises to ASCII, so one byte per character here.
+    else out += `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
   }
+  return out;
+}
+
+/**
+ * The one link encoder (re-exported by `report/links.ts`, which documents
+ * why): the target to write for `url`, or undefined when it must stay plain
+ * text — not an absolute https URL, credentials in it, a port, or a host
+ * outside the policy's allow-list. The target is `new URL`'s serialisation,
+ * not the caller's text, and contains no `()[]<>|"'`, backtick, whitespace
+ * or anything outside `[A-Za-z0-9-._~:/?#&=+,;@%]`: it cannot end a
+ * Markdown link target, an HTML attribute value or a table cell.
+ */
+export function linkTarget(url: string | undefined, policy: LinkPolicy = {}): string | undefined {
+  if (url === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== 'https:' || parsed.username !== '' || parsed.password !== '') {
+    return undefined;
+  }
+  if (parsed.port !== '') return undefined;
+  if (policy.hosts !== undefined && !policy.hosts.has(parsed.hostname)) return undefined;
+  return encodeUnsafe(parsed.href);
+}
+
+/**
+ * A Markdown link whose text is escaped and whose target is `linkTarget`'s;
+ * a URL `linkTarget` refuses renders as plain escaped text.
+ */
+export function markdownLink(label: string, url: string | undefined, policy?: LinkPolicy): string {
+  const safeLabel = escapeMarkdown(label);
+  const target = linkTarget(url, policy);
+  return target === undefined ? safeLabel : `[${safeLabel}](${target})`;
+}
+
+/**
+ * True for a URL that may be printed as a reference: one `linkTarget` would
+ * link, written without whitespace (callers print the text itself, so the
+ * spaces `new URL` would encode are refused here).
+ */
+export function isSafeHttpsUrl(url: string): boolean {
+  return !/\s/.test(url) && linkTarget(url) !== undefined;
 }
 
 /** Truncates to at most `max` characters, marking the cut. */

@@ -74,6 +74,43 @@ describe('renderConsoleTable', () => {
   });
 });
 
+describe('renderConsoleTable: notes', () => {
+  // The SARIF importer's note on a workflow_run artifact.
+  const ignored =
+    "2 result(s) suppressed in this report were counted anyway: the report came from another workflow's artifact (workflow_run), whose suppressions are not trusted.";
+
+  it('prints each import note and scanner note under its line', () => {
+    const base = viewOfFixture();
+    const lines = renderConsoleTable({
+      ...base,
+      scanners: [{ ...(base.scanners[0] as ReportView['scanners'][number]), notes: ['VEX: 2'] }],
+      imports: [{ file: 'fork/trivy.sarif', format: 'sarif', findingCount: 3, notes: [ignored] }],
+    });
+    const imported = lines.indexOf('Imported fork/trivy.sarif (sarif): 3 findings');
+    expect(lines[imported + 1]).toBe(`  note: ${ignored}`);
+    const scanner = lines.findIndex((l) => l.startsWith('Grype  on fluentd: ERROR'));
+    expect(lines[scanner + 1]).toBe('  note: VEX: 2');
+  });
+
+  it('escapes a note: no workflow command, no line of its own', () => {
+    const lines = renderConsoleTable({
+      ...viewOfFixture(),
+      imports: [
+        {
+          file: 'a.sarif',
+          format: 'sarif',
+          findingCount: 0,
+          notes: ['ok\n::error file=x::forged\r\n##[group]y'],
+        },
+      ],
+    });
+    const forged = lines.filter((l) => l.includes('forged'));
+    expect(forged).toHaveLength(1);
+    expect(forged[0]).toMatch(/^ {2}note: ok /);
+    expect(forged[0]).not.toMatch(/::|##\[|[\r\n]/);
+  });
+});
+
 describe('renderConsoleTable: findings, waivers, upgrades', () => {
   const findings = fingerprintFindings(
     parseTrivyReport(JSON.parse(readFileSync(STRETCH, 'utf8')), {

@@ -9,6 +9,8 @@ import { fingerprintFindings } from '../../../src/findings/fingerprint.js';
 import { buildSarif, type SarifRunSpec } from '../../../src/report/sarif.js';
 import {
   applySarifLimits,
+  enforceSarifLimits,
+  enforceSarifLimitsAsync,
   GITHUB_SARIF_LIMITS,
   TRUNCATION_PROPERTY,
 } from '../../../src/report/sarif-limits.js';
@@ -170,5 +172,47 @@ describe('applySarifLimits', () => {
     expect(out.tool.driver.rules?.[0]?.properties?.tags).toHaveLength(20);
     expect(limited.truncation).toHaveLength(2);
     expect(run.results?.[0]?.locations).toHaveLength(1_005); // the input is not mutated
+  });
+});
+
+describe('the size limit is checked on the text that is written', () => {
+  const indented = (log: Log) => `${JSON.stringify(log, null, 2)}\n`;
+  const build = () =>
+    buildSarif({ findings: generate({ HIGH: 200, LOW: 400 }), runs: [TRIVY_RUN], location }).log;
+  // Level 1, as the limits measure (an upper bound of the upload's default level).
+  const compactSize = gzipSync(JSON.stringify(build()), { level: 1 }).length;
+  const indentedSize = gzipSync(indented(build()), { level: 1 }).length;
+  // Between the two: only the indented text is too large.
+  const limits = {
+    ...GITHUB_SARIF_LIMITS,
+    maxGzipBytes: Math.floor((compactSize + indentedSize) / 2),
+  };
+
+  it('returns the serialised text it measured, and its bytes when it made them', () => {
+    const limited = enforceSarifLimits(build(), limits, indented);
+    expect(limited.text).toBe(indented(limited.log));
+    expect(limited.bytes?.equals(Buffer.from(limited.text))).toBe(true);
+    const small = enforceSarifLimits(build());
+    expect(small.text).toBe(JSON.stringify(small.log));
+    expect(small.bytes).toBeUndefined(); // far under 10 MB: neither gzip nor encoding ran
+  });
+
+  it('cuts results when the indented text is too large, not when the compact one fits', () => {
+    expect(indentedSize).toBeGreaterThan(compactSize);
+    const compact = enforceSarifLimits(build(), limits);
+    expect(compact.truncation).toEqual([]);
+    const written = enforceSarifLimits(build(), limits, indented);
+    expect(written.truncation[0]).toMatch(/results written/);
+    expect(gzipSync(written.text).length).toBeLessThanOrEqual(limits.maxGzipBytes);
+    expect(severityCounts(written.log).HIGH).toBe(200);
+  });
+
+  it('gives the same log, notes and text with gzip on the thread pool', async () => {
+    const sync = enforceSarifLimits(build(), limits, indented);
+    const pending = enforceSarifLimitsAsync(build(), limits, indented);
+    const async = await pending;
+    expect(async.log).toEqual(sync.log);
+    expect(async.truncation).toEqual(sync.truncation);
+    expect(async.text).toBe(sync.text);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { linkTarget } from '../../../src/report/links.js';
 import {
+  linkTarget as utilLinkTarget,
   escapeHtml,
   escapeMarkdown,
   isSafeHttpsUrl,
@@ -113,7 +115,65 @@ describe('markdownCode / markdownLink / escapeHtml', () => {
     expect(isSafeHttpsUrl('https://user:pw@example.com')).toBe(false);
   });
 
+  it('links a URL with a port or credentials as plain text only', () => {
+    expect(markdownLink('x', 'https://github.com:8443/x')).toBe('x');
+    expect(markdownLink('x', 'https://u:p@github.com/x')).toBe('x');
+    expect(isSafeHttpsUrl('https://github.com:8443/x')).toBe(false);
+    expect(isSafeHttpsUrl('https://github.com/a b')).toBe(false);
+    expect(isSafeHttpsUrl('https://github.com/advisories/GHSA-xxxx')).toBe(true);
+  });
+
+  it('keeps to the allow-list it is given', () => {
+    const hosts = new Set(['nvd.nist.gov']);
+    expect(markdownLink('x', 'https://evil.example/x', { hosts })).toBe('x');
+    expect(markdownLink('x', 'https://nvd.nist.gov/x', { hosts })).toBe(
+      '[x](https://nvd.nist.gov/x)',
+    );
+  });
+
   it('entity-encodes HTML', () => {
     expect(escapeHtml(`<script>"'&`)).toBe('&lt;script&gt;&quot;&#39;&amp;');
+  });
+});
+
+/** URLs a scanner or a payload could carry, built to end a link target, a cell or an attribute early. */
+const HOSTILE_URLS: Array<[string, string, string | undefined]> = [
+  [
+    'a closing paren and an image',
+    'https://nvd.nist.gov/x)![img](https://evil.example/p.png)',
+    'https://nvd.nist.gov/x%29%21%5Bimg%5D%28https://evil.example/p.png%29',
+  ],
+  ['a table pipe', 'https://github.com/a|b', 'https://github.com/a%7Cb'],
+  ['brackets', 'https://github.com/[x](y)', 'https://github.com/%5Bx%5D%28y%29'],
+  ['quotes', `https://github.com/a"on'x`, 'https://github.com/a%22on%27x'],
+  ['HTML', 'https://github.com/<script>', 'https://github.com/%3Cscript%3E'],
+  ['a backtick', 'https://github.com/`x`', 'https://github.com/%60x%60'],
+  ['a space', 'https://github.com/a b', 'https://github.com/a%20b'],
+  ['a line break', 'https://github.com/a\n)b', 'https://github.com/a%29b'],
+  ['a bad escape', 'https://github.com/%zz%41', 'https://github.com/%25zz%41'],
+  ['an angle-bracket autolink', '<https://github.com/x>', undefined],
+  ['javascript:', 'javascript:alert(1)', undefined],
+  ['data:', 'data:text/html,<script>alert(1)</script>', undefined],
+  ['plain http', 'http://github.com/x', undefined],
+  ['credentials', 'https://u:p@github.com/x', undefined],
+  ['a port', 'https://github.com:8443/x', undefined],
+  ['no scheme', '//github.com/x', undefined],
+];
+
+describe('one link encoder: linkTarget (report/links.ts) and markdownLink', () => {
+  it('report/links.ts writes with the same encoder', () => {
+    expect(linkTarget).toBe(utilLinkTarget);
+  });
+
+  it.each(HOSTILE_URLS)('%s', (_label, url, expected) => {
+    expect(linkTarget(url)).toBe(expected);
+    const link = markdownLink('advisory', url);
+    if (expected === undefined) {
+      expect(link).toBe('advisory');
+      return;
+    }
+    expect(link).toBe(`[advisory](${expected})`);
+    // Nothing in the target can end it, open markup, or split a table cell.
+    expect(expected).toMatch(/^https:\/\/[A-Za-z0-9\-._~:/?#&=+,;@%]*$/);
   });
 });

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ReportFormatError } from '../../config/errors.js';
 import {
   normaliseSeverity,
+  type FileLocation,
   type Finding,
   type FindingSource,
   type PackageRef,
@@ -181,7 +182,7 @@ function convertMatch(match: GrypeMatch, context: MatchContext): Finding {
     (url) => url && /^https?:\/\//.test(url),
   );
   const pkg = readPackage(match);
-  const manifest = match.artifact.locations?.[0]?.path;
+  const location = context.directory ? readLocation(match, context.pathPrefix) : undefined;
   return {
     id: '',
     kind: 'vulnerability',
@@ -194,9 +195,7 @@ function convertMatch(match: GrypeMatch, context: MatchContext): Finding {
     source: context.source,
     target: context.target,
     package: pkg,
-    ...(context.directory && manifest
-      ? { location: { path: joinPath(context.pathPrefix, manifest), startLine: 1 } }
-      : {}),
+    ...(location ? { location } : {}),
     ...(cvssScore !== undefined ? { cvssScore } : {}),
     references: readReferences([vuln, ...related]),
     ...(primaryUrl ? { primaryUrl } : {}),
@@ -204,9 +203,31 @@ function convertMatch(match: GrypeMatch, context: MatchContext): Finding {
   };
 }
 
+/**
+ * The file of a directory scan a match names: Grype roots its paths at the
+ * scanned directory (`/package-lock.json`). Grype names no line, so it is a
+ * whole-file location (line 1, `wholeFile`), as the Trivy parser and the
+ * SARIF importer mark a file named without a line: nothing downstream takes
+ * line 1 for the flagged line. A path that names no file of the directory
+ * (`/`, `..`) gives no location.
+ */
+function readLocation(match: GrypeMatch, pathPrefix: string): FileLocation | undefined {
+  const manifest = manifestOf(match);
+  if (manifest === undefined) return undefined;
+  const segments = manifest.replace(/\\/g, '/').split('/');
+  if (segments.includes('..') || segments.every((segment) => segment === '' || segment === '.'))
+    return undefined;
+  return { path: joinPath(pathPrefix, manifest), startLine: 1, wholeFile: true };
+}
+
+/** The first file the match's artifact was found in. */
+function manifestOf(match: GrypeMatch): string | undefined {
+  return match.artifact.locations?.find((l) => l.path)?.path;
+}
+
 function readPackage(match: GrypeMatch): PackageRef {
   const { artifact } = match;
-  const manifest = artifact.locations?.[0]?.path;
+  const manifest = manifestOf(match);
   return {
     name: artifact.name,
     ...(artifact.version ? { installedVersion: artifact.version } : {}),

@@ -22,9 +22,11 @@ import {
   type FileLocation,
   type Finding,
   type FindingSource,
+  type PackageRef,
 } from '../../findings/finding.js';
 import { hardenMaskedExcerpt } from './masked-excerpt.js';
 import {
+  isTrivyVulnerability,
   KNOWN_RESULT_KEYS,
   trivyReportSchema,
   trivyVulnerabilitySchema,
@@ -85,9 +87,7 @@ export function parseTrivyReport(report: unknown, options: TrivyParseOptions): T
   const notes: string[] = [];
   let suppressedByVex = 0;
   (parsed.Results ?? []).forEach((result, index) => {
-    findings.push(
-      ...convertResult(result, index, context).map((finding) => withoutUndefined(finding)),
-    );
+    for (const finding of convertResult(result, index, context)) findings.push(finding);
     suppressedByVex += result.ExperimentalModifiedFindings?.length ?? 0;
     notes.push(...describeUnconverted(result, rawResults[index]));
   });
@@ -149,6 +149,7 @@ function parseVulnerability(
   [resultIndex, index]: [number, number],
   context: ReportContext,
 ): TrivyVulnerability {
+  if (isTrivyVulnerability(raw)) return raw;
   const parsed = trivyVulnerabilitySchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
@@ -175,9 +176,13 @@ function convertResult(
         (misconf) =>
           misconf.Status === undefined || misconf.Status === null || misconf.Status === 'FAIL',
       )
-      .map((misconf) => convertMisconfiguration(misconf, result, context)),
-    ...(result.Secrets ?? []).map((secret) => convertSecret(secret, result, context)),
-    ...(result.Licenses ?? []).map((license) => convertLicense(license, result, context)),
+      .map((misconf) => withoutUndefined(convertMisconfiguration(misconf, result, context))),
+    ...(result.Secrets ?? []).map((secret) =>
+      withoutUndefined(convertSecret(secret, result, context)),
+    ),
+    ...(result.Licenses ?? []).map((license) =>
+      withoutUndefined(convertLicense(license, result, context)),
+    ),
   ];
 }
 
@@ -186,16 +191,22 @@ function baseFinding(
   context: ReportContext,
   result: TrivyResult,
 ): Pick<Finding, 'id' | 'tools' | 'source' | 'target' | 'subTarget' | 'aliases'> {
-  return {
-    id: '',
-    tools: ['Trivy'],
-    source: context.source,
-    target: context.target,
-    subTarget: result.Target ?? undefined,
-    aliases: [],
-  };
+  // Field by field, in this order, with no undefined field (see `convertVulnerability`).
+  const base = { id: '', tools: ['Trivy'], source: context.source, target: context.target } as Pick<
+    Finding,
+    'id' | 'tools' | 'source' | 'target' | 'subTarget' | 'aliases'
+  >;
+  setDefined(base, 'subTarget', result.Target ?? undefined);
+  base.aliases = [];
+  return base;
 }
 
+/**
+ * A vulnerability's finding, built field by field in the order the other
+ * converters' literals have, leaving out the fields that are absent (as
+ * `withoutUndefined` does for them): a large report has tens of thousands of
+ * these, and building each object once instead of twice is measurable.
+ */
 function convertVulnerability(
   vuln: TrivyVulnerability,
   result: TrivyResult,
@@ -203,40 +214,46 @@ function convertVulnerability(
 ): Finding {
   const manifest = result.Class === 'lang-pkgs' ? (result.Target ?? undefined) : undefined;
   const title = nonEmpty(vuln.Title) ?? vuln.VulnerabilityID;
-  return {
-    ...baseFinding(context, result),
-    kind: 'vulnerability',
-    ruleId: vuln.VulnerabilityID,
-    severity: normaliseSeverity(vuln.Severity),
-    title,
-    description: vuln.Description ?? '',
-    rule: withoutUndefined({
-      shortDescription: title,
-      fullDescription: nonEmpty(vuln.Description),
-      helpUri: nonEmpty(vuln.PrimaryURL),
-    }),
-    package: withoutUndefined({
-      name: vuln.PkgName ?? '',
-      installedVersion: nonEmpty(vuln.InstalledVersion),
-      fixedVersions: splitFixedVersions(vuln.FixedVersion),
-      type: nonEmpty(result.Type),
-      purl: nonEmpty(vuln.PkgIdentifier?.PURL),
-      manifestPath: manifest,
-    }),
-    cvssScore: highestCvssScore(vuln),
-    references: vuln.References ?? [],
-    primaryUrl: nonEmpty(vuln.PrimaryURL),
-    location:
-      context.repositoryFiles && manifest !== undefined
-        ? packageLocation(vuln, result, context)
-        : undefined,
-    properties: compactProperties({
+  const finding = baseFinding(context, result) as Finding;
+  finding.kind = 'vulnerability';
+  finding.ruleId = vuln.VulnerabilityID;
+  finding.severity = normaliseSeverity(vuln.Severity);
+  finding.title = title;
+  finding.description = vuln.Description ?? '';
+  finding.rule = { shortDescription: title };
+  setDefined(finding.rule, 'fullDescription', nonEmpty(vuln.Description));
+  setDefined(finding.rule, 'helpUri', nonEmpty(vuln.PrimaryURL));
+  finding.package = vulnerabilityPackage(vuln, result, manifest);
+  setDefined(finding, 'cvssScore', highestCvssScore(vuln));
+  finding.references = vuln.References ?? [];
+  setDefined(finding, 'primaryUrl', nonEmpty(vuln.PrimaryURL));
+  if (context.repositoryFiles && manifest !== undefined)
+    finding.location = packageLocation(vuln, result, context);
+  setDefined(
+    finding,
+    'properties',
+    compactProperties({
       status: nonEmpty(vuln.Status),
       severitySource: nonEmpty(vuln.SeveritySource),
       cweIds: vuln.CweIDs && vuln.CweIDs.length > 0 ? vuln.CweIDs : undefined,
       pkgPath: nonEmpty(vuln.PkgPath),
     }),
-  };
+  );
+  return finding;
+}
+
+function vulnerabilityPackage(
+  vuln: TrivyVulnerability,
+  result: TrivyResult,
+  manifest: string | undefined,
+): PackageRef {
+  const pkg = { name: vuln.PkgName ?? '' } as PackageRef;
+  setDefined(pkg, 'installedVersion', nonEmpty(vuln.InstalledVersion));
+  pkg.fixedVersions = splitFixedVersions(vuln.FixedVersion);
+  setDefined(pkg, 'type', nonEmpty(result.Type));
+  setDefined(pkg, 'purl', nonEmpty(vuln.PkgIdentifier?.PURL));
+  setDefined(pkg, 'manifestPath', manifest);
+  return pkg;
 }
 
 /** The lockfile line of the vulnerable package (1 when Trivy did not list packages). */
@@ -432,10 +449,8 @@ type PropertyValue = string | number | boolean | string[];
 function compactProperties(
   values: Record<string, PropertyValue | undefined>,
 ): Record<string, PropertyValue> | undefined {
-  const entries = Object.entries(values).filter(
-    (entry): entry is [string, PropertyValue] => entry[1] !== undefined,
-  );
-  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+  const kept = withoutUndefined(values) as Record<string, PropertyValue>;
+  return Object.keys(kept).length > 0 ? kept : undefined;
 }
 
 function nonEmpty(value: string | null | undefined): string | undefined {
@@ -444,7 +459,21 @@ function nonEmpty(value: string | null | undefined): string | undefined {
 
 /** Drops undefined values so findings compare and serialise cleanly. */
 function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out as T;
+}
+
+/** Sets `key` only when there is a value, so that objects never hold undefined fields. */
+function setDefined<T extends object, K extends keyof T>(
+  target: T,
+  key: K,
+  value: T[K] | undefined,
+): void {
+  if (value !== undefined) target[key] = value as T[K];
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -39,6 +39,64 @@ export const trivyVulnerabilitySchema = z.object({
   References: texts,
 });
 
+/** Nullable string fields of a vulnerability (`text` in the schema above). */
+const VULNERABILITY_TEXT_FIELDS = [
+  'PkgID',
+  'PkgName',
+  'PkgPath',
+  'InstalledVersion',
+  'FixedVersion',
+  'Status',
+  'SeveritySource',
+  'PrimaryURL',
+  'Title',
+  'Description',
+  'Severity',
+] as const;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const isText = (value: unknown): boolean =>
+  value === undefined || value === null || typeof value === 'string';
+
+const isScore = (value: unknown): boolean =>
+  value === undefined || value === null || (typeof value === 'number' && Number.isFinite(value));
+
+function isTexts(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+function isCvss(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (!isObject(value)) return false;
+  for (const key in value) {
+    const entry = value[key];
+    if (!isObject(entry) || !isScore(entry.V2Score) || !isScore(entry.V3Score)) return false;
+  }
+  return true;
+}
+
+/**
+ * A fast path for `trivyVulnerabilitySchema`: true only for values the
+ * schema accepts, checked in place. zod copies every object it parses, and
+ * parsing 50,000 vulnerabilities that way costs more than converting them;
+ * anything this check does not accept still goes to zod, which has the last
+ * word and the error message. The value is used as it is, unknown keys
+ * included: the converter reads only the schema's fields (and never
+ * `Secrets[].Code`, which is not a vulnerability field).
+ */
+export function isTrivyVulnerability(value: unknown): value is TrivyVulnerability {
+  if (!isObject(value) || typeof value.VulnerabilityID !== 'string') return false;
+  for (const key of VULNERABILITY_TEXT_FIELDS) if (!isText(value[key])) return false;
+  const identifier = value.PkgIdentifier;
+  if (!(identifier === undefined || identifier === null || isObject(identifier))) return false;
+  if (isObject(identifier) && !isText(identifier.PURL)) return false;
+  return isTexts(value.CweIDs) && isTexts(value.References) && isCvss(value.CVSS);
+}
+
 const packageSchema = z.object({
   ID: text,
   Name: text,

@@ -114,7 +114,43 @@ describe('parseGrypeReport', () => {
       source,
       pathPrefix,
     }).findings;
-    expect(first?.location).toEqual({ path: expected, startLine: 1 });
+    expect(first?.location).toEqual({ path: expected, startLine: 1, wholeFile: true });
+  });
+
+  it('marks every directory location of presenter-directory.json whole-file (grype names no line)', () => {
+    const raw = readFixture('presenter-directory.json');
+    const findings = parseGrypeReport(raw, { source, pathPrefix: 'app' }).findings;
+    expect(findings.map((f) => f.location)).toEqual(
+      raw.matches.map((m) => ({
+        path: `app/${m.artifact.locations[0]?.path.replace(/^\//, '')}`,
+        startLine: 1,
+        wholeFile: true,
+      })),
+    );
+    // The same matches of an image scan name files inside the image, not the repository.
+    const image = parseGrypeReport(readFixture('presenter-image.json'), { source, pathPrefix: '' });
+    expect(image.findings.every((f) => f.location === undefined)).toBe(true);
+  });
+
+  it.each([
+    ['the scanned directory itself', '/'],
+    ['a path leaving it', '/../etc/passwd'],
+    ['a Windows path leaving it', '\\..\\secrets.txt'],
+  ])('gives no location for %s', (_label, locationPath) => {
+    const raw = readFixture('presenter-directory.json');
+    const match = raw.matches[0] as RawMatch;
+    match.artifact.locations = [{ path: locationPath }];
+    const [first] = parseGrypeReport(raw, { source, pathPrefix: '' }).findings;
+    expect(first?.location).toBeUndefined();
+  });
+
+  it('takes the first artifact location that names a path', () => {
+    const raw = readFixture('presenter-directory.json');
+    const match = raw.matches[0] as RawMatch;
+    match.artifact.locations = [{} as { path: string }, { path: '/go.sum' }];
+    const [first] = parseGrypeReport(raw, { source, pathPrefix: '' }).findings;
+    expect(first?.location).toEqual({ path: 'go.sum', startLine: 1, wholeFile: true });
+    expect(first?.package?.manifestPath).toBe('go.sum');
   });
 
   it('uses the given target instead of the one grype recorded', () => {
