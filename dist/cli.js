@@ -35777,7 +35777,356 @@ async function writeText(file2, text4) {
   await writeFile(file2, text4, "utf8");
 }
 
+// src/waivers/load.ts
+import { readFile as readFileFromDisk } from "node:fs/promises";
+import path6 from "node:path";
+
+// src/waivers/sources.ts
+import path5 from "node:path";
+
+// src/waivers/parse.ts
+var import_picomatch3 = __toESM(require_picomatch2(), 1);
+var import_yaml = __toESM(require_dist(), 1);
+var WAIVER_KEYS = [
+  "id",
+  "package",
+  "path",
+  "reason",
+  "expires",
+  "approved-by",
+  "mitigation"
+];
+function optionalText(key) {
+  return external_exports.string({ error: `'${key}' must be text` }).trim().min(1, { error: `'${key}' is empty (leave the key out instead)` }).optional();
+}
+var entrySchema = external_exports.strictObject(
+  {
+    id: optionalText("id"),
+    package: optionalText("package"),
+    path: optionalText("path").refine(
+      (glob) => glob === void 0 || describeGlobProblem(glob) === void 0,
+      {
+        error: (issue2) => `'path' ${describeGlobProblem(String(issue2.input))}`
+      }
+    ),
+    reason: external_exports.string({
+      error: (issue2) => issue2.input === void 0 ? "'reason' is required: say why the risk is accepted" : "'reason' must be text"
+    }).trim().min(1, { error: "'reason' is empty: say why the risk is accepted" }),
+    expires: external_exports.string({
+      error: (issue2) => issue2.input === void 0 ? "'expires' is required: the date (YYYY-MM-DD) from which the waiver no longer applies" : `'expires' ${JSON.stringify(issue2.input)} is not a date written YYYY-MM-DD`
+    }).trim().refine(isIsoDate, {
+      error: (issue2) => `'expires' ${JSON.stringify(issue2.input)} is not a real date written YYYY-MM-DD`
+    }),
+    "approved-by": optionalText("approved-by"),
+    mitigation: optionalText("mitigation")
+  },
+  { error: (issue2) => describeUnknownKeys(issue2) }
+).refine(
+  (entry) => entry.id !== void 0 || entry.package !== void 0 || entry.path !== void 0,
+  {
+    error: "needs at least one of 'id', 'package' or 'path' (otherwise it would waive everything)"
+  }
+);
+function describeUnknownKeys(issue2) {
+  if (issue2.code === "unrecognized_keys") {
+    const keys = issue2.keys ?? [];
+    return `unknown key ${keys.map((k) => `'${k}'`).join(", ")} (accepted: ${WAIVER_KEYS.join(", ")})`;
+  }
+  if (issue2.code === "invalid_type") return "is not a mapping of id, reason, expires, \u2026";
+  return void 0;
+}
+function describeGlobProblem(glob) {
+  if (glob.startsWith("!"))
+    return `${JSON.stringify(glob)} is a negated glob; waivers list what they cover`;
+  if (glob.includes("\\")) return `${JSON.stringify(glob)} contains '\\'; use forward slashes`;
+  try {
+    import_picomatch3.default.makeRe(glob, { strictBrackets: true });
+    return void 0;
+  } catch (error62) {
+    return `${JSON.stringify(glob)} is not a valid glob (${error62 instanceof Error ? error62.message : String(error62)})`;
+  }
+}
+function parseWaiversFile(text4, file2) {
+  const lineCounter = new import_yaml.LineCounter();
+  const doc = readYaml(text4, file2, lineCounter);
+  const root = doc.toJS();
+  if (root === null || root === void 0) return [];
+  if (typeof root !== "object" || Array.isArray(root) || Object.keys(root).some((key) => key !== "waivers")) {
+    throw new ConfigError(
+      `${file2}: expected a mapping with one key, 'waivers:' (a list of waivers).`
+    );
+  }
+  const list2 = root.waivers;
+  if (list2 === null || list2 === void 0) return [];
+  if (!Array.isArray(list2)) throw new ConfigError(`${file2}: 'waivers' must be a list of waivers.`);
+  return list2.map((entry, index) => {
+    const parsed = entrySchema.safeParse(entry);
+    if (!parsed.success) {
+      const line = readEntryLine(doc, lineCounter, index);
+      const id = typeof entry === "object" && entry !== null && "id" in entry ? ` (${String(entry.id)})` : "";
+      const problem = parsed.error.issues[0]?.message ?? "is malformed";
+      throw new ConfigError(
+        `${file2}: waivers[${index}]${id}${line ? ` at line ${line}` : ""}: ${problem}.`
+      );
+    }
+    const v = parsed.data;
+    return {
+      ...v.id ? { id: v.id } : {},
+      ...v.package ? { package: v.package } : {},
+      ...v.path ? { path: v.path } : {},
+      reason: v.reason,
+      expires: v.expires,
+      ...v["approved-by"] ? { approvedBy: v["approved-by"] } : {},
+      ...v.mitigation ? { mitigation: v.mitigation } : {},
+      origin: `${file2}#${index}`
+    };
+  });
+}
+function readYaml(text4, file2, lineCounter) {
+  const doc = (0, import_yaml.parseDocument)(text4, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const error62 = doc.errors[0];
+  if (error62) {
+    const line = error62.linePos?.[0]?.line ?? lineCounter.linePos(error62.pos[0]).line;
+    throw new ConfigError(
+      `${file2}: not valid YAML${line ? ` at line ${line}` : ""}: ${error62.message.split("\n")[0]}`
+    );
+  }
+  return doc;
+}
+function readEntryLine(doc, lineCounter, index) {
+  const contents = doc.contents;
+  if (!(0, import_yaml.isMap)(contents)) return void 0;
+  const list2 = contents.get("waivers", true);
+  if (!(0, import_yaml.isSeq)(list2)) return void 0;
+  const item = list2.items[index];
+  const range = item?.range;
+  return range ? lineCounter.linePos(range[0]).line : void 0;
+}
+function parseTrivyIgnore(text4, file2) {
+  const waivers = [];
+  let comments = [];
+  text4.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === "") {
+      comments = [];
+      return;
+    }
+    if (line.startsWith("#")) {
+      comments.push(line.replace(/^#+\s*/, ""));
+      return;
+    }
+    const [id, ...rest] = line.split(/\s+/);
+    const waiver = {
+      id,
+      reason: comments.filter((c) => c !== "").join(" ") || `Listed in ${file2}`,
+      origin: `${file2}:${index + 1}`
+    };
+    for (const field of rest) {
+      if (field.startsWith("#")) break;
+      if (!field.startsWith("exp:")) continue;
+      const date5 = field.slice(4);
+      if (!isIsoDate(date5)) {
+        throw new ConfigError(
+          `${file2}: line ${index + 1} (${id}): exp:${date5} is not a real date written YYYY-MM-DD.`
+        );
+      }
+      waiver.expires = date5;
+    }
+    waivers.push(waiver);
+    comments = [];
+  });
+  return waivers;
+}
+var GRYPE_RULE_KEYS = [
+  "vulnerability",
+  "reason",
+  "namespace",
+  "fix-state",
+  "package",
+  "vex-status",
+  "vex-justification",
+  "match-type",
+  "include-aliases"
+];
+var GRYPE_PACKAGE_KEYS = [
+  "name",
+  "version",
+  "language",
+  "type",
+  "location",
+  "upstream-name"
+];
+var UNEVALUABLE = {
+  "vex-status": "applies to VEX documents only, which the action does not read",
+  "vex-justification": "applies to VEX documents only, which the action does not read",
+  "package.language": "findings do not record Grype's package language",
+  "package.upstream-name": "findings do not record a package's upstream (source) name"
+};
+var text3 = external_exports.string().optional();
+var grypePackageSchema = external_exports.looseObject({
+  name: text3,
+  version: text3,
+  language: text3,
+  type: text3,
+  location: text3,
+  "upstream-name": text3
+});
+var grypeRuleSchema = external_exports.looseObject({
+  vulnerability: text3,
+  reason: text3,
+  namespace: text3,
+  "fix-state": text3,
+  package: grypePackageSchema.nullish(),
+  "vex-status": text3,
+  "vex-justification": text3,
+  "match-type": text3,
+  "include-aliases": external_exports.boolean().optional()
+});
+var grypeConfigSchema = external_exports.looseObject({ ignore: external_exports.array(grypeRuleSchema).nullish() }).nullish();
+function parseGrypeIgnoreRules(yamlText, file2, options2 = {}) {
+  const doc = readYaml(yamlText, file2, new import_yaml.LineCounter());
+  const parsed = grypeConfigSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const issue2 = parsed.error.issues[0];
+    throw new ConfigError(
+      `${file2}: ${issue2 ? issue2.path.join(".") : "ignore"}: ${issue2?.message ?? "malformed"}.`
+    );
+  }
+  return (parsed.data?.ignore ?? []).flatMap((rule, index) => {
+    const where = `${file2}: ignore[${index}]`;
+    const unevaluable = findUnevaluable(rule);
+    if (unevaluable.length > 0) {
+      options2.warn?.(
+        `${where} is not applied: ${unevaluable.join("; ")}. Findings it would match still count; remove the criterion or waive them in the waivers file.`
+      );
+      return [];
+    }
+    return [toGrypeWaiver(rule, { file: file2, index, where })];
+  });
+}
+function findUnevaluable(rule) {
+  const known = new Set(GRYPE_RULE_KEYS);
+  const knownPackage = new Set(GRYPE_PACKAGE_KEYS);
+  const keys = [
+    ...Object.keys(rule).filter((key) => rule[key] !== void 0 && rule[key] !== ""),
+    ...Object.entries(rule.package ?? {}).filter(([, value]) => value !== void 0 && value !== "").map(([key]) => `package.${key}`)
+  ];
+  return keys.flatMap((key) => {
+    if (key === "package") return [];
+    const reason = UNEVALUABLE[key];
+    if (reason !== void 0) return [`'${key}' ${reason}`];
+    const isKnown = key.startsWith("package.") ? knownPackage.has(key.slice("package.".length)) : known.has(key);
+    return isKnown ? [] : [`'${key}' is not a Grype ignore-rule criterion the action knows`];
+  });
+}
+function toGrypeWaiver(rule, at) {
+  const pkg = rule.package ?? {};
+  const waiver = {
+    reason: rule.reason?.trim() || `Ignore rule in ${at.file}`,
+    origin: `${at.file}#${at.index}`
+  };
+  if (rule.vulnerability) {
+    waiver.id = rule.vulnerability;
+    if (rule["include-aliases"] !== true) waiver.matchAliases = false;
+  }
+  if (pkg.name) waiver.package = pkg.name;
+  if (pkg.version) waiver.packageVersion = pkg.version;
+  if (pkg.type) waiver.packageType = pkg.type;
+  if (rule["fix-state"]) waiver.fixState = rule["fix-state"];
+  const properties = {};
+  if (rule.namespace) properties.namespace = rule.namespace;
+  if (rule["match-type"]) properties.matchTypes = rule["match-type"];
+  if (Object.keys(properties).length > 0) waiver.findingProperties = properties;
+  if (pkg.location) {
+    const problem = describeGlobProblem(pkg.location);
+    if (problem) throw new ConfigError(`${at.where}.package.location ${problem}.`);
+    waiver.packageLocation = pkg.location;
+  }
+  const criteria = Object.keys(waiver).filter(
+    (key) => !["reason", "origin", "matchAliases"].includes(key)
+  );
+  if (criteria.length === 0) {
+    throw new ConfigError(`${at.where} has no criteria and would ignore everything.`);
+  }
+  return waiver;
+}
+
+// src/waivers/sources.ts
+var TRIVYIGNORE_FILE = ".trivyignore";
+var GRYPE_CONFIG_FILES = [
+  ".grype.yaml",
+  ".grype.yml",
+  ".grype/config.yaml",
+  ".grype/config.yml"
+];
+var PARSERS = {
+  "waivers-file": parseWaiversFile,
+  trivyignore: parseTrivyIgnore,
+  grype: (text4, label, options2) => parseGrypeIgnoreRules(text4, label, options2)
+};
+function waiverFileLabel(workspace, file2) {
+  const absolute = path5.resolve(workspace, file2);
+  const relative3 = path5.relative(path5.resolve(workspace), absolute);
+  const outside = relative3 === "" || relative3.startsWith("..") || path5.isAbsolute(relative3);
+  return (outside ? absolute : relative3).split(path5.sep).join("/");
+}
+function listWaiverSources(workspace, waiversFile) {
+  return [
+    { kind: "waivers-file", label: waiverFileLabel(workspace, waiversFile) },
+    { kind: "trivyignore", label: TRIVYIGNORE_FILE },
+    ...GRYPE_CONFIG_FILES.map((label) => ({ kind: "grype", label }))
+  ];
+}
+function parseWaiverSource(source, text4, options2 = {}) {
+  return PARSERS[source.kind](text4, source.label, options2);
+}
+
+// src/waivers/load.ts
+async function loadWaivers(options2) {
+  const read = options2.readFile ?? readOptionalFile;
+  const waivers = [];
+  let grypeConfigRead = false;
+  for (const source of listWaiverSources(options2.workspace, options2.waiversFile)) {
+    if (source.kind === "grype" && grypeConfigRead) break;
+    const text4 = await read(path6.resolve(options2.workspace, source.label));
+    if (text4 === void 0) {
+      if (source.kind === "waivers-file" && options2.explicit) throw missingWaiversFile(options2);
+      continue;
+    }
+    waivers.push(...parseWaiverSource(source, text4, { warn: options2.warn }));
+    grypeConfigRead ||= source.kind === "grype";
+  }
+  return waivers;
+}
+function missingWaiversFile(options2) {
+  return new ConfigError(
+    `Input 'waivers-file' has an invalid value ${JSON.stringify(options2.waiversFile)}: the file does not exist in the workspace (leave the input out to use the optional default ${JSON.stringify(".github/security-waivers.yml")}).`
+  );
+}
+async function readOptionalFile(absolutePath) {
+  try {
+    return await readFileFromDisk(absolutePath, "utf8");
+  } catch (error62) {
+    const code = error62.code;
+    if (code === "ENOENT" || code === "ENOTDIR") return void 0;
+    throw new ConfigError(
+      `Could not read ${absolutePath}: ${error62 instanceof Error ? error62.message : String(error62)}`
+    );
+  }
+}
+
 // src/preflight.ts
+async function runPreflight(config2, workspace, logger) {
+  checkDockerfile(config2, workspace);
+  const reportFiles = await prepareReports(config2, workspace);
+  const waivers = await loadWaivers({
+    workspace,
+    waiversFile: config2.waiversFile,
+    explicit: config2.waiversFileExplicit,
+    warn: (message2) => logger.warning(message2)
+  });
+  return { reportFiles, waivers };
+}
 function checkDockerfile(config2, workspace) {
   if (config2.dockerfile === "") return;
   if (createWorkspaceFiles(workspace).exists(config2.dockerfile)) return;
@@ -35789,7 +36138,7 @@ function checkDockerfile(config2, workspace) {
 // src/scanners/table.ts
 import { constants as constants2 } from "node:fs";
 import { access as access2 } from "node:fs/promises";
-import path6 from "node:path";
+import path8 from "node:path";
 
 // src/scanners/trivy/run.ts
 import { randomUUID } from "node:crypto";
@@ -35895,7 +36244,7 @@ function findFlag(capabilities, candidates) {
 }
 
 // src/scanners/skip-dirs.ts
-var import_picomatch3 = __toESM(require_picomatch2(), 1);
+var import_picomatch4 = __toESM(require_picomatch2(), 1);
 function rebaseSkipDirs(skipDirs, pathPrefix) {
   const prefix = pathPrefix.replace(/\/+$/, "");
   return skipDirs.map((entry) => {
@@ -35905,7 +36254,7 @@ function rebaseSkipDirs(skipDirs, pathPrefix) {
 }
 function createSkipDirMatcher(skipDirs, pathPrefix) {
   const patterns = rebaseSkipDirs(skipDirs, pathPrefix).filter((entry) => entry !== "");
-  return patterns.length > 0 ? (0, import_picomatch3.default)(patterns, { dot: true }) : () => false;
+  return patterns.length > 0 ? (0, import_picomatch4.default)(patterns, { dot: true }) : () => false;
 }
 
 // src/scanners/trivy/args.ts
@@ -36281,7 +36630,7 @@ function describeError(error62) {
 
 // src/scanners/grype/run.ts
 import { readFile as readFile3, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
-import path5 from "node:path";
+import path7 from "node:path";
 var TOOL = "Grype";
 var VERSION_TIMEOUT_MS = 6e4;
 var THRESHOLD_MESSAGE = "discovered vulnerabilities at or above the severity threshold";
@@ -36338,8 +36687,8 @@ function createGrypeScanner(options2 = {}) {
   };
 }
 async function prepareRun(context, input2) {
-  const reportPath = path5.join(context.tempDir, "grype-report.json");
-  const configPath = path5.join(context.tempDir, "grype-config.yaml");
+  const reportPath = path7.join(context.tempDir, "grype-report.json");
+  const configPath = path7.join(context.tempDir, "grype-config.yaml");
   await rm3(reportPath, { force: true });
   await writeFile3(configPath, "{}\n");
   const args = [
@@ -36411,10 +36760,10 @@ function buildSourceArgument(context) {
       error: `scan-ref ${JSON.stringify(scanRef)} starts with '-' and would be read as an option`
     };
   }
-  if (scanType === "fs") return `dir:${path5.resolve(context.workspace, scanRef)}`;
-  if (scanType === "sbom") return `sbom:${path5.resolve(context.workspace, scanRef)}`;
+  if (scanType === "fs") return `dir:${path7.resolve(context.workspace, scanRef)}`;
+  if (scanType === "sbom") return `sbom:${path7.resolve(context.workspace, scanRef)}`;
   const scheme = PATH_SCHEMES.find((prefix) => scanRef.startsWith(prefix));
-  if (scheme) return `${scheme}${path5.resolve(context.workspace, scanRef.slice(scheme.length))}`;
+  if (scheme) return `${scheme}${path7.resolve(context.workspace, scanRef.slice(scheme.length))}`;
   return scanRef;
 }
 function buildExcludeArgs(context) {
@@ -36427,11 +36776,11 @@ function buildExcludeArgs(context) {
 }
 function readPathPrefix(context) {
   if (context.config.scanType !== "fs") return "";
-  const relative3 = path5.relative(
+  const relative3 = path7.relative(
     context.workspace,
-    path5.resolve(context.workspace, context.config.scanRef)
+    path7.resolve(context.workspace, context.config.scanRef)
   );
-  return relative3.split(path5.sep).join("/");
+  return relative3.split(path7.sep).join("/");
 }
 function grypeRunOptions(context, dbCacheDir) {
   const extra = dbCacheDir ? { GRYPE_DB_CACHE_DIR: dbCacheDir } : {};
@@ -36808,13 +37157,13 @@ function checkRequirements(file2) {
 }
 
 // src/scanners/pinning/check-yaml.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 
 // src/scanners/pinning/yaml-nodes.ts
-var import_yaml = __toESM(require_dist(), 1);
+var import_yaml2 = __toESM(require_dist(), 1);
 function parseYamlFile(path11, text4) {
-  const lineCounter = new import_yaml.LineCounter();
-  const parsed = (0, import_yaml.parseAllDocuments)(text4.replace(/^\uFEFF/, ""), { lineCounter, uniqueKeys: false });
+  const lineCounter = new import_yaml2.LineCounter();
+  const parsed = (0, import_yaml2.parseAllDocuments)(text4.replace(/^\uFEFF/, ""), { lineCounter, uniqueKeys: false });
   const documents = Array.isArray(parsed) ? parsed : [];
   for (const document of documents) {
     const error62 = document.errors[0];
@@ -36830,25 +37179,25 @@ function parseYamlFile(path11, text4) {
   return { documents, lineCounter };
 }
 function resolveNode(node2, document) {
-  if ((0, import_yaml.isAlias)(node2)) return node2.resolve(document) ?? void 0;
-  return (0, import_yaml.isMap)(node2) || (0, import_yaml.isSeq)(node2) || (0, import_yaml.isScalar)(node2) ? node2 : void 0;
+  if ((0, import_yaml2.isAlias)(node2)) return node2.resolve(document) ?? void 0;
+  return (0, import_yaml2.isMap)(node2) || (0, import_yaml2.isSeq)(node2) || (0, import_yaml2.isScalar)(node2) ? node2 : void 0;
 }
 function lineOfNode(node2, yaml) {
   return yaml.lineCounter.linePos(node2.range?.[0] ?? 0).line;
 }
 function mergeSources(value, document) {
   const resolved = resolveNode(value, document);
-  if ((0, import_yaml.isMap)(resolved)) return [resolved];
-  if (!(0, import_yaml.isSeq)(resolved)) return [];
-  return resolved.items.map((item) => resolveNode(item, document)).filter((item) => (0, import_yaml.isMap)(item));
+  if ((0, import_yaml2.isMap)(resolved)) return [resolved];
+  if (!(0, import_yaml2.isSeq)(resolved)) return [];
+  return resolved.items.map((item) => resolveNode(item, document)).filter((item) => (0, import_yaml2.isMap)(item));
 }
 function getMapValue(map2, key, document, seen = /* @__PURE__ */ new Set()) {
   if (seen.has(map2)) return void 0;
   seen.add(map2);
-  const own2 = map2.items.find((pair) => (0, import_yaml.isScalar)(pair.key) && pair.key.value === key);
+  const own2 = map2.items.find((pair) => (0, import_yaml2.isScalar)(pair.key) && pair.key.value === key);
   if (own2 !== void 0) return resolveNode(own2.value, document);
   for (const pair of map2.items) {
-    if (!(0, import_yaml.isScalar)(pair.key) || pair.key.value !== "<<") continue;
+    if (!(0, import_yaml2.isScalar)(pair.key) || pair.key.value !== "<<") continue;
     for (const source of mergeSources(pair.value, document)) {
       const found = getMapValue(source, key, document, seen);
       if (found !== void 0) return found;
@@ -36857,7 +37206,7 @@ function getMapValue(map2, key, document, seen = /* @__PURE__ */ new Set()) {
   return void 0;
 }
 function scalarText(node2) {
-  if (!(0, import_yaml.isScalar)(node2)) return void 0;
+  if (!(0, import_yaml2.isScalar)(node2)) return void 0;
   return typeof node2.value === "string" ? node2.value : node2.value === null ? void 0 : String(node2.value);
 }
 function mapEntries(map2, document) {
@@ -36866,7 +37215,7 @@ function mapEntries(map2, document) {
     if (seen.has(current)) return;
     seen.add(current);
     for (const pair of current.items) {
-      if (!(0, import_yaml.isScalar)(pair.key)) continue;
+      if (!(0, import_yaml2.isScalar)(pair.key)) continue;
       if (pair.key.value === "<<")
         mergeSources(pair.value, document).forEach((source) => collect2(source, seen));
       else keys.add(String(pair.key.value));
@@ -36884,10 +37233,10 @@ function visitMaps(root, document, visit2) {
     const node2 = resolveNode(value, document);
     if (node2 === void 0 || seen.has(node2)) return;
     seen.add(node2);
-    if ((0, import_yaml.isMap)(node2)) {
+    if ((0, import_yaml2.isMap)(node2)) {
       visit2(node2);
       for (const [, child] of mapEntries(node2, document)) walk2(child);
-    } else if ((0, import_yaml.isSeq)(node2)) {
+    } else if ((0, import_yaml2.isSeq)(node2)) {
       node2.items.forEach(walk2);
     }
   };
@@ -36920,11 +37269,11 @@ function checkCompose(file2) {
   const yaml = parseYamlFile(file2.path, file2.text);
   const collector = new HitCollector(yaml);
   for (const document of yaml.documents) {
-    if (!(0, import_yaml2.isMap)(document.contents)) continue;
+    if (!(0, import_yaml3.isMap)(document.contents)) continue;
     const services = getMapValue(document.contents, "services", document);
-    if (!(0, import_yaml2.isMap)(services)) continue;
+    if (!(0, import_yaml3.isMap)(services)) continue;
     for (const [, service] of mapEntries(services, document)) {
-      if ((0, import_yaml2.isMap)(service))
+      if ((0, import_yaml3.isMap)(service))
         checkImageNode(
           getMapValue(service, "image", document),
           "unpinned-compose-image",
@@ -36938,10 +37287,10 @@ var CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"];
 function checkContainerLists(map2, document, collector) {
   for (const key of CONTAINER_LISTS) {
     const list2 = getMapValue(map2, key, document);
-    if (!(0, import_yaml2.isSeq)(list2)) continue;
+    if (!(0, import_yaml3.isSeq)(list2)) continue;
     for (const item of list2.items) {
       const container = resolveNode(item, document);
-      if ((0, import_yaml2.isMap)(container)) {
+      if ((0, import_yaml3.isMap)(container)) {
         checkImageNode(
           getMapValue(container, "image", document),
           "unpinned-kubernetes-image",
@@ -36953,7 +37302,7 @@ function checkContainerLists(map2, document, collector) {
 }
 function isKubernetesObject(document) {
   const root = document.contents;
-  return (0, import_yaml2.isMap)(root) && scalarText(getMapValue(root, "apiVersion", document)) !== void 0 && scalarText(getMapValue(root, "kind", document)) !== void 0;
+  return (0, import_yaml3.isMap)(root) && scalarText(getMapValue(root, "apiVersion", document)) !== void 0 && scalarText(getMapValue(root, "kind", document)) !== void 0;
 }
 function checkKubernetes(file2) {
   const yaml = parseYamlFile(file2.path, file2.text);
@@ -36980,24 +37329,24 @@ function checkUsesNode(node2, collector) {
   if (rule !== void 0) collector.add(node2, rule, uses);
 }
 function checkSteps(steps, document, collector) {
-  if (!(0, import_yaml2.isSeq)(steps)) return;
+  if (!(0, import_yaml3.isSeq)(steps)) return;
   for (const item of steps.items) {
     const step = resolveNode(item, document);
-    if ((0, import_yaml2.isMap)(step)) checkUsesNode(getMapValue(step, "uses", document), collector);
+    if ((0, import_yaml3.isMap)(step)) checkUsesNode(getMapValue(step, "uses", document), collector);
   }
 }
 function checkJobs(root, document, collector) {
   const jobs = getMapValue(root, "jobs", document);
-  if (!(0, import_yaml2.isMap)(jobs)) return;
+  if (!(0, import_yaml3.isMap)(jobs)) return;
   for (const [, job] of mapEntries(jobs, document)) {
-    if (!(0, import_yaml2.isMap)(job)) continue;
+    if (!(0, import_yaml3.isMap)(job)) continue;
     checkUsesNode(getMapValue(job, "uses", document), collector);
     checkSteps(getMapValue(job, "steps", document), document, collector);
   }
 }
 function checkRuns(root, document, collector) {
   const runs = getMapValue(root, "runs", document);
-  if (!(0, import_yaml2.isMap)(runs)) return;
+  if (!(0, import_yaml3.isMap)(runs)) return;
   checkSteps(getMapValue(runs, "steps", document), document, collector);
   const image = getMapValue(runs, "image", document);
   if (scalarText(image)?.trim().toLowerCase().startsWith("docker://"))
@@ -37008,7 +37357,7 @@ function checkWorkflow(file2) {
   const collector = new HitCollector(yaml);
   for (const document of yaml.documents) {
     const root = document.contents;
-    if (!(0, import_yaml2.isMap)(root)) continue;
+    if (!(0, import_yaml3.isMap)(root)) continue;
     checkJobs(root, document, collector);
     checkRuns(root, document, collector);
   }
@@ -37203,7 +37552,7 @@ function createBinaryResolver(tool, options2) {
   return async (context) => {
     const configured = tool === "trivy" ? context.config.trivyPath : context.config.grypePath;
     if (configured !== "") {
-      const absolute = path6.resolve(context.workspace, configured);
+      const absolute = path8.resolve(context.workspace, configured);
       try {
         await access2(absolute, constants2.X_OK);
         return absolute;
@@ -37239,7 +37588,7 @@ function createScannerTable(options2 = {}) {
 }
 
 // src/sbom/step.ts
-import path7 from "node:path";
+import path9 from "node:path";
 
 // src/util/errors.ts
 var PERMISSION_HINTS = [
@@ -37418,7 +37767,7 @@ function createSbomStep(options2) {
       scanRef: config2.scanRef,
       workspace: options2.workspace,
       format: config2.sbomFormat === "cyclonedx" ? "cyclonedx" : "spdx-json",
-      outputFile: path7.resolve(options2.workspace, config2.sbomFile),
+      outputFile: path9.resolve(options2.workspace, config2.sbomFile),
       timeoutMs: config2.timeoutMs,
       skipDirs: config2.skipDirs,
       tempDir: options2.tempDir,
@@ -37478,344 +37827,6 @@ function createCommandRunner() {
       });
     }
   };
-}
-
-// src/waivers/load.ts
-import { readFile as readFileFromDisk } from "node:fs/promises";
-import path9 from "node:path";
-
-// src/waivers/sources.ts
-import path8 from "node:path";
-
-// src/waivers/parse.ts
-var import_picomatch4 = __toESM(require_picomatch2(), 1);
-var import_yaml3 = __toESM(require_dist(), 1);
-var WAIVER_KEYS = [
-  "id",
-  "package",
-  "path",
-  "reason",
-  "expires",
-  "approved-by",
-  "mitigation"
-];
-function optionalText(key) {
-  return external_exports.string({ error: `'${key}' must be text` }).trim().min(1, { error: `'${key}' is empty (leave the key out instead)` }).optional();
-}
-var entrySchema = external_exports.strictObject(
-  {
-    id: optionalText("id"),
-    package: optionalText("package"),
-    path: optionalText("path").refine(
-      (glob) => glob === void 0 || describeGlobProblem(glob) === void 0,
-      {
-        error: (issue2) => `'path' ${describeGlobProblem(String(issue2.input))}`
-      }
-    ),
-    reason: external_exports.string({
-      error: (issue2) => issue2.input === void 0 ? "'reason' is required: say why the risk is accepted" : "'reason' must be text"
-    }).trim().min(1, { error: "'reason' is empty: say why the risk is accepted" }),
-    expires: external_exports.string({
-      error: (issue2) => issue2.input === void 0 ? "'expires' is required: the date (YYYY-MM-DD) from which the waiver no longer applies" : `'expires' ${JSON.stringify(issue2.input)} is not a date written YYYY-MM-DD`
-    }).trim().refine(isIsoDate, {
-      error: (issue2) => `'expires' ${JSON.stringify(issue2.input)} is not a real date written YYYY-MM-DD`
-    }),
-    "approved-by": optionalText("approved-by"),
-    mitigation: optionalText("mitigation")
-  },
-  { error: (issue2) => describeUnknownKeys(issue2) }
-).refine(
-  (entry) => entry.id !== void 0 || entry.package !== void 0 || entry.path !== void 0,
-  {
-    error: "needs at least one of 'id', 'package' or 'path' (otherwise it would waive everything)"
-  }
-);
-function describeUnknownKeys(issue2) {
-  if (issue2.code === "unrecognized_keys") {
-    const keys = issue2.keys ?? [];
-    return `unknown key ${keys.map((k) => `'${k}'`).join(", ")} (accepted: ${WAIVER_KEYS.join(", ")})`;
-  }
-  if (issue2.code === "invalid_type") return "is not a mapping of id, reason, expires, \u2026";
-  return void 0;
-}
-function describeGlobProblem(glob) {
-  if (glob.startsWith("!"))
-    return `${JSON.stringify(glob)} is a negated glob; waivers list what they cover`;
-  if (glob.includes("\\")) return `${JSON.stringify(glob)} contains '\\'; use forward slashes`;
-  try {
-    import_picomatch4.default.makeRe(glob, { strictBrackets: true });
-    return void 0;
-  } catch (error62) {
-    return `${JSON.stringify(glob)} is not a valid glob (${error62 instanceof Error ? error62.message : String(error62)})`;
-  }
-}
-function parseWaiversFile(text4, file2) {
-  const lineCounter = new import_yaml3.LineCounter();
-  const doc = readYaml(text4, file2, lineCounter);
-  const root = doc.toJS();
-  if (root === null || root === void 0) return [];
-  if (typeof root !== "object" || Array.isArray(root) || Object.keys(root).some((key) => key !== "waivers")) {
-    throw new ConfigError(
-      `${file2}: expected a mapping with one key, 'waivers:' (a list of waivers).`
-    );
-  }
-  const list2 = root.waivers;
-  if (list2 === null || list2 === void 0) return [];
-  if (!Array.isArray(list2)) throw new ConfigError(`${file2}: 'waivers' must be a list of waivers.`);
-  return list2.map((entry, index) => {
-    const parsed = entrySchema.safeParse(entry);
-    if (!parsed.success) {
-      const line = readEntryLine(doc, lineCounter, index);
-      const id = typeof entry === "object" && entry !== null && "id" in entry ? ` (${String(entry.id)})` : "";
-      const problem = parsed.error.issues[0]?.message ?? "is malformed";
-      throw new ConfigError(
-        `${file2}: waivers[${index}]${id}${line ? ` at line ${line}` : ""}: ${problem}.`
-      );
-    }
-    const v = parsed.data;
-    return {
-      ...v.id ? { id: v.id } : {},
-      ...v.package ? { package: v.package } : {},
-      ...v.path ? { path: v.path } : {},
-      reason: v.reason,
-      expires: v.expires,
-      ...v["approved-by"] ? { approvedBy: v["approved-by"] } : {},
-      ...v.mitigation ? { mitigation: v.mitigation } : {},
-      origin: `${file2}#${index}`
-    };
-  });
-}
-function readYaml(text4, file2, lineCounter) {
-  const doc = (0, import_yaml3.parseDocument)(text4, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const error62 = doc.errors[0];
-  if (error62) {
-    const line = error62.linePos?.[0]?.line ?? lineCounter.linePos(error62.pos[0]).line;
-    throw new ConfigError(
-      `${file2}: not valid YAML${line ? ` at line ${line}` : ""}: ${error62.message.split("\n")[0]}`
-    );
-  }
-  return doc;
-}
-function readEntryLine(doc, lineCounter, index) {
-  const contents = doc.contents;
-  if (!(0, import_yaml3.isMap)(contents)) return void 0;
-  const list2 = contents.get("waivers", true);
-  if (!(0, import_yaml3.isSeq)(list2)) return void 0;
-  const item = list2.items[index];
-  const range = item?.range;
-  return range ? lineCounter.linePos(range[0]).line : void 0;
-}
-function parseTrivyIgnore(text4, file2) {
-  const waivers = [];
-  let comments = [];
-  text4.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.trim();
-    if (line === "") {
-      comments = [];
-      return;
-    }
-    if (line.startsWith("#")) {
-      comments.push(line.replace(/^#+\s*/, ""));
-      return;
-    }
-    const [id, ...rest] = line.split(/\s+/);
-    const waiver = {
-      id,
-      reason: comments.filter((c) => c !== "").join(" ") || `Listed in ${file2}`,
-      origin: `${file2}:${index + 1}`
-    };
-    for (const field of rest) {
-      if (field.startsWith("#")) break;
-      if (!field.startsWith("exp:")) continue;
-      const date5 = field.slice(4);
-      if (!isIsoDate(date5)) {
-        throw new ConfigError(
-          `${file2}: line ${index + 1} (${id}): exp:${date5} is not a real date written YYYY-MM-DD.`
-        );
-      }
-      waiver.expires = date5;
-    }
-    waivers.push(waiver);
-    comments = [];
-  });
-  return waivers;
-}
-var GRYPE_RULE_KEYS = [
-  "vulnerability",
-  "reason",
-  "namespace",
-  "fix-state",
-  "package",
-  "vex-status",
-  "vex-justification",
-  "match-type",
-  "include-aliases"
-];
-var GRYPE_PACKAGE_KEYS = [
-  "name",
-  "version",
-  "language",
-  "type",
-  "location",
-  "upstream-name"
-];
-var UNEVALUABLE = {
-  "vex-status": "applies to VEX documents only, which the action does not read",
-  "vex-justification": "applies to VEX documents only, which the action does not read",
-  "package.language": "findings do not record Grype's package language",
-  "package.upstream-name": "findings do not record a package's upstream (source) name"
-};
-var text3 = external_exports.string().optional();
-var grypePackageSchema = external_exports.looseObject({
-  name: text3,
-  version: text3,
-  language: text3,
-  type: text3,
-  location: text3,
-  "upstream-name": text3
-});
-var grypeRuleSchema = external_exports.looseObject({
-  vulnerability: text3,
-  reason: text3,
-  namespace: text3,
-  "fix-state": text3,
-  package: grypePackageSchema.nullish(),
-  "vex-status": text3,
-  "vex-justification": text3,
-  "match-type": text3,
-  "include-aliases": external_exports.boolean().optional()
-});
-var grypeConfigSchema = external_exports.looseObject({ ignore: external_exports.array(grypeRuleSchema).nullish() }).nullish();
-function parseGrypeIgnoreRules(yamlText, file2, options2 = {}) {
-  const doc = readYaml(yamlText, file2, new import_yaml3.LineCounter());
-  const parsed = grypeConfigSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const issue2 = parsed.error.issues[0];
-    throw new ConfigError(
-      `${file2}: ${issue2 ? issue2.path.join(".") : "ignore"}: ${issue2?.message ?? "malformed"}.`
-    );
-  }
-  return (parsed.data?.ignore ?? []).flatMap((rule, index) => {
-    const where = `${file2}: ignore[${index}]`;
-    const unevaluable = findUnevaluable(rule);
-    if (unevaluable.length > 0) {
-      options2.warn?.(
-        `${where} is not applied: ${unevaluable.join("; ")}. Findings it would match still count; remove the criterion or waive them in the waivers file.`
-      );
-      return [];
-    }
-    return [toGrypeWaiver(rule, { file: file2, index, where })];
-  });
-}
-function findUnevaluable(rule) {
-  const known = new Set(GRYPE_RULE_KEYS);
-  const knownPackage = new Set(GRYPE_PACKAGE_KEYS);
-  const keys = [
-    ...Object.keys(rule).filter((key) => rule[key] !== void 0 && rule[key] !== ""),
-    ...Object.entries(rule.package ?? {}).filter(([, value]) => value !== void 0 && value !== "").map(([key]) => `package.${key}`)
-  ];
-  return keys.flatMap((key) => {
-    if (key === "package") return [];
-    const reason = UNEVALUABLE[key];
-    if (reason !== void 0) return [`'${key}' ${reason}`];
-    const isKnown = key.startsWith("package.") ? knownPackage.has(key.slice("package.".length)) : known.has(key);
-    return isKnown ? [] : [`'${key}' is not a Grype ignore-rule criterion the action knows`];
-  });
-}
-function toGrypeWaiver(rule, at) {
-  const pkg = rule.package ?? {};
-  const waiver = {
-    reason: rule.reason?.trim() || `Ignore rule in ${at.file}`,
-    origin: `${at.file}#${at.index}`
-  };
-  if (rule.vulnerability) {
-    waiver.id = rule.vulnerability;
-    if (rule["include-aliases"] !== true) waiver.matchAliases = false;
-  }
-  if (pkg.name) waiver.package = pkg.name;
-  if (pkg.version) waiver.packageVersion = pkg.version;
-  if (pkg.type) waiver.packageType = pkg.type;
-  if (rule["fix-state"]) waiver.fixState = rule["fix-state"];
-  const properties = {};
-  if (rule.namespace) properties.namespace = rule.namespace;
-  if (rule["match-type"]) properties.matchTypes = rule["match-type"];
-  if (Object.keys(properties).length > 0) waiver.findingProperties = properties;
-  if (pkg.location) {
-    const problem = describeGlobProblem(pkg.location);
-    if (problem) throw new ConfigError(`${at.where}.package.location ${problem}.`);
-    waiver.packageLocation = pkg.location;
-  }
-  const criteria = Object.keys(waiver).filter(
-    (key) => !["reason", "origin", "matchAliases"].includes(key)
-  );
-  if (criteria.length === 0) {
-    throw new ConfigError(`${at.where} has no criteria and would ignore everything.`);
-  }
-  return waiver;
-}
-
-// src/waivers/sources.ts
-var TRIVYIGNORE_FILE = ".trivyignore";
-var GRYPE_CONFIG_FILES = [
-  ".grype.yaml",
-  ".grype.yml",
-  ".grype/config.yaml",
-  ".grype/config.yml"
-];
-var PARSERS = {
-  "waivers-file": parseWaiversFile,
-  trivyignore: parseTrivyIgnore,
-  grype: (text4, label, options2) => parseGrypeIgnoreRules(text4, label, options2)
-};
-function waiverFileLabel(workspace, file2) {
-  const absolute = path8.resolve(workspace, file2);
-  const relative3 = path8.relative(path8.resolve(workspace), absolute);
-  const outside = relative3 === "" || relative3.startsWith("..") || path8.isAbsolute(relative3);
-  return (outside ? absolute : relative3).split(path8.sep).join("/");
-}
-function listWaiverSources(workspace, waiversFile) {
-  return [
-    { kind: "waivers-file", label: waiverFileLabel(workspace, waiversFile) },
-    { kind: "trivyignore", label: TRIVYIGNORE_FILE },
-    ...GRYPE_CONFIG_FILES.map((label) => ({ kind: "grype", label }))
-  ];
-}
-function parseWaiverSource(source, text4, options2 = {}) {
-  return PARSERS[source.kind](text4, source.label, options2);
-}
-
-// src/waivers/load.ts
-async function loadWaivers(options2) {
-  const read = options2.readFile ?? readOptionalFile;
-  const waivers = [];
-  let grypeConfigRead = false;
-  for (const source of listWaiverSources(options2.workspace, options2.waiversFile)) {
-    if (source.kind === "grype" && grypeConfigRead) break;
-    const text4 = await read(path9.resolve(options2.workspace, source.label));
-    if (text4 === void 0) {
-      if (source.kind === "waivers-file" && options2.explicit) throw missingWaiversFile(options2);
-      continue;
-    }
-    waivers.push(...parseWaiverSource(source, text4, { warn: options2.warn }));
-    grypeConfigRead ||= source.kind === "grype";
-  }
-  return waivers;
-}
-function missingWaiversFile(options2) {
-  return new ConfigError(
-    `Input 'waivers-file' has an invalid value ${JSON.stringify(options2.waiversFile)}: the file does not exist in the workspace (leave the input out to use the optional default ${JSON.stringify(".github/security-waivers.yml")}).`
-  );
-}
-async function readOptionalFile(absolutePath) {
-  try {
-    return await readFileFromDisk(absolutePath, "utf8");
-  } catch (error62) {
-    const code = error62.code;
-    if (code === "ENOENT" || code === "ENOTDIR") return void 0;
-    throw new ConfigError(
-      `Could not read ${absolutePath}: ${error62 instanceof Error ? error62.message : String(error62)}`
-    );
-  }
 }
 
 // src/baseline/compare.ts
@@ -38334,14 +38345,7 @@ async function runCli(argv) {
     }
     const config2 = parseConfig({ ...args.inputs, "github-token": "" });
     const workspace = path10.resolve(args.cli.workspace ?? process.cwd());
-    checkDockerfile(config2, workspace);
-    const reportFiles = await prepareReports(config2, workspace);
-    const waivers = await loadWaivers({
-      workspace,
-      waiversFile: config2.waiversFile,
-      explicit: config2.waiversFileExplicit,
-      warn: (message3) => logger.warning(message3)
-    });
+    const { reportFiles, waivers } = await runPreflight(config2, workspace, logger);
     tempDir = await mkdtemp2(path10.join(os.tmpdir(), "security-gate-"));
     const markBaseline2 = await createCliBaselineMarking(config2, workspace, logger);
     const runner = createCommandRunner();

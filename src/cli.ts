@@ -16,8 +16,8 @@ import {
   type RawInputs,
   type Config,
 } from './config/schema.js';
-import { prepareReports, runPipeline, type PipelineResult } from './pipeline.js';
-import { checkDockerfile } from './preflight.js';
+import { runPipeline, type PipelineResult } from './pipeline.js';
+import { runPreflight } from './preflight.js';
 import { renderMarkdown } from './report/markdown.js';
 import { createBinaryResolver, createScannerTable } from './scanners/table.js';
 import { createTrivyProber } from './scanners/trivy/probe.js';
@@ -27,7 +27,6 @@ import { describeError } from './util/errors.js';
 import type { Logger } from './util/logger.js';
 import { sanitizeLogText } from './util/safe-text.js';
 import { createWorkspaceFiles } from './util/workspace-files.js';
-import { loadWaivers } from './waivers/load.js';
 import { resolveBaseline } from './baseline/sources.js';
 import { createBaselineMarking } from './baseline/marker.js';
 
@@ -175,14 +174,7 @@ export async function runCli(argv: string[]): Promise<number> {
     // The CLI never uploads: no token means no GitHub reporters, defaults otherwise.
     const config = parseConfig({ ...args.inputs, 'github-token': '' });
     const workspace = path.resolve(args.cli.workspace ?? process.cwd());
-    checkDockerfile(config, workspace);
-    const reportFiles = await prepareReports(config, workspace);
-    const waivers = await loadWaivers({
-      workspace,
-      waiversFile: config.waiversFile,
-      explicit: config.waiversFileExplicit,
-      warn: (message) => logger.warning(message),
-    });
+    const { reportFiles, waivers } = await runPreflight(config, workspace, logger);
     tempDir = await mkdtemp(path.join(os.tmpdir(), 'security-gate-'));
     const markBaseline = await createCliBaselineMarking(config, workspace, logger);
     const runner = createCommandRunner();

@@ -8,10 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { readConfigFromInputs } from '../inputs.js';
-import { prepareReports } from '../pipeline.js';
 import { createCommandRunner, type CommandRunner } from '../util/command.js';
 import type { Logger } from '../util/logger.js';
-import { loadWaivers } from '../waivers/load.js';
 import type { Waiver } from '../waivers/parse.js';
 import { resolveRunContext, type RunContext } from '../github/context.js';
 import {
@@ -24,7 +22,7 @@ import {
 import { resolveWorkflowRunPullRequest } from '../github/publish.js';
 import { createCacheStore } from '../install/actions-adapters.js';
 import type { CacheStore } from '../install/db-cache.js';
-import { checkDockerfile } from '../preflight.js';
+import { runPreflight } from '../preflight.js';
 import type { ScannerCacheDirs } from '../scanners/table.js';
 import { scannerCacheDirs } from './supply-chain.js';
 
@@ -91,14 +89,7 @@ async function connectToGitHub(
 export async function prepare(logger: Logger, tempDirHolder: { dir?: string }): Promise<RunSetup> {
   const config = readConfigFromInputs();
   const workspace = workspaceOf();
-  checkDockerfile(config, workspace);
-  const reportFiles = await prepareReports(config, workspace);
-  const waivers = await loadWaivers({
-    workspace,
-    waiversFile: config.waiversFile,
-    explicit: config.waiversFileExplicit,
-    warn: (message) => logger.warning(message),
-  });
+  const { reportFiles, waivers } = await runPreflight(config, workspace, logger);
   const { ctx, client, timing } = await connectToGitHub(config, logger);
   tempDirHolder.dir = await mkdtemp(
     path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'security-gate-'),
