@@ -11408,6 +11408,137 @@ function emptyCounts() {
   return { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 };
 }
 
+// src/findings/image-ref.ts
+var ARCHIVE_TRANSPORTS = /* @__PURE__ */ new Set(["docker-archive", "oci-archive", "oci-dir"]);
+var REFERENCE_TRANSPORTS = /* @__PURE__ */ new Set(["docker", "podman", "containerd", "registry"]);
+var TRANSPORT = /^([a-z][a-z-]*):(.*)$/is;
+var DIGEST = /@([a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-f]{32,})$/i;
+var TAG = /^[\w][\w.-]{0,127}$/;
+var COMMIT_TAG = /^(?:sha-)?[0-9a-f]{7,40}$/;
+var DOCKER_HUB = /^(?:(?:index|registry-1)\.)?docker\.io\//i;
+function normalisePath(value) {
+  const forward = value.replace(/\\/g, "/");
+  if (/^\/+$/.test(forward)) return "/";
+  const trimmed = forward.replace(/^(?:\.\/)+/, "").replace(/\/+$/, "");
+  return trimmed === "" && forward !== "" ? "." : trimmed;
+}
+function splitTransport(value) {
+  const match = TRANSPORT.exec(value);
+  const transport = match?.[1]?.toLowerCase();
+  const rest = match?.[2] ?? "";
+  if (transport !== void 0 && ARCHIVE_TRANSPORTS.has(transport)) return { transport, rest };
+  if (transport !== void 0 && REFERENCE_TRANSPORTS.has(transport) && !/^\d+(?:\/|$)/.test(rest))
+    return { transport, rest: rest.replace(/^\/\//, "") };
+  return { rest: value };
+}
+function parseImageRef(raw) {
+  const value = raw.trim();
+  const { transport, rest } = splitTransport(value);
+  if (transport !== void 0 && ARCHIVE_TRANSPORTS.has(transport)) {
+    const archivePath = normalisePath(rest);
+    return { display: rest, transport, identity: archivePath, reference: archivePath, archivePath };
+  }
+  const digest = DIGEST.exec(rest)?.[1];
+  const named = digest === void 0 ? rest : rest.slice(0, rest.length - digest.length - 1);
+  const colon = named.lastIndexOf(":");
+  const tagCandidate = colon > named.lastIndexOf("/") ? named.slice(colon + 1) : void 0;
+  const tag = tagCandidate !== void 0 && TAG.test(tagCandidate) ? tagCandidate : void 0;
+  const name = tag === void 0 ? named : named.slice(0, colon);
+  const repository = normalisePath(name).replace(DOCKER_HUB, "").replace(/^library\//, "");
+  const tagged = `${repository}${tag === void 0 ? "" : `:${tag}`}`;
+  const identity = tag === void 0 || COMMIT_TAG.test(tag) ? repository : tagged;
+  const reference = `${tagged}${digest === void 0 ? "" : `@${digest}`}`;
+  return { display: rest, ...transport === void 0 ? {} : { transport }, identity, reference };
+}
+var lastParsed;
+function parseTarget(target) {
+  if (lastParsed?.target !== target) {
+    const { identity, reference } = parseImageRef(target);
+    lastParsed = { target, identity, reference };
+  }
+  return lastParsed;
+}
+function targetIdentity(target) {
+  return target === void 0 || target.trim() === "" ? "" : parseTarget(target).identity;
+}
+function targetReference(target) {
+  return target === void 0 || target.trim() === "" ? "" : parseTarget(target).reference;
+}
+function isSameTarget(a, b) {
+  const left = targetReference(a);
+  return left !== "" && left === targetReference(b);
+}
+
+// src/findings/package-key.ts
+var OS_PURL_TYPES = /* @__PURE__ */ new Set(["apk", "deb", "rpm", "alpm"]);
+var PURL_TYPES = {
+  ...purlType("apk", "alpine wolfi chainguard minimos apk"),
+  ...purlType("deb", "debian ubuntu echo deb dpkg"),
+  ...purlType(
+    "rpm",
+    "redhat centos rocky alma almalinux amazon oracle fedora cbl-mariner mariner azurelinux photon suse sles slem opensuse opensuse-leap opensuse.leap opensuse-tumbleweed opensuse.tumbleweed openeuler rpm"
+  ),
+  ...purlType("alpm", "alpm"),
+  ...purlType("gem", "gemspec bundler gem ruby"),
+  ...purlType("npm", "npm yarn pnpm bun node-pkg javascript"),
+  ...purlType("pypi", "pip pipenv poetry uv python-pkg python pypi"),
+  ...purlType("maven", "jar pom gradle sbt java-archive jenkins-plugin war ear par maven"),
+  ...purlType("golang", "gomod gobinary go-module go golang"),
+  ...purlType("cargo", "cargo rust-binary rust-crate"),
+  ...purlType("composer", "composer composer-vendor php-composer"),
+  ...purlType("nuget", "nuget dotnet-core dotnet-deps dotnet packages-props"),
+  ...purlType("conan", "conan conan-lock"),
+  ...purlType("conda", "conda-pkg conda-environment conda"),
+  ...purlType("hex", "hex mix"),
+  ...purlType("pub", "pub dart-pub"),
+  ...purlType("cocoapods", "cocoapods pod"),
+  ...purlType("swift", "swift")
+};
+function purlType(type, words) {
+  return Object.fromEntries(words.split(" ").map((word) => [word, type]));
+}
+function decodeSegment(segment) {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+function parsePurl(purl) {
+  const match = /^pkg:([^/]+)\/(.+?)(?:@[^?#]*)?(?:\?[^#]*)?(?:#.*)?$/.exec(purl.trim());
+  if (!match) return void 0;
+  const segments = (match[2] ?? "").split("/").map(decodeSegment);
+  const name = segments.pop() ?? "";
+  const type = (match[1] ?? "").toLowerCase();
+  if (name === "") return void 0;
+  return { type, namespace: segments.join("/").toLowerCase(), name: name.toLowerCase() };
+}
+function purlTypeOf(type) {
+  const word = (type ?? "").trim().toLowerCase();
+  return PURL_TYPES[word] ?? word;
+}
+function packagePurlType(pkg) {
+  const purl = pkg.purl === void 0 || pkg.purl === "" ? void 0 : parsePurl(pkg.purl);
+  return purlTypeOf(purl?.type ?? pkg.type);
+}
+function spellPurlName(type, purl) {
+  if (purl.namespace === "" || OS_PURL_TYPES.has(type)) return purl.name;
+  return type === "maven" ? `${purl.namespace}:${purl.name}` : `${purl.namespace}/${purl.name}`;
+}
+function normaliseName(type, name) {
+  const lower = name.trim().toLowerCase();
+  return type === "pypi" ? lower.replace(/[-_.]+/g, "-") : lower;
+}
+function packageKey(pkg) {
+  const purl = pkg.purl === void 0 || pkg.purl === "" ? void 0 : parsePurl(pkg.purl);
+  if (purl !== void 0) {
+    const type2 = purlTypeOf(purl.type);
+    return `${type2}/${normaliseName(type2, spellPurlName(type2, purl))}`;
+  }
+  const type = purlTypeOf(pkg.type);
+  return `${type}/${normaliseName(type, pkg.name)}`;
+}
+
 // src/findings/versions/generic.ts
 function tokenize(version3) {
   const tokens = version3.toLowerCase().match(/\d+|[a-z]+/g) ?? [];
@@ -12035,34 +12166,28 @@ var COMPARATORS = {
   rubygems: compareRubyGems,
   generic: compareGeneric
 };
-var TYPE_TO_ECOSYSTEM = {
-  ...Object.fromEntries(ECOSYSTEMS.map((e2) => [e2, e2])),
-  ...table(
-    "semver",
-    "npm node-pkg yarn pnpm bun javascript cargo rust-crate rust-binary composer composer-vendor php-composer nuget dotnet-core dotnet-deps packages-props conan conan-lock pub dart-pub hex swift cocoapods"
-  ),
-  ...table("pep440", "pip python-pkg pipenv poetry uv python pypi"),
-  ...table("maven", "jar pom gradle sbt java-archive jenkins-plugin maven war ear par"),
-  ...table("go", "gomod gobinary go-module golang"),
-  ...table("debian", "debian ubuntu deb dpkg"),
-  ...table(
-    "rpm",
-    "redhat centos rocky alma almalinux amazon rpm fedora oracle photon suse sles opensuse opensuse-leap opensuse.leap opensuse-tumbleweed cbl-mariner azurelinux mariner openeuler"
-  ),
-  ...table("apk", "alpine apk wolfi chainguard minimos"),
-  ...table("rubygems", "gemspec bundler gem ruby")
+var ECOSYSTEM_BY_PURL_TYPE = {
+  ...table("semver", "npm cargo composer nuget conan pub hex swift cocoapods"),
+  pypi: "pep440",
+  maven: "maven",
+  golang: "go",
+  deb: "debian",
+  rpm: "rpm",
+  apk: "apk",
+  gem: "rubygems"
 };
 function table(ecosystem, types) {
   return Object.fromEntries(types.split(" ").map((type) => [type, ecosystem]));
 }
-function ecosystemOf(packageType, purl) {
-  const byType = TYPE_TO_ECOSYSTEM[(packageType ?? "").trim().toLowerCase()];
-  if (byType) return byType;
-  const purlType = /^pkg:([a-z0-9.+-]+)\//i.exec(purl ?? "")?.[1]?.toLowerCase();
-  return purlType && TYPE_TO_ECOSYSTEM[purlType] || "generic";
+var ECOSYSTEM_NAMES = new Set(ECOSYSTEMS);
+function versionEcosystemOf(pkg) {
+  return ECOSYSTEM_BY_PURL_TYPE[packagePurlType(pkg)] ?? "generic";
+}
+function resolveEcosystem(ecosystem) {
+  return ECOSYSTEM_NAMES.has(ecosystem) ? ecosystem : ECOSYSTEM_BY_PURL_TYPE[purlTypeOf(ecosystem)] ?? "generic";
 }
 function compareVersions(ecosystem, a, b) {
-  return Math.sign(COMPARATORS[ecosystemOf(ecosystem)](a, b));
+  return Math.sign(COMPARATORS[resolveEcosystem(ecosystem)](a, b));
 }
 
 // src/findings/versions/release-line.ts
@@ -12074,7 +12199,7 @@ var PREFIX = {
   pep440: /^\d+!/
 };
 function releaseComponents(ecosystem, version3) {
-  const prefix = PREFIX[ecosystemOf(ecosystem)];
+  const prefix = PREFIX[resolveEcosystem(ecosystem)];
   const bare = version3.trim().toLowerCase().replace(prefix ?? /^$/, "");
   const tokens = bare.match(/\d+|[a-z]+/g) ?? [];
   return tokens.map((token) => token.replace(/^0+(?=\d)/, ""));
@@ -12098,51 +12223,59 @@ function parseFixedVersions(listed) {
   const versions = listed.flatMap((entry) => entry.split(/,|\|\|/)).map((entry) => entry.trim()).filter((entry) => entry !== "" && !/^(?:<|>(?!=)|!)/.test(entry)).map((entry) => entry.replace(/^(?:>=|==|=|\^)\s*/, "")).filter((entry) => entry !== "");
   return [...new Set(versions)];
 }
-function versionContext(ecosystem, installed) {
+function createVersionContext(ecosystem, installed) {
+  const resolved = resolveEcosystem(ecosystem);
   const known = /* @__PURE__ */ new Map();
   const compare2 = (a, b) => {
     const key = `${a}\0${b}`;
     let order2 = known.get(key);
     if (order2 === void 0) {
-      order2 = compareVersions(ecosystem, a, b);
+      order2 = compareVersions(resolved, a, b);
       known.set(key, order2);
     }
     return order2;
   };
-  return { ecosystem, installed, compare: compare2 };
+  return { ecosystem: resolved, installed, compare: compare2 };
 }
 function isNewer(ctx, version3) {
   return ctx.installed === "" || ctx.compare(version3, ctx.installed) > 0;
 }
-function isFixedBy(ctx, fixes, candidate) {
+function readFixList(ctx, fixes) {
   const newer = fixes.filter((fix) => isNewer(ctx, fix));
-  if (newer.length === 0) return false;
-  const newest = [...fixes].sort(ctx.compare).at(-1);
-  if (ctx.compare(candidate, newest) >= 0) return true;
-  const depth = releaseLineDepth(fixes.map((fix) => releaseComponents(ctx.ecosystem, fix)));
-  const line = releaseComponents(ctx.ecosystem, candidate);
-  return newer.some(
-    (fix) => ctx.compare(fix, candidate) <= 0 && sameReleaseLine(releaseComponents(ctx.ecosystem, fix), line, depth)
+  if (newer.length === 0) return void 0;
+  const lines = new Map(fixes.map((fix) => [fix, releaseComponents(ctx.ecosystem, fix)]));
+  return {
+    newest: fixes.reduce((a, b) => ctx.compare(b, a) > 0 ? b : a),
+    newer: newer.map((version3) => ({ version: version3, line: lines.get(version3) ?? [] })),
+    depth: releaseLineDepth([...lines.values()])
+  };
+}
+function isFixedBy(ctx, list2, candidate, line) {
+  if (ctx.compare(candidate, list2.newest) >= 0) return true;
+  return list2.newer.some(
+    (fix) => ctx.compare(fix.version, candidate) <= 0 && sameReleaseLine(fix.line, line, list2.depth)
   );
 }
-function chooseTargetVersion(options2) {
-  const ctx = versionContext(options2.ecosystem, options2.installed);
-  if (options2.fixLists.some((fixes) => !fixes.some((fix) => isNewer(ctx, fix)))) return void 0;
-  const candidates = [...new Set(options2.fixLists.flat())].filter((fix) => isNewer(ctx, fix)).sort(ctx.compare);
-  return candidates.find(
-    (candidate) => options2.fixLists.every((fixes) => isFixedBy(ctx, fixes, candidate))
-  );
+function chooseTargetVersion(ctx, fixLists) {
+  const lists = fixLists.map((fixes) => readFixList(ctx, fixes));
+  if (!lists.every((list2) => list2 !== void 0)) return void 0;
+  const candidates = [
+    ...new Set(lists.flatMap((list2) => list2.newer.map((fix) => fix.version)))
+  ].sort(ctx.compare);
+  return candidates.find((candidate) => {
+    const line = releaseComponents(ctx.ecosystem, candidate);
+    return lists.every((list2) => isFixedBy(ctx, list2, candidate, line));
+  });
 }
 function groupKey(finding) {
   const pkg = finding.package;
   return JSON.stringify([
-    finding.target ?? "",
-    pkg?.type ?? "",
-    pkg?.name ?? "",
+    targetReference(finding.target),
+    pkg === void 0 ? "" : packageKey(pkg),
     pkg?.installedVersion ?? ""
   ]);
 }
-function buildAdvice(findings2, targetVersion) {
+function buildAdvice(findings2) {
   const first2 = findings2[0];
   const fixes = emptyCounts();
   for (const finding of findings2) fixes[finding.severity] += 1;
@@ -12150,7 +12283,6 @@ function buildAdvice(findings2, targetVersion) {
     packageName: first2.package?.name ?? "",
     packageType: first2.package?.type,
     installedVersion: first2.package?.installedVersion ?? "",
-    targetVersion,
     fixes,
     vulnerabilityIds: [...new Set(findings2.map((f) => f.ruleId))].sort(),
     target: first2.target
@@ -12165,24 +12297,25 @@ function compareAdvice(a, b) {
 }
 function planGroup(findings2) {
   const pkg = findings2[0].package;
-  const ctx = versionContext(ecosystemOf(pkg?.type, pkg?.purl), pkg?.installedVersion ?? "");
+  const ctx = createVersionContext(
+    pkg === void 0 ? "generic" : versionEcosystemOf(pkg),
+    pkg?.installedVersion ?? ""
+  );
   const fixesOf = new Map(
     findings2.map((f) => [f, parseFixedVersions(f.package?.fixedVersions ?? [])])
   );
   const fixable = findings2.filter((f) => (fixesOf.get(f) ?? []).some((v) => isNewer(ctx, v)));
-  const fixableSet = new Set(fixable);
-  const unfixed = findings2.filter((f) => !fixableSet.has(f));
-  const result = {};
-  if (fixable.length > 0) {
-    const targetVersion = chooseTargetVersion({
-      ecosystem: ctx.ecosystem,
-      installed: ctx.installed,
-      fixLists: fixable.map((f) => fixesOf.get(f) ?? [])
-    });
-    result.upgrade = buildAdvice(fixable, targetVersion);
-  }
-  if (unfixed.length > 0) result.unfixable = buildAdvice(unfixed);
-  return result;
+  const targetVersion = fixable.length === 0 ? void 0 : chooseTargetVersion(
+    ctx,
+    fixable.map((f) => fixesOf.get(f) ?? [])
+  );
+  if (targetVersion === void 0) return { unfixable: buildAdvice(findings2) };
+  const fixed = new Set(fixable);
+  const unfixed = findings2.filter((f) => !fixed.has(f));
+  return {
+    upgrade: { ...buildAdvice(fixable), targetVersion },
+    ...unfixed.length > 0 ? { unfixable: buildAdvice(unfixed) } : {}
+  };
 }
 function planUpgrades(findings2) {
   const groups = /* @__PURE__ */ new Map();
@@ -12203,20 +12336,17 @@ function planUpgrades(findings2) {
   }
   upgrades.sort(compareAdvice);
   unfixable.sort(compareAdvice);
-  const fixableCount = upgrades.reduce((sum, advice) => sum + totalFixes(advice), 0);
+  const fixed = countBySeverity(upgrades);
+  const fixableCount = SEVERITIES.reduce((sum, severity) => sum + fixed[severity], 0);
   return { upgrades, unfixable, fixableCount };
 }
-function totalFixes(advice) {
-  return SEVERITIES.reduce((sum, severity) => sum + advice.fixes[severity], 0);
+function countBySeverity(advice) {
+  const counts = emptyCounts();
+  for (const a of advice) for (const severity of SEVERITIES) counts[severity] += a.fixes[severity];
+  return counts;
 }
 function formatFixes(fixes) {
   return SEVERITIES.filter((s) => fixes[s] > 0).map((s) => `${fixes[s]} ${s}`).join(", ");
-}
-function partitionAdvice(advice) {
-  return {
-    upgrades: advice.filter((a) => a.targetVersion !== void 0),
-    unfixable: advice.filter((a) => a.targetVersion === void 0)
-  };
 }
 
 // src/util/safe-text.ts
@@ -12284,8 +12414,8 @@ function linkTarget(url2, policy = {}) {
   if (parsed.protocol !== "https:" || parsed.username !== "" || parsed.password !== "") {
     return void 0;
   }
-  if (parsed.port !== "") return void 0;
-  if (policy.hosts !== void 0 && !policy.hosts.has(parsed.hostname)) return void 0;
+  const { hosts } = policy;
+  if (hosts !== void 0 && (parsed.port !== "" || !hosts.has(parsed.hostname))) return void 0;
   return encodeUnsafe(parsed.href);
 }
 function markdownLink(label, url2, policy) {
@@ -12298,15 +12428,6 @@ function isSafeHttpsUrl(url2) {
 }
 function truncate(text4, max) {
   return text4.length > max ? `${text4.slice(0, Math.max(0, max - 1))}\u2026` : text4;
-}
-
-// src/report/view.ts
-function compareForReport(a, b) {
-  const existing = (f) => f.baselineState === "existing" ? 1 : 0;
-  return severityRank(a.severity) - severityRank(b.severity) || existing(a) - existing(b) || compareFindings(a, b);
-}
-function inReportOrder(findings2) {
-  return [...findings2].sort(compareForReport);
 }
 
 // src/report/console.ts
@@ -12359,14 +12480,13 @@ function findingLine(finding) {
 }
 function findingsSection(view) {
   if (view.findings.length === 0) return [];
-  const ordered = inReportOrder(view.findings);
-  const shown = ordered.slice(0, MAX_FINDINGS);
+  const shown = view.findings.slice(0, MAX_FINDINGS);
   const lines = [
     "",
-    `Findings, most severe first (${shown.length} of ${ordered.length}):`,
+    `Findings, most severe first (${shown.length} of ${view.findings.length}):`,
     ...shown.map((f) => `  ${findingLine(f)}`)
   ];
-  const more = ordered.length - shown.length;
+  const more = view.findings.length - shown.length;
   if (more > 0) lines.push(`  \u2026and ${more} more in the job summary and the report file`);
   return lines;
 }
@@ -12400,21 +12520,20 @@ function waiversSection(waivers) {
   }
   return lines;
 }
-function upgradesSection(advice) {
-  const { upgrades, unfixable } = partitionAdvice(advice);
+function upgradesSection(plan) {
+  if (plan === void 0) return [];
+  const { upgrades, unfixable } = plan;
   const lines = [];
   for (const a of upgrades.slice(0, MAX_UPGRADES)) {
     lines.push(
-      `Upgrade ${clean2(a.packageName, 120)} ${clean2(a.installedVersion, 60)} -> ${clean2(a.targetVersion ?? "", 60)}: fixes ${formatFixes(a.fixes)}`
+      `Upgrade ${clean2(a.packageName, 120)} ${clean2(a.installedVersion, 60)} -> ${clean2(a.targetVersion, 60)}: fixes ${formatFixes(a.fixes)}`
     );
   }
   if (upgrades.length > MAX_UPGRADES)
     lines.push(`\u2026and ${upgrades.length - MAX_UPGRADES} more upgrades`);
   if (unfixable.length > 0) {
-    const open2 = emptyCounts();
-    for (const a of unfixable) for (const s of SEVERITIES) open2[s] += a.fixes[s];
     lines.push(
-      `No fix available yet: ${unfixable.length} package${unfixable.length === 1 ? "" : "s"} (${formatFixes(open2)} remain)`
+      `No fix available yet: ${unfixable.length} package${unfixable.length === 1 ? "" : "s"} (${formatFixes(countBySeverity(unfixable))} remain)`
     );
   }
   return lines.length > 0 ? ["", ...lines] : [];
@@ -12447,7 +12566,7 @@ function renderConsoleTable(view) {
     ...lines,
     ...findingsSection(view),
     ...waiversSection(view.waivers),
-    ...upgradesSection(view.upgrades ?? [])
+    ...upgradesSection(view.upgrades)
   ];
 }
 function waiverWarnings(waivers) {
@@ -32552,172 +32671,6 @@ import path4 from "node:path";
 // src/findings/fingerprint.ts
 import { createHash } from "node:crypto";
 
-// src/findings/image-ref.ts
-var ARCHIVE_TRANSPORTS = /* @__PURE__ */ new Set(["docker-archive", "oci-archive", "oci-dir"]);
-var REFERENCE_TRANSPORTS = /* @__PURE__ */ new Set(["docker", "podman", "containerd", "registry"]);
-var TRANSPORT = /^([a-z][a-z-]*):(.*)$/is;
-var DIGEST = /@([a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-f]{32,})$/i;
-var TAG = /^[\w][\w.-]{0,127}$/;
-var DOCKER_HUB = /^(?:(?:index|registry-1)\.)?docker\.io\//i;
-function normalisePath(value) {
-  const forward = value.replace(/\\/g, "/");
-  if (/^\/+$/.test(forward)) return "/";
-  const trimmed = forward.replace(/^(?:\.\/)+/, "").replace(/\/+$/, "");
-  return trimmed === "" && forward !== "" ? "." : trimmed;
-}
-function splitTransport(value) {
-  const match = TRANSPORT.exec(value);
-  const transport = match?.[1]?.toLowerCase();
-  const rest = match?.[2] ?? "";
-  if (transport !== void 0 && ARCHIVE_TRANSPORTS.has(transport)) return { transport, rest };
-  if (transport !== void 0 && REFERENCE_TRANSPORTS.has(transport) && !/^\d+(?:\/|$)/.test(rest))
-    return { transport, rest: rest.replace(/^\/\//, "") };
-  return { rest: value };
-}
-function parseImageRef(raw) {
-  const value = raw.trim();
-  const { transport, rest } = splitTransport(value);
-  if (transport !== void 0 && ARCHIVE_TRANSPORTS.has(transport)) {
-    const archivePath = normalisePath(rest);
-    return { display: rest, transport, identity: archivePath, reference: archivePath, archivePath };
-  }
-  const digest = DIGEST.exec(rest)?.[1];
-  const named = digest === void 0 ? rest : rest.slice(0, rest.length - digest.length - 1);
-  const colon = named.lastIndexOf(":");
-  const tagCandidate = colon > named.lastIndexOf("/") ? named.slice(colon + 1) : void 0;
-  const tag = tagCandidate !== void 0 && TAG.test(tagCandidate) ? tagCandidate : void 0;
-  const name = tag === void 0 ? named : named.slice(0, colon);
-  const identity = normalisePath(name).replace(DOCKER_HUB, "").replace(/^library\//, "");
-  const reference = `${identity}${tag === void 0 ? "" : `:${tag}`}${digest === void 0 ? "" : `@${digest}`}`;
-  return { display: rest, ...transport === void 0 ? {} : { transport }, identity, reference };
-}
-var lastParsed;
-function parseTarget(target) {
-  if (lastParsed?.target !== target) {
-    const { identity, reference } = parseImageRef(target);
-    lastParsed = { target, identity, reference };
-  }
-  return lastParsed;
-}
-function targetIdentity(target) {
-  return target === void 0 || target.trim() === "" ? "" : parseTarget(target).identity;
-}
-function targetReference(target) {
-  return target === void 0 || target.trim() === "" ? "" : parseTarget(target).reference;
-}
-function isSameTarget(a, b) {
-  const left = targetReference(a);
-  return left !== "" && left === targetReference(b);
-}
-
-// src/findings/package-key.ts
-var OS_PURL_TYPES = /* @__PURE__ */ new Set(["apk", "deb", "rpm", "alpm"]);
-var ECOSYSTEMS2 = {
-  alpine: "apk",
-  wolfi: "apk",
-  chainguard: "apk",
-  apk: "apk",
-  debian: "deb",
-  ubuntu: "deb",
-  deb: "deb",
-  redhat: "rpm",
-  centos: "rpm",
-  rocky: "rpm",
-  alma: "rpm",
-  amazon: "rpm",
-  oracle: "rpm",
-  fedora: "rpm",
-  "cbl-mariner": "rpm",
-  azurelinux: "rpm",
-  photon: "rpm",
-  suse: "rpm",
-  opensuse: "rpm",
-  rpm: "rpm",
-  gemspec: "gem",
-  bundler: "gem",
-  gem: "gem",
-  npm: "npm",
-  yarn: "npm",
-  pnpm: "npm",
-  "node-pkg": "npm",
-  bun: "npm",
-  pip: "pypi",
-  pipenv: "pypi",
-  poetry: "pypi",
-  uv: "pypi",
-  "python-pkg": "pypi",
-  python: "pypi",
-  pypi: "pypi",
-  jar: "maven",
-  pom: "maven",
-  gradle: "maven",
-  sbt: "maven",
-  "java-archive": "maven",
-  maven: "maven",
-  gomod: "golang",
-  gobinary: "golang",
-  "go-module": "golang",
-  golang: "golang",
-  go: "golang",
-  cargo: "cargo",
-  "rust-binary": "cargo",
-  "rust-crate": "cargo",
-  composer: "composer",
-  "php-composer": "composer",
-  nuget: "nuget",
-  "dotnet-core": "nuget",
-  "dotnet-deps": "nuget",
-  dotnet: "nuget",
-  "packages-props": "nuget",
-  conan: "conan",
-  "conda-pkg": "conda",
-  conda: "conda",
-  hex: "hex",
-  mix: "hex",
-  pub: "pub",
-  "dart-pub": "pub",
-  cocoapods: "cocoapods",
-  pod: "cocoapods",
-  swift: "swift"
-};
-function decodeSegment(segment) {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-function parsePurl(purl) {
-  const match = /^pkg:([^/]+)\/(.+?)(?:@[^?#]*)?(?:\?[^#]*)?(?:#.*)?$/.exec(purl.trim());
-  if (!match) return void 0;
-  const segments = (match[2] ?? "").split("/").map(decodeSegment);
-  const name = segments.pop() ?? "";
-  const type = (match[1] ?? "").toLowerCase();
-  if (name === "") return void 0;
-  return { type, namespace: segments.join("/").toLowerCase(), name: name.toLowerCase() };
-}
-function ecosystemOf2(type) {
-  const word = (type ?? "").trim().toLowerCase();
-  return ECOSYSTEMS2[word] ?? word;
-}
-function spellPurlName(ecosystem, purl) {
-  if (purl.namespace === "" || OS_PURL_TYPES.has(ecosystem)) return purl.name;
-  return ecosystem === "maven" ? `${purl.namespace}:${purl.name}` : `${purl.namespace}/${purl.name}`;
-}
-function normaliseName(ecosystem, name) {
-  const lower = name.trim().toLowerCase();
-  return ecosystem === "pypi" ? lower.replace(/[-_.]+/g, "-") : lower;
-}
-function packageKey(pkg) {
-  const purl = pkg.purl === void 0 || pkg.purl === "" ? void 0 : parsePurl(pkg.purl);
-  if (purl !== void 0) {
-    const ecosystem2 = ecosystemOf2(purl.type);
-    return `${ecosystem2}/${normaliseName(ecosystem2, spellPurlName(ecosystem2, purl))}`;
-  }
-  const ecosystem = ecosystemOf2(pkg.type);
-  return `${ecosystem}/${normaliseName(ecosystem, pkg.name)}`;
-}
-
 // src/findings/vulnerability-id.ts
 var CVE = /^CVE-\d{4}-\d+$/i;
 function isCveId(id) {
@@ -32856,6 +32809,7 @@ function mergeGroup(members2) {
     references: unique(members2.flatMap((m) => m.references)),
     properties: mergeProperties(members2)
   };
+  merged.sourceIds = readSourceIds(members2);
   if (severityBySource) merged.severityBySource = severityBySource;
   else delete merged.severityBySource;
   if (scores.length > 0) merged.cvssScore = Math.max(...scores);
@@ -32869,6 +32823,14 @@ function mergeGroup(members2) {
     merged.properties.fixState = "fixed";
   }
   return merged;
+}
+function readSourceIds(members2) {
+  const byTool = {};
+  for (const member of members2) {
+    const entries = member.sourceIds ? Object.entries(member.sourceIds) : member.tools.map((tool) => [tool, [member.ruleId]]);
+    for (const [tool, ids] of entries) byTool[tool] = unique([...byTool[tool] ?? [], ...ids]);
+  }
+  return byTool;
 }
 function readSeverityBySource(members2) {
   const byTool = {};
@@ -32942,7 +32904,7 @@ var RANK = { pass: 0, warn: 1, fail: 2, error: 3 };
 function worse(a, b) {
   return RANK[a] >= RANK[b] ? a : b;
 }
-function countBySeverity(findings2) {
+function countBySeverity2(findings2) {
   const counts = emptyCounts();
   for (const finding of findings2) counts[finding.severity] += 1;
   return counts;
@@ -32950,8 +32912,8 @@ function countBySeverity(findings2) {
 function evaluateGate(input2) {
   const active = input2.findings.filter((f) => f.waiver === void 0);
   const gated = input2.countOnlyNew ? active.filter((f) => f.baselineState !== "existing") : active;
-  const counts = countBySeverity(active);
-  const gatedCounts = countBySeverity(gated);
+  const counts = countBySeverity2(active);
+  const gatedCounts = countBySeverity2(gated);
   const outcomes = {};
   const reasons = [];
   const warnings = [];
@@ -33045,29 +33007,16 @@ var trivyVulnerabilitySchema = external_exports.object({
   CVSS: external_exports.record(external_exports.string(), cvssEntrySchema).nullish(),
   References: texts
 });
-var VULNERABILITY_TEXT_FIELDS = [
-  "PkgID",
-  "PkgName",
-  "PkgPath",
-  "InstalledVersion",
-  "FixedVersion",
-  "Status",
-  "SeveritySource",
-  "PrimaryURL",
-  "Title",
-  "Description",
-  "Severity"
-];
 function isObject2(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 var isText = (value) => value === void 0 || value === null || typeof value === "string";
 var isScore = (value) => value === void 0 || value === null || typeof value === "number" && Number.isFinite(value);
-function isTexts(value) {
+var isTexts = (value) => {
   if (value === void 0 || value === null) return true;
   return Array.isArray(value) && value.every((item) => typeof item === "string");
-}
-function isCvss(value) {
+};
+var isCvss = (value) => {
   if (value === void 0 || value === null) return true;
   if (!isObject2(value)) return false;
   for (const key in value) {
@@ -33075,14 +33024,26 @@ function isCvss(value) {
     if (!isObject2(entry) || !isScore(entry.V2Score) || !isScore(entry.V3Score)) return false;
   }
   return true;
-}
+};
+var CHECKS_BY_SCHEMA = /* @__PURE__ */ new Map([
+  [text2, isText],
+  [texts, isTexts]
+]);
+var OWN_CHECKS = {
+  VulnerabilityID: (value) => typeof value === "string",
+  PkgIdentifier: (value) => value === void 0 || value === null || isObject2(value) && isText(value.PURL),
+  CVSS: isCvss
+};
+var VULNERABILITY_CHECKS = Object.entries(
+  trivyVulnerabilitySchema.shape
+).map(([key, schema]) => [
+  key,
+  OWN_CHECKS[key] ?? CHECKS_BY_SCHEMA.get(schema) ?? (() => false)
+]);
 function isTrivyVulnerability(value) {
-  if (!isObject2(value) || typeof value.VulnerabilityID !== "string") return false;
-  for (const key of VULNERABILITY_TEXT_FIELDS) if (!isText(value[key])) return false;
-  const identifier = value.PkgIdentifier;
-  if (!(identifier === void 0 || identifier === null || isObject2(identifier))) return false;
-  if (isObject2(identifier) && !isText(identifier.PURL)) return false;
-  return isTexts(value.CweIDs) && isTexts(value.References) && isCvss(value.CVSS);
+  if (!isObject2(value)) return false;
+  for (const [key, check2] of VULNERABILITY_CHECKS) if (!check2(value[key])) return false;
+  return true;
 }
 var packageSchema = external_exports.object({
   ID: text2,
@@ -33264,26 +33225,39 @@ function convertResult(result, resultIndex, context) {
   ];
 }
 function baseFinding(context, result) {
-  const base = { id: "", tools: ["Trivy"], source: context.source, target: context.target };
+  const base = {
+    id: "",
+    tools: ["Trivy"],
+    source: context.source,
+    target: context.target,
+    aliases: []
+  };
   setDefined(base, "subTarget", result.Target ?? void 0);
-  base.aliases = [];
   return base;
 }
 function convertVulnerability(vuln, result, context) {
   const manifest = result.Class === "lang-pkgs" ? result.Target ?? void 0 : void 0;
   const title = nonEmpty(vuln.Title) ?? vuln.VulnerabilityID;
-  const finding = baseFinding(context, result);
-  finding.kind = "vulnerability";
-  finding.ruleId = vuln.VulnerabilityID;
-  finding.severity = normaliseSeverity(vuln.Severity);
-  finding.title = title;
-  finding.description = vuln.Description ?? "";
-  finding.rule = { shortDescription: title };
-  setDefined(finding.rule, "fullDescription", nonEmpty(vuln.Description));
-  setDefined(finding.rule, "helpUri", nonEmpty(vuln.PrimaryURL));
-  finding.package = vulnerabilityPackage(vuln, result, manifest);
+  const rule = { shortDescription: title };
+  setDefined(rule, "fullDescription", nonEmpty(vuln.Description));
+  setDefined(rule, "helpUri", nonEmpty(vuln.PrimaryURL));
+  const finding = {
+    id: "",
+    tools: ["Trivy"],
+    source: context.source,
+    target: context.target,
+    aliases: [],
+    kind: "vulnerability",
+    ruleId: vuln.VulnerabilityID,
+    severity: normaliseSeverity(vuln.Severity),
+    title,
+    description: vuln.Description ?? "",
+    rule,
+    package: vulnerabilityPackage(vuln, result, manifest),
+    references: vuln.References ?? []
+  };
+  setDefined(finding, "subTarget", result.Target ?? void 0);
   setDefined(finding, "cvssScore", highestCvssScore(vuln));
-  finding.references = vuln.References ?? [];
   setDefined(finding, "primaryUrl", nonEmpty(vuln.PrimaryURL));
   if (context.repositoryFiles && manifest !== void 0)
     finding.location = packageLocation(vuln, result, context);
@@ -33300,9 +33274,11 @@ function convertVulnerability(vuln, result, context) {
   return finding;
 }
 function vulnerabilityPackage(vuln, result, manifest) {
-  const pkg = { name: vuln.PkgName ?? "" };
+  const pkg = {
+    name: vuln.PkgName ?? "",
+    fixedVersions: splitFixedVersions(vuln.FixedVersion)
+  };
   setDefined(pkg, "installedVersion", nonEmpty(vuln.InstalledVersion));
-  pkg.fixedVersions = splitFixedVersions(vuln.FixedVersion);
   setDefined(pkg, "type", nonEmpty(result.Type));
   setDefined(pkg, "purl", nonEmpty(vuln.PkgIdentifier?.PURL));
   setDefined(pkg, "manifestPath", manifest);
@@ -33972,9 +33948,10 @@ function buildRuleInfo(rule) {
   };
   return Object.fromEntries(Object.entries(info).filter(([, v]) => v !== void 0));
 }
+var OWN_FINGERPRINT = new RegExp(`^[0-9a-f]{${FINGERPRINT_LENGTH}}$`);
 function readOwnFingerprint(result) {
   const value = result.partialFingerprints?.[FINGERPRINT_KEY];
-  return typeof value === "string" && /^[0-9a-f]{32}$/.test(value) ? value : void 0;
+  return typeof value === "string" && OWN_FINGERPRINT.test(value) ? value : void 0;
 }
 function keptFingerprints(result) {
   const own2 = readOwnFingerprint(result);
@@ -34334,8 +34311,8 @@ function idCell(finding) {
 function whereCell(finding) {
   if (finding.package !== void 0) {
     const pkg = finding.package;
-    const fixed = pkg.fixedVersions.length > 0 ? pkg.fixedVersions.join(", ") : "no fix";
-    return `${markdownCode(pkg.name, 80)} ${escapeMarkdown(pkg.installedVersion ?? "?", 60)} \u2192 ${escapeMarkdown(fixed, 80)}`;
+    const fixed = pkg.fixedVersions.length > 0 ? markdownCode(pkg.fixedVersions.join(", "), 80) : "no fix";
+    return `${markdownCode(pkg.name, 80)} ${markdownCode(pkg.installedVersion ?? "?", 60)} \u2192 ${fixed}`;
   }
   if (finding.location !== void 0) {
     return markdownCode(`${finding.location.path}:${finding.location.startLine}`, 120);
@@ -34392,16 +34369,15 @@ function renderFindings(view, max, moreHint) {
   return lines;
 }
 function upgradeLine(advice) {
-  const installed = `${markdownCode(advice.packageName, 80)} ${escapeMarkdown(advice.installedVersion, 60)}`;
-  return `- upgrade ${installed} \u2192 ${escapeMarkdown(advice.targetVersion ?? "", 60)}: fixes ${formatFixes(advice.fixes)}`;
+  const installed = `${markdownCode(advice.packageName, 80)} ${markdownCode(advice.installedVersion, 60)}`;
+  return `- upgrade ${installed} \u2192 ${markdownCode(advice.targetVersion, 60)}: fixes ${formatFixes(advice.fixes)}`;
 }
 function unfixableItem(advice) {
-  return `${markdownCode(advice.packageName, 80)} ${escapeMarkdown(advice.installedVersion, 60)} (${formatFixes(advice.fixes)})`;
+  return `${markdownCode(advice.packageName, 80)} ${markdownCode(advice.installedVersion, 60)} (${formatFixes(advice.fixes)})`;
 }
 function renderUnfixable(unfixable, max, moreHint) {
   if (unfixable.length === 0) return [];
-  const open2 = emptyCounts();
-  for (const advice of unfixable) for (const s of SEVERITIES) open2[s] += advice.fixes[s];
+  const open2 = countBySeverity(unfixable);
   const more = unfixable.length - Math.min(max, unfixable.length);
   const shown = unfixable.slice(0, max).map(unfixableItem).join(", ");
   return [
@@ -34412,8 +34388,9 @@ function renderUnfixable(unfixable, max, moreHint) {
   ];
 }
 function renderUpgrades(view, max, moreHint) {
-  const { upgrades, unfixable } = partitionAdvice(view.upgrades ?? []);
-  if (upgrades.length + unfixable.length === 0) return [];
+  const plan = view.upgrades;
+  if (plan === void 0 || plan.upgrades.length + plan.unfixable.length === 0) return [];
+  const { upgrades, unfixable } = plan;
   const lines = ["### What to upgrade", ""];
   if (upgrades.length === 0) lines.push("No listed upgrade fixes a finding.");
   lines.push(...upgrades.slice(0, max).map(upgradeLine));
@@ -34514,8 +34491,7 @@ function renderWithLimit(view, options2, maxFindings, compact) {
   ];
   return parts.join("\n");
 }
-function renderMarkdown(input2, options2) {
-  const view = { ...input2, findings: inReportOrder(input2.findings) };
+function renderMarkdown(view, options2) {
   let maxFindings = options2.maxFindings;
   for (; ; ) {
     const text4 = renderWithLimit(view, options2, maxFindings, false);
@@ -34736,9 +34712,9 @@ function renderFindings2(view) {
     "</tbody></table>"
   ].join("\n");
 }
-function renderUpgrades2(advice) {
-  if (!advice || advice.length === 0) return "";
-  const { upgrades, unfixable } = partitionAdvice(advice);
+function renderUpgrades2(plan) {
+  if (plan === void 0 || plan.upgrades.length + plan.unfixable.length === 0) return "";
+  const { upgrades, unfixable } = plan;
   const row = (u) => `<tr><td><code>${e(u.packageName)}</code></td><td><code>${e(u.installedVersion)}</code></td><td><code>${e(u.targetVersion ?? "no fix yet")}</code></td><td>${e(formatFixes(u.fixes))}</td><td>${e(u.vulnerabilityIds.join(", "))}</td><td>${e(u.target ?? "")}</td></tr>`;
   const table2 = (rows, id, fixes) => `<table id="${id}"><thead><tr><th>Package</th><th>Installed</th><th>Upgrade to</th><th>${fixes}</th><th>Vulnerabilities</th><th>Target</th></tr></thead><tbody>${rows.map(row).join("")}</tbody></table>`;
   const count = `${unfixable.length} package${unfixable.length === 1 ? "" : "s"}`;
@@ -34785,8 +34761,7 @@ function renderRuns(view) {
     notes.length > 0 ? `<ul>${notes.map((n) => `<li>${e(n)}</li>`).join("")}</ul>` : ""
   ].join("\n");
 }
-function renderHtmlReport(input2) {
-  const view = { ...input2, findings: inReportOrder(input2.findings) };
+function renderHtmlReport(view) {
   const data = { findings: view.findings.map(rowData) };
   return [
     "<!DOCTYPE html>",
@@ -34812,7 +34787,7 @@ function renderHtmlReport(input2) {
 
 // src/report/sarif-limits.ts
 import { promisify } from "node:util";
-import { gzip, gzipSync } from "node:zlib";
+import { gzip } from "node:zlib";
 var GITHUB_SARIF_LIMITS = {
   maxRuns: 20,
   maxResultsPerRun: 25e3,
@@ -35008,13 +34983,17 @@ function enforceCountLimits(log, limits) {
   });
   return { truncation, cuts };
 }
-function* fitGzippedSize(log, limits, serialise) {
+async function gzippedSize(bytes) {
+  const chunkSize = gzipBound(bytes.length);
+  return (await gzipAsync(bytes, { ...GZIP_OPTIONS, chunkSize })).length;
+}
+async function enforceSarifLimits(log, limits = GITHUB_SARIF_LIMITS, serialise = compactJson) {
   const { truncation, cuts } = enforceCountLimits(log, limits);
   for (; ; ) {
     log.runs.forEach((run2, r) => stateCuts(run2, runNotes(run2, cuts[r], limits)));
     const text4 = serialise(log);
     const { size: known, bytes } = measureWithoutGzip(text4, limits.maxGzipBytes);
-    const size = known ?? (yield bytes);
+    const size = known ?? await gzippedSize(bytes);
     const total = log.runs.reduce((n, run2) => n + (run2.results?.length ?? 0), 0);
     if (size <= limits.maxGzipBytes || total === 0) {
       log.runs.forEach((run2, r) => {
@@ -35029,15 +35008,6 @@ function* fitGzippedSize(log, limits, serialise) {
       Math.max(1, Math.ceil(total * (1 - limits.maxGzipBytes * 0.9 / size)))
     );
   }
-}
-async function enforceSarifLimitsAsync(log, limits = GITHUB_SARIF_LIMITS, serialise = compactJson) {
-  const steps = fitGzippedSize(log, limits, serialise);
-  let step = steps.next();
-  while (!step.done) {
-    const chunkSize = gzipBound(step.value.length);
-    step = steps.next((await gzipAsync(step.value, { ...GZIP_OPTIONS, chunkSize })).length);
-  }
-  return step.value;
 }
 
 // src/report/sarif.ts
@@ -35076,8 +35046,12 @@ var SCANNER_INFORMATION_URI = {
 };
 function sarifCategoryId(prefix, scanner, imageRef) {
   const base = `${prefix.replace(/\/+$/, "")}/${scanner}/`;
+  const segment = categoryTargetSegment(imageRef);
+  return segment === "" ? base : `${base}${segment}/`;
+}
+function categoryTargetSegment(imageRef) {
   const identity = targetIdentity(imageRef);
-  return identity === "" ? base : `${base}${slugifyTarget(identity)}/`;
+  return identity === "" ? "" : slugifyTarget(identity);
 }
 function securitySeverityFor(finding) {
   const [min, max] = SEVERITY_BANDS[finding.severity];
@@ -35138,6 +35112,9 @@ function buildRunSpecs(options2) {
     }
   }
   return specs;
+}
+function runCategory(spec) {
+  return spec.categoryId ?? spec.automationId;
 }
 function belongsToRun(finding, spec) {
   const source = finding.source;
@@ -35335,7 +35312,7 @@ function buildRun(spec, sorted, location, cache) {
   if (spec.toolVersion !== void 0 && spec.toolVersion !== "")
     driver.version = spec.toolVersion.replace(/^v(?=\d)/, "");
   if (isAbsoluteUri(spec.informationUri)) driver.informationUri = spec.informationUri;
-  const categoryId = spec.categoryId ?? spec.automationId;
+  const categoryId = runCategory(spec);
   return {
     tool: { driver },
     ...categoryId === void 0 ? {} : { automationDetails: { id: categoryId } },
@@ -35347,7 +35324,7 @@ function buildRun(spec, sorted, location, cache) {
 function buildLog(input2) {
   const groups = /* @__PURE__ */ new Map();
   const claims = input2.runs.map((spec) => {
-    const key = `${spec.tool}\0${spec.categoryId ?? spec.automationId ?? ""}`;
+    const key = `${spec.tool}\0${runCategory(spec) ?? ""}`;
     const group = groups.get(key) ?? { spec, findings: [] };
     groups.set(key, group);
     return { spec, group };
@@ -35363,12 +35340,8 @@ function buildLog(input2) {
     )
   };
 }
-function buildSarifAsync(input2) {
-  return enforceSarifLimitsAsync(
-    buildLog(input2),
-    input2.limits ?? GITHUB_SARIF_LIMITS,
-    input2.serialise
-  );
+function buildSarif(input2) {
+  return enforceSarifLimits(buildLog(input2), input2.limits ?? GITHUB_SARIF_LIMITS, input2.serialise);
 }
 
 // src/waivers/apply.ts
@@ -35473,7 +35446,7 @@ function compileWaiver(waiver) {
     const id = waiver.id.toUpperCase();
     const aliasesToo = waiver.matchAliases !== false;
     checks.push(
-      (f) => f.ruleId.toUpperCase() === id || aliasesToo && f.aliases.some((alias) => alias.toUpperCase() === id)
+      (f) => f.ruleId.toUpperCase() === id || (aliasesToo ? f.aliases.some((alias) => alias.toUpperCase() === id) : isOnlyIdOfAReporter(f, id))
     );
   }
   for (const [key, expected] of Object.entries(waiver.findingProperties ?? {})) {
@@ -35512,6 +35485,11 @@ function compileWaiver(waiver) {
   }
   return (finding) => checks.every((check2) => check2(finding));
 }
+function isOnlyIdOfAReporter(finding, id) {
+  return Object.values(finding.sourceIds ?? {}).some(
+    (ids) => ids.length > 0 && ids.every((own2) => own2.toUpperCase() === id)
+  );
+}
 function readFixState(finding) {
   const state = finding.properties?.fixState;
   if (typeof state === "string" && state !== "") return state.toLowerCase();
@@ -35520,6 +35498,12 @@ function readFixState(finding) {
   if (status === "will_not_fix") return "wont-fix";
   if (typeof status === "string" && status !== "" && status !== "unknown") return "not-fixed";
   return "unknown";
+}
+
+// src/report/view.ts
+function compareForReport(a, b) {
+  const existing = (f) => f.baselineState === "existing" ? 1 : 0;
+  return severityRank(a.severity) - severityRank(b.severity) || existing(a) - existing(b) || compareFindings(a, b);
 }
 
 // src/util/release-memory.ts
@@ -35635,7 +35619,8 @@ function withMatchCounts(entries, summary) {
     matched: applied.find((a) => a.origin === entry.origin)?.matched ?? entry.matched
   }));
 }
-function processFindings(raw, config2, deps, files) {
+function processFindings(raw, context) {
+  const { config: config2, deps, files, sarif } = context;
   const merged = fingerprintFindings(mergeFindings(raw), files.readLine);
   const filtered = filterFindings(merged, {
     severities: config2.severities,
@@ -35643,8 +35628,9 @@ function processFindings(raw, config2, deps, files) {
   });
   const today = deps.now.toISOString().slice(0, 10);
   const waived = applyWaivers(filtered.kept, deps.waivers, { today });
-  const marked = deps.markBaseline?.(waived.findings);
-  const findings2 = (marked?.findings ?? waived.findings).sort(compareFindings);
+  const categories = sarif.runs.flatMap((run2) => runCategory(run2) ?? []);
+  const marked = deps.markBaseline?.(waived.findings, sarif.location, categories);
+  const findings2 = (marked?.findings ?? waived.findings).sort(compareForReport);
   return {
     findings: findings2,
     filtered: { bySeverity: filtered.removedBySeverity, unfixed: filtered.removedUnfixed },
@@ -35656,37 +35642,21 @@ function processFindings(raw, config2, deps, files) {
     countOnlyNew: marked?.countOnlyNew ?? false
   };
 }
-async function runPipeline(config2, reportFiles, deps) {
-  const outcomes = await runScanners(config2, deps);
-  const { imports, errors: importErrors } = await runImports(reportFiles, deps);
-  const sbom = deps.generateSbom === void 0 ? void 0 : await deps.generateSbom();
-  const sbomErrors = sbom !== void 0 && "error" in sbom ? [`SBOM: ${sbom.error}`] : [];
-  const raw = [...outcomes.flatMap((o) => o.findings), ...imports.flatMap((i) => i.findings)];
-  const files = createWorkspaceFiles(deps.workspace);
-  const processed = processFindings(raw, config2, deps, files);
-  const gate = evaluateGate({
+function locationOptionsOf(config2, files) {
+  if (config2.scanType !== "image") return { fileExists: files.exists };
+  const dockerfile = config2.dockerfile !== "" ? config2.dockerfile : "Dockerfile";
+  return {
+    fileExists: files.exists,
+    ...files.exists(dockerfile) ? { dockerfile } : {},
+    imageTarget: config2.scanRef
+  };
+}
+function buildView(config2, deps, parts) {
+  const { processed, sbom } = parts;
+  return {
+    gate: parts.gate,
     findings: processed.findings,
-    thresholds: config2.thresholds,
-    countOnlyNew: processed.countOnlyNew,
-    scannerErrors: [
-      ...outcomes.flatMap((o) => o.error === void 0 ? [] : [o.error]),
-      ...importErrors,
-      ...sbomErrors
-    ],
-    failOnScannerError: config2.failOnScannerError
-  });
-  const pendingSarif = buildSarifFile(config2, {
-    findings: processed.findings,
-    outcomes,
-    imports,
-    files
-  });
-  const upgrades = planUpgrades(processed.findings);
-  const sarif = await pendingSarif;
-  const view = {
-    gate,
-    findings: processed.findings,
-    scanners: outcomes.map((o) => ({
+    scanners: parts.outcomes.map((o) => ({
       scanner: o.scanner,
       tool: o.tool,
       version: o.version,
@@ -35695,7 +35665,7 @@ async function runPipeline(config2, reportFiles, deps) {
       error: o.error,
       notes: o.notes
     })),
-    imports: imports.map((i) => ({
+    imports: parts.imports.map((i) => ({
       file: i.file,
       format: i.format,
       findingCount: i.findings.length,
@@ -35703,9 +35673,9 @@ async function runPipeline(config2, reportFiles, deps) {
     })),
     filtered: processed.filtered,
     waivers: processed.waivers,
-    upgrades: [...upgrades.upgrades, ...upgrades.unfixable],
+    upgrades: parts.upgrades,
     baseline: processed.baseline,
-    sarifTruncation: sarif.truncation,
+    sarifTruncation: parts.sarif.truncation,
     sbom: sbom !== void 0 && !("error" in sbom) ? {
       path: config2.sbomFile,
       format: sbom.format,
@@ -35716,6 +35686,44 @@ async function runPipeline(config2, reportFiles, deps) {
     links: deps.links,
     generatedAt: deps.now.toISOString()
   };
+}
+async function collectReports(config2, reportFiles, deps) {
+  const outcomes = await runScanners(config2, deps);
+  const { imports, errors: importErrors } = await runImports(reportFiles, deps);
+  const sbom = deps.generateSbom === void 0 ? void 0 : await deps.generateSbom();
+  const errors = [
+    ...outcomes.flatMap((o) => o.error === void 0 ? [] : [o.error]),
+    ...importErrors,
+    ...sbom !== void 0 && "error" in sbom ? [`SBOM: ${sbom.error}`] : []
+  ];
+  return { outcomes, imports, sbom, errors };
+}
+async function runPipeline(config2, reportFiles, deps) {
+  const { outcomes, imports, sbom, errors } = await collectReports(config2, reportFiles, deps);
+  const raw = [...outcomes.flatMap((o) => o.findings), ...imports.flatMap((i) => i.findings)];
+  const files = createWorkspaceFiles(deps.workspace);
+  const sarifPlan = {
+    runs: buildRunSpecs({
+      scans: outcomes,
+      imports,
+      category: config2.sarifCategory,
+      imageRef: config2.scanType === "image" ? config2.scanRef : void 0
+    }),
+    location: locationOptionsOf(config2, files)
+  };
+  const processed = processFindings(raw, { config: config2, deps, files, sarif: sarifPlan });
+  const gate = evaluateGate({
+    findings: processed.findings,
+    thresholds: config2.thresholds,
+    countOnlyNew: processed.countOnlyNew,
+    scannerErrors: errors,
+    failOnScannerError: config2.failOnScannerError
+  });
+  const pendingSarif = buildSarifFile(processed.findings, outcomes, sarifPlan);
+  const upgrades = planUpgrades(processed.findings);
+  const sarif = await pendingSarif;
+  const parts = { gate, processed, outcomes, imports, upgrades, sarif, sbom };
+  const view = buildView(config2, deps, parts);
   const sarifPath = path4.resolve(deps.workspace, config2.sarifFile);
   await writeText(sarifPath, sarif.bytes ?? sarif.text);
   const reportFile = path4.resolve(deps.workspace, config2.reportFile);
@@ -35728,29 +35736,20 @@ async function runPipeline(config2, reportFiles, deps) {
     outcomes,
     imports,
     fixable: upgrades.fixableCount,
-    sbomFile: view.sbom === void 0 ? void 0 : path4.resolve(deps.workspace, config2.sbomFile)
+    sbomFile: view.sbom === void 0 ? void 0 : path4.resolve(deps.workspace, config2.sbomFile),
+    location: sarifPlan.location
   };
 }
-function buildSarifFile(config2, input2) {
+function buildSarifFile(findings2, outcomes, plan) {
   const failedScanners = new Set(
-    input2.outcomes.filter((o) => o.error !== void 0).map((o) => o.scanner)
+    outcomes.filter((o) => o.error !== void 0).map((o) => o.scanner)
   );
-  const findings2 = input2.findings.filter(
-    (f) => f.source.scanner === void 0 || !failedScanners.has(f.source.scanner)
-  );
-  return buildSarifAsync({
-    findings: findings2,
-    runs: buildRunSpecs({
-      scans: input2.outcomes,
-      imports: input2.imports,
-      category: config2.sarifCategory,
-      imageRef: config2.scanType === "image" ? config2.scanRef : void 0
-    }),
-    location: {
-      fileExists: input2.files.exists,
-      dockerfile: resolveDockerfile(config2, input2.files),
-      imageTarget: config2.scanType === "image" ? config2.scanRef : void 0
-    },
+  return buildSarif({
+    findings: findings2.filter(
+      (f) => f.source.scanner === void 0 || !failedScanners.has(f.source.scanner)
+    ),
+    runs: plan.runs,
+    location: plan.location,
     serialise: serialiseSarif
   });
 }
@@ -35758,11 +35757,6 @@ function serialiseSarif(log) {
   const results = log.runs.reduce((n, run2) => n + (run2.results?.length ?? 0), 0);
   return `${results > 1e3 ? JSON.stringify(log) : JSON.stringify(log, null, 2)}
 `;
-}
-function resolveDockerfile(config2, files) {
-  if (config2.dockerfile !== "")
-    return files.exists(config2.dockerfile) ? config2.dockerfile : void 0;
-  return files.exists("Dockerfile") ? "Dockerfile" : void 0;
 }
 function renderReportFile(view, reportFile) {
   if (/\.html?$/i.test(reportFile)) return renderHtmlReport(view);
@@ -36053,12 +36047,7 @@ function toGrypeWaiver(rule, at) {
 
 // src/waivers/sources.ts
 var TRIVYIGNORE_FILE = ".trivyignore";
-var GRYPE_CONFIG_FILES = [
-  ".grype.yaml",
-  ".grype.yml",
-  ".grype/config.yaml",
-  ".grype/config.yml"
-];
+var GRYPE_CONFIG_FILES = [".grype.yaml", ".grype.yml", ".grype/config.yaml", ".grype/config.yml"];
 var PARSERS = {
   "waivers-file": parseWaiversFile,
   trivyignore: parseTrivyIgnore,
@@ -36144,21 +36133,6 @@ import path8 from "node:path";
 import { randomUUID } from "node:crypto";
 import { readFile as readFile2, rm as rm2, stat as stat3 } from "node:fs/promises";
 import { dirname, isAbsolute as isAbsolute2, join as join3, relative, resolve as resolve2, sep } from "node:path";
-
-// src/scanners/env.ts
-var RUNNER_CREDENTIALS = /* @__PURE__ */ new Set([
-  "ACTIONS_RUNTIME_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_URL"
-]);
-function scannerEnv(extra = {}) {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([key]) => !key.startsWith("INPUT_") && !RUNNER_CREDENTIALS.has(key)
-    )
-  );
-  return { ...env, ...extra };
-}
 
 // src/install/db-cache.ts
 function trivyDbArgs(repositories, capabilities) {
@@ -36483,7 +36457,7 @@ async function scanWithTrivy(context, deps) {
     runner: context.runner,
     binary: deps.binary,
     subcommand: trivySubcommand(config2.scanType),
-    run: trivyRunOptions(context.workspace),
+    run: { cwd: context.workspace },
     timeoutMs: config2.timeoutMs
   });
   deps.state.version = version3;
@@ -36554,11 +36528,8 @@ function checkScanners(config2, plan, probe) {
     `this Trivy binary (version ${sanitizeLogText(probe.version ?? "unknown")}) cannot run the ${names} scanner${missing.length > 1 ? "s" : ""} asked for in 'trivy-scanners': its ${trivySubcommand(config2.scanType)} scan lists ${listed}. Install a Trivy release that has ${missing.length > 1 ? "them" : "it"} (a newer 'trivy-version', or 'trivy-path'), or remove ${names} from 'trivy-scanners'.`
   );
 }
-function trivyRunOptions(workspace) {
-  return { cwd: workspace, env: scannerEnv() };
-}
 function run(context, binary, args, options2) {
-  return context.runner.run(binary, args, { ...options2, ...trivyRunOptions(context.workspace) });
+  return context.runner.run(binary, args, { ...options2, cwd: context.workspace });
 }
 async function resolveScanRoot(workspace, scanRef) {
   const absolute = resolve2(workspace, scanRef);
@@ -36783,10 +36754,12 @@ function readPathPrefix(context) {
   return relative3.split(path7.sep).join("/");
 }
 function grypeRunOptions(context, dbCacheDir) {
-  const extra = dbCacheDir ? { GRYPE_DB_CACHE_DIR: dbCacheDir } : {};
-  return { cwd: context.tempDir, env: scannerEnv(extra) };
+  return {
+    cwd: context.tempDir,
+    ...dbCacheDir ? { extraEnv: { GRYPE_DB_CACHE_DIR: dbCacheDir } } : {}
+  };
 }
-async function readGrypeVersion(binary, context, runOptions = grypeRunOptions(context, void 0)) {
+async function readGrypeVersion(binary, context, runOptions) {
   const result = await context.runner.run(binary, ["version", "-o", "json"], {
     ...runOptions,
     timeoutMs: Math.min(VERSION_TIMEOUT_MS, context.config.timeoutMs)
@@ -37695,13 +37668,8 @@ function describeFailure(result, timeoutMs) {
 }
 async function generateSbom(options2) {
   const scanType = options2.scanType;
-  if (scanType === "sbom") {
-    return {
-      error: `sbom: the scanned file is an SBOM already; sbom-format needs scan-type fs or image.`
-    };
-  }
   try {
-    const run2 = { cwd: options2.workspace, env: scannerEnv() };
+    const run2 = { cwd: options2.workspace };
     const { version: version3, capabilities } = await (options2.probe ?? probeTrivy)({
       runner: options2.runner,
       binary: options2.trivyPath,
@@ -37745,7 +37713,8 @@ async function generateSbom(options2) {
 // src/sbom/step.ts
 function createSbomStep(options2) {
   const { config: config2 } = options2;
-  if (config2.sbomFormat === "none") return void 0;
+  const { scanType } = config2;
+  if (config2.sbomFormat === "none" || scanType === "sbom") return void 0;
   return async () => {
     const context = {
       config: config2,
@@ -37763,7 +37732,7 @@ function createSbomStep(options2) {
     return generateSbom({
       runner: options2.runner,
       trivyPath,
-      scanType: config2.scanType,
+      scanType,
       scanRef: config2.scanRef,
       workspace: options2.workspace,
       format: config2.sbomFormat === "cyclonedx" ? "cyclonedx" : "spdx-json",
@@ -37780,6 +37749,20 @@ function createSbomStep(options2) {
 // src/util/command.ts
 import { spawn } from "node:child_process";
 var DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
+var JOB_CREDENTIALS = /* @__PURE__ */ new Set([
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL",
+  "GITHUB_TOKEN",
+  "GH_TOKEN"
+]);
+function childEnv(extra = {}) {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith("INPUT_") && !JOB_CREDENTIALS.has(key)) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
 function createCommandRunner() {
   return {
     run(file2, args, options2) {
@@ -37793,7 +37776,7 @@ function createCommandRunner() {
         let settled = false;
         const child = spawn(file2, args, {
           cwd: options2.cwd,
-          env: options2.env ?? process.env,
+          env: childEnv(options2.extraEnv),
           shell: false,
           stdio: ["ignore", "pipe", "pipe"]
         });
@@ -37838,6 +37821,16 @@ function sourceFromRecord(record2) {
     fingerprints: record2.fingerprints,
     results: record2.results
   };
+}
+var withoutTrailingSlash = (category) => category.replace(/\/+$/, "");
+function narrowToRuns(source, runCategories) {
+  if (source.kind !== "alerts") return source;
+  const own2 = new Set(runCategories.map(withoutTrailingSlash).filter((c) => c !== ""));
+  const results = source.results.filter(
+    (r) => r.category !== void 0 && own2.has(withoutTrailingSlash(r.category))
+  );
+  const where = own2.size === 1 ? `category ${[...own2][0] ?? ""}` : `this run's ${own2.size} categories`;
+  return { ...source, label: `${results.length} ${source.label} in ${where}`, results };
 }
 function normalisePath2(path11) {
   if (path11 === void 0) return void 0;
@@ -37917,7 +37910,7 @@ function markBaseline(findings2, baseline, location) {
 }
 
 // src/baseline/record.ts
-var BASELINE_RECORD_VERSION = 1;
+var BASELINE_RECORD_VERSION = 2;
 var recordSchema = external_exports.object({
   version: external_exports.literal(BASELINE_RECORD_VERSION),
   ref: external_exports.string(),
@@ -37934,6 +37927,12 @@ var recordSchema = external_exports.object({
   )
 });
 function parseBaselineRecord(data) {
+  const version3 = data?.version;
+  if (typeof version3 === "number" && version3 !== BASELINE_RECORD_VERSION) {
+    throw new Error(
+      `a baseline record of version ${version3}, not ${BASELINE_RECORD_VERSION} (a push run of this version saves a new one)`
+    );
+  }
   const parsed = recordSchema.safeParse(data);
   if (!parsed.success) {
     const issue2 = parsed.error.issues[0];
@@ -38013,62 +38012,17 @@ function sourceFromSarif(log, label) {
   return { kind: "sarif", label, fingerprints: [...fingerprints].sort(), results };
 }
 
-// src/github/context.ts
-var repoSchema = external_exports.object({ full_name: external_exports.string() }).nullish();
-var pullRequestSchema = external_exports.object({
-  number: external_exports.number().int().positive(),
-  head: external_exports.object({ sha: external_exports.string(), ref: external_exports.string().optional(), repo: repoSchema }),
-  base: external_exports.object({ ref: external_exports.string(), repo: repoSchema })
-});
-var minimalRepoSchema = external_exports.object({ full_name: external_exports.string().optional(), url: external_exports.string().optional() }).nullish();
-var minimalPullRequestSchema = external_exports.object({
-  number: external_exports.number().int().positive(),
-  head: external_exports.object({ sha: external_exports.string(), ref: external_exports.string().optional(), repo: minimalRepoSchema }),
-  base: external_exports.object({ ref: external_exports.string(), repo: minimalRepoSchema })
-});
-var workflowRunSchema = external_exports.object({
-  id: external_exports.number(),
-  event: external_exports.string(),
-  head_sha: external_exports.string(),
-  head_branch: external_exports.string().nullish(),
-  head_repository: repoSchema,
-  html_url: external_exports.string().optional(),
-  pull_requests: external_exports.array(minimalPullRequestSchema).nullish()
-});
-var eventSchema = external_exports.object({
-  pull_request: pullRequestSchema.optional().catch(void 0),
-  workflow_run: workflowRunSchema.optional().catch(void 0),
-  repository: external_exports.object({ full_name: external_exports.string() }).optional().catch(void 0)
-});
-var PR_EVENTS = /* @__PURE__ */ new Set([
-  "pull_request",
-  "pull_request_target",
-  "pull_request_review",
-  "pull_request_review_comment"
-]);
-function isPullRequestEvent(eventName) {
-  return PR_EVENTS.has(eventName);
-}
-var pullListSchema = external_exports.array(pullRequestSchema);
-
 // src/baseline/sources.ts
 function logCacheProblem(logger, error62, text4) {
   if (error62 instanceof CacheUnavailableError) logger.info(text4);
   else logger.warning(text4);
-}
-var PULL_REQUEST_EVENTS = ["pull_request", "pull_request_target"];
-function gatesPullRequest(eventName, triggeringEvent) {
-  if (eventName !== "workflow_run") return PULL_REQUEST_EVENTS.includes(eventName);
-  return triggeringEvent === void 0 || isPullRequestEvent(triggeringEvent);
 }
 var branchName = (ref) => ref.replace(/^refs\/heads\//, "");
 function keyPart(text4) {
   return text4.replace(/[^A-Za-z0-9.]/g, (ch) => `_${ch.charCodeAt(0).toString(16)}`);
 }
 function baselineScope(category, imageRef) {
-  const bare = sarifCategoryId(category, "baseline");
-  const withImage = sarifCategoryId(category, "baseline", imageRef);
-  const image = withImage.slice(bare.length).replace(/\/+$/, "");
+  const image = categoryTargetSegment(imageRef);
   return image === "" ? category : `${category}/${image}`;
 }
 function baselineKeyPrefix(scope, branch) {
@@ -38078,7 +38032,7 @@ var message = (error62) => error62 instanceof Error ? error62.message : String(e
 async function resolveBaseline(options2) {
   const { config: config2 } = options2;
   if (config2.gateScope === "all") return { note: "gate-scope is all: every finding counts." };
-  if (!gatesPullRequest(options2.eventName, options2.triggeringEvent)) {
+  if (!options2.gatesPullRequest) {
     const event = options2.eventName === "workflow_run" ? `a workflow_run of ${options2.triggeringEvent ?? "another event"}` : options2.eventName;
     return { note: `gate-scope new applies to pull requests; on ${event} every finding counts.` };
   }
@@ -38141,24 +38095,19 @@ var alertSchema = external_exports.looseObject({
     location: external_exports.looseObject({ path: external_exports.string().nullish(), start_line: external_exports.number().nullish() }).nullish()
   }).nullish()
 });
-function categoryBelongsTo(alertCategory, sarifCategory) {
-  const own2 = sarifCategory.replace(/\/+$/, "");
-  const category = alertCategory.replace(/\/+$/, "");
-  return own2 !== "" && (category === own2 || category.startsWith(`${own2}/`));
-}
-function resultsFromAlerts(alerts, sarifCategory) {
+function resultsFromAlerts(alerts) {
   return alerts.flatMap((alert) => {
     const parsed = alertSchema.safeParse(alert);
     const ruleId = parsed.success ? parsed.data.rule?.id : void 0;
     if (!parsed.success || !ruleId) return [];
     const instance = parsed.data.most_recent_instance;
-    if (!categoryBelongsTo(instance?.category ?? "", sarifCategory)) return [];
     return [
       {
         ruleId,
         path: instance?.location?.path ?? void 0,
         message: instance?.message?.text ?? void 0,
-        line: instance?.location?.start_line ?? void 0
+        line: instance?.location?.start_line ?? void 0,
+        category: instance?.category ?? void 0
       }
     ];
   });
@@ -38166,17 +38115,15 @@ function resultsFromAlerts(alerts, sarifCategory) {
 async function readAlerts(options2, baseRef) {
   if (!options2.alerts) return { note: "code scanning alerts cannot be read without a token" };
   const ref = `refs/heads/${branchName(baseRef)}`;
-  const category = options2.config.sarifCategory;
   try {
     const open2 = await options2.alerts.listAlerts(ref, "open");
     const dismissed = await options2.alerts.listAlerts(ref, "dismissed");
-    const results = resultsFromAlerts([...open2, ...dismissed], category);
     return {
       source: {
         kind: "alerts",
-        label: `${results.length} open or dismissed code scanning alerts of ${branchName(baseRef)} in category ${category}`,
+        label: `open or dismissed code scanning alerts of ${branchName(baseRef)}`,
         fingerprints: [],
-        results
+        results: resultsFromAlerts([...open2, ...dismissed])
       },
       note: ""
     };
@@ -38195,17 +38142,8 @@ function describeBaseline(resolved, existing) {
 }
 
 // src/baseline/marker.ts
-function locationOptionsOf(scan) {
-  return {
-    fileExists: scan.fileExists,
-    // The writer's fallback: the named Dockerfile, else ./Dockerfile (each only when it exists).
-    dockerfile: scan.config.dockerfile || "Dockerfile",
-    imageTarget: scan.config.scanType === "image" ? scan.config.scanRef : void 0
-  };
-}
-function createBaselineMarking(resolved, scan) {
-  const location = locationOptionsOf(scan);
-  return (findings2) => {
+function createBaselineMarking(resolved) {
+  return (findings2, location, runCategories) => {
     if (resolved.source === void 0) {
       return {
         findings: findings2,
@@ -38213,13 +38151,14 @@ function createBaselineMarking(resolved, scan) {
         summary: { scope: "new", note: describeBaseline(resolved, 0), existing: 0 }
       };
     }
-    const marked = markBaseline(findings2, resolved.source, location);
+    const source = narrowToRuns(resolved.source, runCategories);
+    const marked = markBaseline(findings2, source, location);
     return {
       findings: marked.findings,
       countOnlyNew: true,
       summary: {
         scope: "new",
-        note: describeBaseline(resolved, marked.existing),
+        note: describeBaseline({ ...resolved, source }, marked.existing),
         existing: marked.existing
       }
     };
@@ -38312,16 +38251,14 @@ async function createCliBaselineMarking(config2, workspace, logger) {
   const resolved = await resolveBaseline({
     config: config2,
     // The CLI compares a change with a base: the pull request semantics apply.
+    gatesPullRequest: true,
     eventName: "pull_request",
     cache: { restore: () => Promise.resolve(void 0), save: () => Promise.resolve(void 0) },
     recordPath: path10.join(os.tmpdir(), "security-gate-unused-record.json"),
     readFile: (file2) => readFile6(path10.resolve(workspace, file2), "utf8"),
     logger
   });
-  return createBaselineMarking(resolved, {
-    config: config2,
-    fileExists: createWorkspaceFiles(workspace).exists
-  });
+  return createBaselineMarking(resolved);
 }
 async function writeSummaryFile(result, summaryFile, logger) {
   const file2 = path10.resolve(summaryFile);

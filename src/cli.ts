@@ -26,7 +26,6 @@ import { createCommandRunner } from './util/command.js';
 import { describeError } from './util/errors.js';
 import type { Logger } from './util/logger.js';
 import { sanitizeLogText } from './util/safe-text.js';
-import { createWorkspaceFiles } from './util/workspace-files.js';
 import { resolveBaseline } from './baseline/sources.js';
 import { createBaselineMarking } from './baseline/marker.js';
 
@@ -133,16 +132,14 @@ async function createCliBaselineMarking(config: Config, workspace: string, logge
   const resolved = await resolveBaseline({
     config,
     // The CLI compares a change with a base: the pull request semantics apply.
+    gatesPullRequest: true,
     eventName: 'pull_request',
     cache: { restore: () => Promise.resolve(undefined), save: () => Promise.resolve(undefined) },
     recordPath: path.join(os.tmpdir(), 'security-gate-unused-record.json'),
     readFile: (file) => readFile(path.resolve(workspace, file), 'utf8'),
     logger,
   });
-  return createBaselineMarking(resolved, {
-    config,
-    fileExists: createWorkspaceFiles(workspace).exists,
-  });
+  return createBaselineMarking(resolved);
 }
 
 /** The `--summary-file`: the job summary's Markdown, for CI systems that show a file. */

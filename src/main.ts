@@ -28,6 +28,19 @@ function concludeStep(result: PipelineResult): void {
   else core.info(message);
 }
 
+/**
+ * Runs a step whose failure must not cost the verdict (the summary, the
+ * GitHub reporters, the baseline record): a throw becomes one warning, and
+ * the step's result stays the gate's.
+ */
+async function bestEffort(label: string, step: () => Promise<void>, logger: Logger): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    logger.warning(`${label}: ${describeError(error)}`);
+  }
+}
+
 async function scanAndReport(setup: RunSetup, logger: Logger): Promise<PipelineResult> {
   // The Trivy scan and the SBOM step ask the binary what it is once between them.
   const trivyProbe = createTrivyProber();
@@ -58,24 +71,24 @@ async function scanAndReport(setup: RunSetup, logger: Logger): Promise<PipelineR
   // Relative to the workspace, like the `sarif-file` and `report-file` outputs.
   logRunReport(result, logger, setup.workspace);
   setOutputs(setup.config, result);
-  await writeSummary(result);
-  await publish(setup, result, logger);
-  await saveBaseline(setup, result, logger);
+  await bestEffort('Job summary not written', () => writeSummary(result), logger);
+  await bestEffort('GitHub reporters stopped', () => publish(setup, result, logger), logger);
+  await bestEffort('Baseline record not saved', () => saveBaseline(setup, result, logger), logger);
   return result;
 }
 
 /** The action's entry point. */
 export async function run(): Promise<void> {
   const logger = createCoreLogger();
-  const temp: { dir?: string } = {};
+  let setup: RunSetup | undefined;
   try {
-    const setup = await prepare(logger, temp);
+    setup = await prepare(logger);
     concludeStep(await scanAndReport(setup, logger));
   } catch (error) {
     core.setOutput('verdict', 'error');
     core.setFailed(error instanceof ConfigError ? error.message : describeError(error));
   } finally {
-    if (temp.dir !== undefined)
-      await rm(temp.dir, { recursive: true, force: true }).catch(() => undefined);
+    if (setup !== undefined)
+      await rm(setup.tempDir, { recursive: true, force: true }).catch(() => undefined);
   }
 }

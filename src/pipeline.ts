@@ -9,11 +9,12 @@ import path from 'node:path';
 import type { Log } from 'sarif';
 import type { Config } from './config/schema.js';
 import { ReportFormatError } from './config/errors.js';
-import { compareFindings, type Finding, type ScannerName } from './findings/finding.js';
+import type { Finding, ScannerName } from './findings/finding.js';
 import { fingerprintFindings } from './findings/fingerprint.js';
 import { mergeFindings } from './findings/merge.js';
 import { filterFindings } from './findings/filter.js';
-import { planUpgrades } from './findings/upgrades.js';
+import { planUpgrades, type UpgradePlan } from './findings/upgrades.js';
+import type { MarkBaseline } from './baseline/marker.js';
 import { evaluateGate, type GateResult } from './gate/evaluate.js';
 import {
   expandReportPatterns,
@@ -23,12 +24,18 @@ import {
 } from './importers/import-report.js';
 import { renderMarkdown } from './report/markdown.js';
 import { renderHtmlReport } from './report/html.js';
-import { buildRunSpecs, buildSarifAsync } from './report/sarif.js';
+import type { LocationOptions } from './report/location.js';
+import { buildRunSpecs, buildSarif, runCategory, type SarifRunSpec } from './report/sarif.js';
 import type { LimitedSarif } from './report/sarif-limits.js';
 import type { ImportOutcome, ScanContext, ScannerStrategy, ScanOutcome } from './scanners/types.js';
 import { applyWaivers } from './waivers/apply.js';
 import type { Waiver } from './waivers/parse.js';
-import type { BaselineSummary, ReportView, WaiverEntry, WaiverSummary } from './report/view.js';
+import {
+  compareForReport,
+  type ReportView,
+  type WaiverEntry,
+  type WaiverSummary,
+} from './report/view.js';
 import type { Logger } from './util/logger.js';
 import type { CommandRunner } from './util/command.js';
 import type { SbomResult } from './sbom/generate.js';
@@ -46,11 +53,7 @@ export interface PipelineDeps {
   /** Waivers loaded (and validated) before anything ran. */
   waivers: Waiver[];
   /** Marks findings new/existing; undefined = every finding counts. */
-  markBaseline?: (findings: Finding[]) => {
-    findings: Finding[];
-    summary: BaselineSummary;
-    countOnlyNew: boolean;
-  };
+  markBaseline?: MarkBaseline;
   /** Generates the SBOM when `sbom-format` asks for one. */
   generateSbom?: () => Promise<SbomResult>;
   /** Waivers this pull request adds or changes, already computed by the entry point. */
@@ -77,6 +80,8 @@ export interface PipelineResult {
   fixable: number;
   /** Absolute path of the SBOM written, when one was. */
   sbomFile?: string;
+  /** Where findings point (the SARIF's locations): annotations use the same. */
+  location: LocationOptions;
 }
 
 /** Resolves the report files before any scan runs, so a bad path fails fast. */
@@ -144,12 +149,17 @@ function withMatchCounts(entries: WaiverEntry[], summary: WaiverSummary): Waiver
   }));
 }
 
+/** What the SARIF will hold, known once the scans and imports are in: the baseline compares with it. */
+interface SarifPlan {
+  runs: SarifRunSpec[];
+  location: LocationOptions;
+}
+
 function processFindings(
   raw: Finding[],
-  config: Config,
-  deps: PipelineDeps,
-  files: WorkspaceFiles,
+  context: { config: Config; deps: PipelineDeps; files: WorkspaceFiles; sarif: SarifPlan },
 ) {
+  const { config, deps, files, sarif } = context;
   // Fingerprint after merging, so a merged finding's id does not depend on
   // which scanner happened to report it first.
   const merged = fingerprintFindings(mergeFindings(raw), files.readLine);
@@ -159,8 +169,10 @@ function processFindings(
   });
   const today = deps.now.toISOString().slice(0, 10);
   const waived = applyWaivers(filtered.kept, deps.waivers, { today });
-  const marked = deps.markBaseline?.(waived.findings);
-  const findings = (marked?.findings ?? waived.findings).sort(compareFindings);
+  const categories = sarif.runs.flatMap((run) => runCategory(run) ?? []);
+  const marked = deps.markBaseline?.(waived.findings, sarif.location, categories);
+  // Sorted once, in the order every report lists them (new before existing within a severity).
+  const findings = (marked?.findings ?? waived.findings).sort(compareForReport);
   return {
     findings,
     filtered: { bySeverity: filtered.removedBySeverity, unfixed: filtered.removedUnfixed },
@@ -173,44 +185,42 @@ function processFindings(
   };
 }
 
-/** Runs everything up to written files; the caller reports and sets the result. */
-export async function runPipeline(
+/**
+ * Where findings point, for the SARIF, the baseline and annotations alike:
+ * image findings at the `dockerfile` input, else `./Dockerfile`, when it
+ * exists (a named one that does not exist is not replaced by the default).
+ */
+function locationOptionsOf(config: Config, files: WorkspaceFiles): LocationOptions {
+  if (config.scanType !== 'image') return { fileExists: files.exists };
+  const dockerfile = config.dockerfile !== '' ? config.dockerfile : 'Dockerfile';
+  return {
+    fileExists: files.exists,
+    ...(files.exists(dockerfile) ? { dockerfile } : {}),
+    imageTarget: config.scanRef,
+  };
+}
+
+type ProcessedFindings = ReturnType<typeof processFindings>;
+
+/** Everything the reporters render, from the pipeline's results. */
+function buildView(
   config: Config,
-  reportFiles: string[],
   deps: PipelineDeps,
-): Promise<PipelineResult> {
-  const outcomes = await runScanners(config, deps);
-  const { imports, errors: importErrors } = await runImports(reportFiles, deps);
-  const sbom = deps.generateSbom === undefined ? undefined : await deps.generateSbom();
-  const sbomErrors = sbom !== undefined && 'error' in sbom ? [`SBOM: ${sbom.error}`] : [];
-  const raw = [...outcomes.flatMap((o) => o.findings), ...imports.flatMap((i) => i.findings)];
-  const files = createWorkspaceFiles(deps.workspace);
-  const processed = processFindings(raw, config, deps, files);
-  const gate = evaluateGate({
+  parts: {
+    gate: GateResult;
+    processed: ProcessedFindings;
+    outcomes: ScanOutcome[];
+    imports: ImportOutcome[];
+    upgrades: UpgradePlan;
+    sarif: LimitedSarif;
+    sbom: SbomResult | undefined;
+  },
+): ReportView {
+  const { processed, sbom } = parts;
+  return {
+    gate: parts.gate,
     findings: processed.findings,
-    thresholds: config.thresholds,
-    countOnlyNew: processed.countOnlyNew,
-    scannerErrors: [
-      ...outcomes.flatMap((o) => (o.error === undefined ? [] : [o.error])),
-      ...importErrors,
-      ...sbomErrors,
-    ],
-    failOnScannerError: config.failOnScannerError,
-  });
-  // The SARIF is built and serialised now; the gzip that checks a large file's size runs
-  // on another thread while the upgrades are planned.
-  const pendingSarif = buildSarifFile(config, {
-    findings: processed.findings,
-    outcomes,
-    imports,
-    files,
-  });
-  const upgrades = planUpgrades(processed.findings);
-  const sarif = await pendingSarif;
-  const view: ReportView = {
-    gate,
-    findings: processed.findings,
-    scanners: outcomes.map((o) => ({
+    scanners: parts.outcomes.map((o) => ({
       scanner: o.scanner,
       tool: o.tool,
       version: o.version,
@@ -219,7 +229,7 @@ export async function runPipeline(
       error: o.error,
       notes: o.notes,
     })),
-    imports: imports.map((i) => ({
+    imports: parts.imports.map((i) => ({
       file: i.file,
       format: i.format,
       findingCount: i.findings.length,
@@ -227,9 +237,9 @@ export async function runPipeline(
     })),
     filtered: processed.filtered,
     waivers: processed.waivers,
-    upgrades: [...upgrades.upgrades, ...upgrades.unfixable],
+    upgrades: parts.upgrades,
     baseline: processed.baseline,
-    sarifTruncation: sarif.truncation,
+    sarifTruncation: parts.sarif.truncation,
     sbom:
       sbom !== undefined && !('error' in sbom)
         ? {
@@ -243,6 +253,54 @@ export async function runPipeline(
     links: deps.links,
     generatedAt: deps.now.toISOString(),
   };
+}
+
+/** What the scanners, the imports and the SBOM step produced, and what went wrong in them. */
+async function collectReports(config: Config, reportFiles: string[], deps: PipelineDeps) {
+  const outcomes = await runScanners(config, deps);
+  const { imports, errors: importErrors } = await runImports(reportFiles, deps);
+  const sbom = deps.generateSbom === undefined ? undefined : await deps.generateSbom();
+  const errors = [
+    ...outcomes.flatMap((o) => (o.error === undefined ? [] : [o.error])),
+    ...importErrors,
+    ...(sbom !== undefined && 'error' in sbom ? [`SBOM: ${sbom.error}`] : []),
+  ];
+  return { outcomes, imports, sbom, errors };
+}
+
+/** Runs everything up to written files; the caller reports and sets the result. */
+export async function runPipeline(
+  config: Config,
+  reportFiles: string[],
+  deps: PipelineDeps,
+): Promise<PipelineResult> {
+  const { outcomes, imports, sbom, errors } = await collectReports(config, reportFiles, deps);
+  const raw = [...outcomes.flatMap((o) => o.findings), ...imports.flatMap((i) => i.findings)];
+  const files = createWorkspaceFiles(deps.workspace);
+  const sarifPlan: SarifPlan = {
+    runs: buildRunSpecs({
+      scans: outcomes,
+      imports,
+      category: config.sarifCategory,
+      imageRef: config.scanType === 'image' ? config.scanRef : undefined,
+    }),
+    location: locationOptionsOf(config, files),
+  };
+  const processed = processFindings(raw, { config, deps, files, sarif: sarifPlan });
+  const gate = evaluateGate({
+    findings: processed.findings,
+    thresholds: config.thresholds,
+    countOnlyNew: processed.countOnlyNew,
+    scannerErrors: errors,
+    failOnScannerError: config.failOnScannerError,
+  });
+  // The SARIF is built and serialised now; the gzip that checks a large file's size runs
+  // on another thread while the upgrades are planned.
+  const pendingSarif = buildSarifFile(processed.findings, outcomes, sarifPlan);
+  const upgrades = planUpgrades(processed.findings);
+  const sarif = await pendingSarif;
+  const parts = { gate, processed, outcomes, imports, upgrades, sarif, sbom };
+  const view = buildView(config, deps, parts);
   const sarifPath = path.resolve(deps.workspace, config.sarifFile);
   // The bytes whose size was checked, when the check made them: a second encoding costs ~0.5 s on 70 MB.
   await writeText(sarifPath, sarif.bytes ?? sarif.text);
@@ -257,38 +315,25 @@ export async function runPipeline(
     imports,
     fixable: upgrades.fixableCount,
     sbomFile: view.sbom === undefined ? undefined : path.resolve(deps.workspace, config.sbomFile),
+    location: sarifPlan.location,
   };
 }
 
 function buildSarifFile(
-  config: Config,
-  input: {
-    findings: Finding[];
-    outcomes: ScanOutcome[];
-    imports: ImportOutcome[];
-    files: WorkspaceFiles;
-  },
+  findings: Finding[],
+  outcomes: ScanOutcome[],
+  plan: SarifPlan,
 ): Promise<LimitedSarif> {
   const failedScanners = new Set(
-    input.outcomes.filter((o) => o.error !== undefined).map((o) => o.scanner),
+    outcomes.filter((o) => o.error !== undefined).map((o) => o.scanner),
   );
   // A failed scanner's run is never written: an empty run would close its open alerts.
-  const findings = input.findings.filter(
-    (f) => f.source.scanner === undefined || !failedScanners.has(f.source.scanner),
-  );
-  return buildSarifAsync({
-    findings,
-    runs: buildRunSpecs({
-      scans: input.outcomes,
-      imports: input.imports,
-      category: config.sarifCategory,
-      imageRef: config.scanType === 'image' ? config.scanRef : undefined,
-    }),
-    location: {
-      fileExists: input.files.exists,
-      dockerfile: resolveDockerfile(config, input.files),
-      imageTarget: config.scanType === 'image' ? config.scanRef : undefined,
-    },
+  return buildSarif({
+    findings: findings.filter(
+      (f) => f.source.scanner === undefined || !failedScanners.has(f.source.scanner),
+    ),
+    runs: plan.runs,
+    location: plan.location,
     serialise: serialiseSarif,
   });
 }
@@ -301,12 +346,6 @@ function buildSarifFile(
 function serialiseSarif(log: Log): string {
   const results = log.runs.reduce((n, run) => n + (run.results?.length ?? 0), 0);
   return `${results > 1000 ? JSON.stringify(log) : JSON.stringify(log, null, 2)}\n`;
-}
-
-function resolveDockerfile(config: Config, files: WorkspaceFiles): string | undefined {
-  if (config.dockerfile !== '')
-    return files.exists(config.dockerfile) ? config.dockerfile : undefined;
-  return files.exists('Dockerfile') ? 'Dockerfile' : undefined;
 }
 
 /** The report file: Markdown, or self-contained HTML for a `.html` name. */

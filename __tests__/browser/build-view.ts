@@ -1,11 +1,11 @@
 /**
- * Test helper: a ReportView from findings, the way `main.ts` gathers it
- * (gate from `evaluateGate`, upgrades from `planUpgrades`).
+ * Test helper: a ReportView from findings, the way the pipeline gathers it
+ * (findings in report order, gate from `evaluateGate`, upgrades from `planUpgrades`).
  */
-import { compareFindings, type Finding } from '../../src/findings/finding.js';
+import type { Finding } from '../../src/findings/finding.js';
 import { planUpgrades } from '../../src/findings/upgrades.js';
 import { evaluateGate } from '../../src/gate/evaluate.js';
-import type { ReportView, WaiverEntry } from '../../src/report/view.js';
+import { compareForReport, type ReportView, type WaiverEntry } from '../../src/report/view.js';
 
 const WAIVER: WaiverEntry = {
   id: 'CVE-2019-1549',
@@ -22,7 +22,7 @@ export function buildReportView(
   findings: Finding[],
   options: { countOnlyNew?: boolean } = {},
 ): ReportView {
-  const sorted = [...findings].sort(compareFindings);
+  const sorted = [...findings].sort(compareForReport);
   const gate = evaluateGate({
     findings: sorted,
     thresholds: { CRITICAL: 1, HIGH: 5, MEDIUM: 0, LOW: 0 },
@@ -52,7 +52,7 @@ export function buildReportView(
       unused: [{ ...WAIVER, id: 'CVE-2000-0001', matched: 0 }],
       needsReview: [],
     },
-    upgrades: [...plan.upgrades, ...plan.unfixable],
+    upgrades: plan,
     baseline: options.countOnlyNew
       ? { scope: 'new', note: 'from the baseline record of main', existing: 0 }
       : undefined,

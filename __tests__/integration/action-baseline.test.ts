@@ -315,8 +315,10 @@ describe('gate-scope new with baseline: auto', () => {
     ).toEqual(['CVE-2019-1549 libcrypto1.1', 'CVE-2019-1551 libssl1.1']);
     expect(run.outputs.new).toBe('2');
     expect(errorLine(run)).toBe('::error::Security Gate fail: 2 new MEDIUM ≥ threshold 1');
+    // Exactly the category of the imported report's run: 23 (another image under the same
+    // sarif-category) is not counted either.
     expect(plain(run.summary)).toContain(
-      '2 existing finding(s) from 3 open or dismissed code scanning alerts of main in category security-gate do not count',
+      '2 existing finding(s) from 2 open or dismissed code scanning alerts of main in category security-gate/trivy/testdata-fixtures-images-alpine-310.tar.gz do not count',
     );
     expect(existingRows(run.summary)).toBe(2);
   });
@@ -355,6 +357,22 @@ describe('gate-scope new with baseline: auto', () => {
     );
     // The cache service does not exist outside GitHub: the run degrades, the verdict stands.
     expect(run.outputs.verdict).toBe('fail');
+  });
+});
+
+describe('best-effort steps', () => {
+  it('a job summary that cannot be written is one warning: the exit code and verdict stay the gate’s', async () => {
+    const ws = workspaceWith([FLUENTD]);
+    // GITHUB_STEP_SUMMARY names a directory: writing it throws EISDIR.
+    const summaryDir = tempDir('sg-summary-dir-');
+    const run = await prRun(ws, { reports: FLUENTD }, { GITHUB_STEP_SUMMARY: summaryDir });
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.verdict).toBe('fail');
+    expect(errorLine(run)).toBe('::error::Security Gate fail: 1 CRITICAL ≥ threshold 1');
+    const warnings = run.stdout.split('\n').filter((l) => l.startsWith('::warning::'));
+    expect(warnings).toEqual([
+      expect.stringMatching(/^::warning::Job summary not written: .*EISDIR/),
+    ]);
   });
 });
 
@@ -460,7 +478,7 @@ describe('the pull request comment', () => {
     expect(body).toContain('2 new MEDIUM (fails at 3)');
     expect(body).not.toMatch(/MEDIUM ≥ threshold/);
     expect(body).toContain(
-      '2 existing finding(s) from 3 open or dismissed code scanning alerts of main in category security-gate do not count',
+      "2 existing finding(s) from 2 open or dismissed code scanning alerts of main in this run's 2 categories do not count",
     );
     expect(body).toContain('### Findings, most severe first (new before existing)');
     const states = findingStates(body);
@@ -553,7 +571,8 @@ describe('the pull request comment', () => {
       .filter((l) => l.startsWith('::warning::Could not read'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(
-      `Could not read ${WAIVERS_FILE} on the base branch main (the token needs \`contents: read\`): every waiver in it is listed as needing review.`,
+      `Could not read ${WAIVERS_FILE} on the base branch main: every waiver in it is listed as needing review. HTTP 403 (Resource not accessible by integration`,
     );
+    expect(warnings[0]?.split('contents: read')).toHaveLength(2);
   });
 });

@@ -21,6 +21,7 @@ const REPORT = 'v0.20.0-image-debian-stretch-large.json';
 const IMAGE = 'testdata/fixtures/images/debian-stretch.tar.gz';
 const UPLOAD = 'POST /repos/{owner}/{repo}/code-scanning/sarifs';
 const CHECK_RUN = 'POST /repos/{owner}/{repo}/check-runs';
+const SARIF_STATUS = 'GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}';
 
 let server: GitHubApiServer | undefined;
 afterEach(async () => {
@@ -35,6 +36,9 @@ const event = JSON.parse(
     'utf8',
   ),
 ) as unknown;
+
+/** The shortened client waits (see LOOPBACK_TEST_TIMING_ENV). */
+const TEST_TIMING = { SECURITY_GATE_LOOPBACK_TEST_TIMING: 'true' };
 
 async function start(options: GitHubApiServerOptions = {}): Promise<GitHubApiServer> {
   server = await startGitHubApiServer(options);
@@ -75,7 +79,7 @@ async function runGate(
     env: {
       ...runnerEnvForEvent('pull_request', payload),
       GITHUB_API_URL: apiUrl,
-      SECURITY_GATE_LOOPBACK_TEST_TIMING: 'true',
+      ...TEST_TIMING,
       ...options.env,
     },
   });
@@ -222,6 +226,25 @@ describe('the bundled action under API faults', () => {
     expect(channelWarnings(result)).toEqual([
       "::warning::SARIF upload failed: HTTP 413 (Payload Too Large - https://docs.github.com/rest): the payload is over GitHub's size limit.",
     ]);
+    expect(api.state.comments).toHaveLength(1);
+    expect(api.state.checkRuns).toHaveLength(1);
+  }, 60_000);
+
+  it('a status request slower than the whole poll ends at its deadline, not when it answers', async () => {
+    const api = await start();
+    const pollSeconds =
+      (readTestTiming(TEST_TIMING, api.url).timing?.uploadPollTimeoutMs ?? 0) / 1000;
+    // Shorter than the client's 30 s per-attempt timeout: only the poll's deadline can end it early.
+    api.faults.add({ route: SARIF_STATUS, type: 'slow', delayMs: 25_000 });
+    const started = Date.now();
+    const result = await runGate(api.url);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expectGateResult(result);
+    expect(commands(result, 'warning')).toEqual([]);
+    expect(result.stdout).toContain(
+      `SARIF ${api.state.sarifs[0]?.id} is still being processed after ${pollSeconds}s; not waiting longer.`,
+    );
+    expect(result.outputs['sarif-id']).toBe(api.state.sarifs[0]?.id);
     expect(api.state.comments).toHaveLength(1);
     expect(api.state.checkRuns).toHaveLength(1);
   }, 60_000);

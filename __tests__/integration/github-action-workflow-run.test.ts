@@ -313,7 +313,7 @@ describe('workflow_run', () => {
     ).toEqual(['open refs/heads/main', 'dismissed refs/heads/main']);
     expect(scoped.outputs).toMatchObject({ total: '2', new: '1' });
     expect(scoped.summary).toContain(
-      '1 open or dismissed code scanning alerts of main in category security-gate',
+      `1 open or dismissed code scanning alerts of main in category ${category}`,
     );
   }, 60_000);
 });

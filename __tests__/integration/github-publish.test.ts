@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Log } from 'sarif';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../src/github/client.js';
 import { resolveRunContext, type RunContext } from '../../src/github/context.js';
@@ -45,13 +46,18 @@ const annotations: CheckAnnotation[] = Array.from({ length: 30 }, (_, i) => ({
   message: `finding ${i}`,
 }));
 
+/** A SARIF as the pipeline hands it over: the written text and its log. */
+function written(log: Log): { text: string; log: Log } {
+  return { text: JSON.stringify(log), log };
+}
+
 function input(overrides: Partial<PublishInput> = {}): PublishInput {
   return {
     token: 'ghs_test',
     verdict: 'fail',
     sarifCategory: 'security-gate',
     uploadSarif: true,
-    sarifText: JSON.stringify({
+    sarif: written({
       version: '2.1.0',
       runs: [{ tool: { driver: { name: 'Trivy' } }, results: [] }],
     }),
@@ -186,7 +192,7 @@ describe('publishToGitHub', () => {
     const { server, logger, client } = await setup();
     const result = await publishToGitHub(
       { client, ctx: prContext(), logger },
-      input({ sarifText: JSON.stringify({ version: '2.1.0', runs: [] }), comment: 'never' }),
+      input({ sarif: written({ version: '2.1.0', runs: [] }), comment: 'never' }),
     );
     expect(result.warnings).toEqual([]);
     expect(result.sarifId).toBeUndefined();

@@ -113,6 +113,7 @@ describe('logRunReport', () => {
     outcomes: [],
     imports: [],
     fixable: 0,
+    location: { fileExists: () => false },
   };
 
   it('logs the table, one warning per waiver needing action, and where the files went', () => {

@@ -6,21 +6,20 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type PipelineDeps, type PipelineResult } from '../pipeline.js';
+import type { PipelineResult } from '../pipeline.js';
 import type { Logger } from '../util/logger.js';
 import { findWaiversNeedingReview, type BaseWaiverFile } from '../waivers/review.js';
 import { isFromSource, isRepositoryLabel, listWaiverSources } from '../waivers/sources.js';
 import { createAlertsReader, readRepositoryFile } from '../github/reads.js';
-import { describeError } from '../util/errors.js';
+import { describeGitHubError } from '../github/errors.js';
 import {
   baselineRecordPath,
   baselineScope,
   resolveBaseline,
   saveBaselineRecord,
 } from '../baseline/sources.js';
-import { createBaselineMarking } from '../baseline/marker.js';
+import { createBaselineMarking, type MarkBaseline } from '../baseline/marker.js';
 import { buildBaselineRecord } from '../baseline/record.js';
-import { createWorkspaceFiles } from '../util/workspace-files.js';
 import type { RunSetup } from './setup.js';
 
 /**
@@ -64,7 +63,7 @@ export async function waiversNeedingReview(setup: RunSetup, logger: Logger) {
   if (failure !== undefined) {
     const unread = bases.filter((b) => b.base.state === 'unreadable').map((b) => b.source.label);
     logger.warning(
-      `Could not read ${unread.join(', ')} on the base branch ${pr.baseRef} (the token needs \`contents: read\`): every waiver in ${unread.length === 1 ? 'it' : 'them'} is listed as needing review. ${describeError(failure)}`,
+      `Could not read ${unread.join(', ')} on the base branch ${pr.baseRef}: every waiver in ${unread.length === 1 ? 'it' : 'them'} is listed as needing review. ${describeGitHubError('contents', failure)}`,
     );
   }
   return findWaiversNeedingReview(setup.waivers, bases);
@@ -85,11 +84,14 @@ function recordPathOf(setup: RunSetup): string {
 export async function createBaselineMarker(
   setup: RunSetup,
   logger: Logger,
-): Promise<PipelineDeps['markBaseline']> {
+): Promise<MarkBaseline | undefined> {
   const { config, ctx } = setup;
   if (config.gateScope !== 'new') return undefined;
   const resolved = await resolveBaseline({
     config,
+    // The one answer to "does this run gate a pull request": the context found one
+    // (a workflow_run's only when its head is the scanned commit).
+    gatesPullRequest: ctx.pullRequest !== undefined,
     eventName: ctx.eventName,
     triggeringEvent: ctx.workflowRun?.event,
     imageRef: imageRefOf(setup),
@@ -101,10 +103,7 @@ export async function createBaselineMarker(
     readFile: (file) => readFile(path.resolve(setup.workspace, file), 'utf8'),
     logger,
   });
-  return createBaselineMarking(resolved, {
-    config,
-    fileExists: createWorkspaceFiles(setup.workspace).exists,
-  });
+  return createBaselineMarking(resolved);
 }
 
 /** On pushes, saves the branch's fingerprints for later pull requests' `gate-scope: new`. */

@@ -11,7 +11,6 @@ import type { Logger } from '../util/logger.js';
 import type { RunContext } from '../github/context.js';
 import { publishToGitHub } from '../github/publish.js';
 import { commentMarker } from '../github/comment.js';
-import { createWorkspaceFiles } from '../util/workspace-files.js';
 import type { RunSetup } from './setup.js';
 
 const COMMENT_LIMIT = 65_536;
@@ -77,13 +76,8 @@ export async function publish(
     header: marker,
     moreHint: 'the job summary and the report file',
   });
-  const imageScan = config.scanType === 'image';
-  const annotations = buildAnnotations(result.view.findings, result.gate, {
-    fileExists: createWorkspaceFiles(setup.workspace).exists,
-    // The same Dockerfile fallback as the SARIF's (pipeline.ts resolveDockerfile).
-    dockerfile: imageScan ? config.dockerfile || 'Dockerfile' : undefined,
-    imageTarget: imageScan ? config.scanRef : undefined,
-  });
+  // The SARIF's own locations: an annotation points where its alert does.
+  const annotations = buildAnnotations(result.view.findings, result.gate, result.location);
   const published = await publishToGitHub(
     { client: setup.client, ctx: setup.ctx, logger },
     {
@@ -91,7 +85,7 @@ export async function publish(
       verdict: result.gate.verdict,
       sarifCategory: config.sarifCategory,
       uploadSarif: config.uploadSarif,
-      sarifText: result.sarif.text,
+      sarif: result.sarif,
       comment: config.comment,
       commentBody: body,
       checkRun: config.checkRun,
@@ -103,6 +97,7 @@ export async function publish(
       }),
       annotations,
       uploadPollIntervalMs: setup.timing?.uploadPollIntervalMs,
+      uploadPollTimeoutMs: setup.timing?.uploadPollTimeoutMs,
     },
   );
   if (published.commentUrl) core.setOutput('comment-url', published.commentUrl);

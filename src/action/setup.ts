@@ -54,7 +54,7 @@ async function readEvent(): Promise<unknown> {
 }
 
 /** The repository checkout: GITHUB_WORKSPACE on a runner, else the current directory. */
-export function workspaceOf(): string {
+function workspaceOf(): string {
   return process.env.GITHUB_WORKSPACE || process.cwd();
 }
 
@@ -85,16 +85,17 @@ async function connectToGitHub(
   return { ctx: resolved, client, timing };
 }
 
-/** Everything that can fail on the user's input fails here, before any scan. */
-export async function prepare(logger: Logger, tempDirHolder: { dir?: string }): Promise<RunSetup> {
+/**
+ * Everything that can fail on the user's input fails here, before any scan.
+ * The run's temp directory is made last, so nothing can fail after it: the
+ * caller removes `tempDir` of the setup it got.
+ */
+export async function prepare(logger: Logger): Promise<RunSetup> {
   const config = readConfigFromInputs();
   const workspace = workspaceOf();
   const { reportFiles, waivers } = await runPreflight(config, workspace, logger);
   const { ctx, client, timing } = await connectToGitHub(config, logger);
-  tempDirHolder.dir = await mkdtemp(
-    path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'security-gate-'),
-  );
-  return {
+  const setup = {
     config,
     workspace,
     reportFiles,
@@ -102,9 +103,12 @@ export async function prepare(logger: Logger, tempDirHolder: { dir?: string }): 
     ctx,
     client,
     timing,
-    tempDir: tempDirHolder.dir,
     runner: createCommandRunner(),
     cache: createCacheStore(),
     cacheDirs: scannerCacheDirs(),
   };
+  const tempDir = await mkdtemp(
+    path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'security-gate-'),
+  );
+  return { ...setup, tempDir };
 }

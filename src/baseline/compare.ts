@@ -12,7 +12,11 @@ import type { BaselineRecord, BaselineResult } from './record.js';
 /** Where existing findings come from, as plain data. */
 export interface BaselineSource {
   kind: 'record' | 'sarif' | 'alerts';
-  /** Shown in the summary: "the baseline record of main at 1a2b3c4", "baseline.sarif". */
+  /**
+   * Shown in the summary: "the baseline record of main at 1a2b3c4",
+   * "baseline.sarif"; for alerts what they are ("open or dismissed code
+   * scanning alerts of main"), counted once `narrowToRuns` has kept this run's.
+   */
   label: string;
   /** Finding ids known to the baseline (ours, or any `partialFingerprints` value of a SARIF result). */
   fingerprints: string[];
@@ -28,6 +32,30 @@ export function sourceFromRecord(record: BaselineRecord): BaselineSource {
     fingerprints: record.fingerprints,
     results: record.results,
   };
+}
+
+const withoutTrailingSlash = (category: string): string => category.replace(/\/+$/, '');
+
+/**
+ * The source as this run can compare with it. Code scanning alerts are kept
+ * only when their category is exactly one of the categories of the runs this
+ * run's SARIF will have (the API gives them with or without the last `/`):
+ * another image's alerts, even under the same `sarif-category` and on the
+ * same Dockerfile path, say nothing about this image. Records are scoped when
+ * saved, and a SARIF file is the user's choice: both are kept whole.
+ */
+export function narrowToRuns(
+  source: BaselineSource,
+  runCategories: readonly string[],
+): BaselineSource {
+  if (source.kind !== 'alerts') return source;
+  const own = new Set(runCategories.map(withoutTrailingSlash).filter((c) => c !== ''));
+  const results = source.results.filter(
+    (r) => r.category !== undefined && own.has(withoutTrailingSlash(r.category)),
+  );
+  const where =
+    own.size === 1 ? `category ${[...own][0] ?? ''}` : `this run's ${own.size} categories`;
+  return { ...source, label: `${results.length} ${source.label} in ${where}`, results };
 }
 
 /** Repository-relative, forward slashes, no `./` or `file://` prefix. */

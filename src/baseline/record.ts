@@ -8,7 +8,13 @@ import { z } from 'zod';
 import type { Finding } from '../findings/finding.js';
 import { isWholeFileLocation } from '../findings/fingerprint.js';
 
-export const BASELINE_RECORD_VERSION = 1;
+/**
+ * Bumped whenever the ids or results a record holds are made differently (2:
+ * package keys, canonical rule ids, target identities, whole-file
+ * locations): a record of another version is not compared with, so the run
+ * falls back to the alerts instead of finding every finding new.
+ */
+export const BASELINE_RECORD_VERSION = 2;
 
 /** One finding matched by rule, path and message instead of its fingerprint. */
 export interface BaselineResult {
@@ -17,6 +23,8 @@ export interface BaselineResult {
   message?: string;
   /** Start line, when known: only breaks ties between results of one rule in one file. */
   line?: number;
+  /** Code scanning alerts only: the category of the analysis that has the alert. */
+  category?: string;
 }
 
 export interface BaselineRecord {
@@ -85,6 +93,13 @@ export function buildBaselineRecord(
 
 /** Validates a record read back from the cache; throws an Error saying what is wrong. */
 export function parseBaselineRecord(data: unknown): BaselineRecord {
+  const version = (data as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version !== BASELINE_RECORD_VERSION) {
+    // A record saved by another release of the action: its ids are made differently.
+    throw new Error(
+      `a baseline record of version ${version}, not ${BASELINE_RECORD_VERSION} (a push run of this version saves a new one)`,
+    );
+  }
   const parsed = recordSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { BaselineSource } from './compare.js';
 import type { BaselineResult } from './record.js';
-import { FINGERPRINT_KEY } from '../report/sarif.js';
+import { FINGERPRINT_KEY } from '../findings/fingerprint.js';
 
 const resultSchema = z.looseObject({
   ruleId: z.string().optional(),

@@ -1,10 +1,10 @@
 /**
  * Where the baseline of `gate-scope: new` comes from (SPEC section 11):
  * `auto` restores the base branch's newest record from the cache, else reads
- * the base branch's open and dismissed code scanning alerts of this run's
- * `sarif-category`; `<path>` reads a SARIF file (or a saved record); `none`
- * uses none. Push runs save their branch's record. Side effects sit behind
- * the interfaces passed in.
+ * the base branch's open and dismissed code scanning alerts (narrowed to this
+ * run's categories when the findings are marked); `<path>` reads a SARIF file
+ * (or a saved record); `none` uses none. Push runs save their branch's
+ * record. Side effects sit behind the interfaces passed in.
  */
 import path from 'node:path';
 import { z } from 'zod';
@@ -20,8 +20,7 @@ import {
 } from './record.js';
 import { sourceFromSarif } from './sarif.js';
 import { CacheUnavailableError } from '../install/db-cache.js';
-import { sarifCategoryId } from '../report/sarif.js';
-import { isPullRequestEvent } from '../github/context.js';
+import { categoryTargetSegment } from '../report/sarif.js';
 
 /** Outside GitHub Actions the cache is simply absent: that is information, not a warning. */
 function logCacheProblem(logger: Logger, error: unknown, text: string): void {
@@ -47,23 +46,17 @@ export interface AlertsReader {
   listAlerts(ref: string, state: ExistingAlertState): Promise<unknown[]>;
 }
 
-/** Events whose runs gate a pull request themselves (a workflow_run may import one's report). */
-const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
-
-/**
- * True when a run gates a pull request: a pull request event, or a
- * `workflow_run` whose triggering run was one (a workflow_run of a push
- * reports on a branch, like the push itself).
- */
-export function gatesPullRequest(eventName: string, triggeringEvent?: string): boolean {
-  if (eventName !== 'workflow_run') return PULL_REQUEST_EVENTS.includes(eventName);
-  return triggeringEvent === undefined || isPullRequestEvent(triggeringEvent);
-}
-
 export interface ResolveBaselineOptions {
   config: Pick<Config, 'gateScope' | 'baseline' | 'sarifCategory'>;
+  /**
+   * True when the run gates a pull request: in the action, when the run
+   * context has one (`ctx.pullRequest`: pull request events, and workflow_runs
+   * of one whose head is the scanned commit); the CLI always compares.
+   */
+  gatesPullRequest: boolean;
+  /** The run's event, named in the note when it gates no pull request. */
   eventName: string;
-  /** workflow_run only: the event of the triggering run (`pull_request`, `push`, …). */
+  /** workflow_run only: the event of the triggering run (`pull_request`, `push`, …), for the note. */
   triggeringEvent?: string;
   /** The scanned image of an image scan: each image has its own record. */
   imageRef?: string;
@@ -103,9 +96,7 @@ function keyPart(text: string): string {
  * under the default category then keep one record each.
  */
 export function baselineScope(category: string, imageRef?: string): string {
-  const bare = sarifCategoryId(category, 'baseline');
-  const withImage = sarifCategoryId(category, 'baseline', imageRef);
-  const image = withImage.slice(bare.length).replace(/\/+$/, '');
+  const image = categoryTargetSegment(imageRef);
   return image === '' ? category : `${category}/${image}`;
 }
 
@@ -136,7 +127,7 @@ const message = (error: unknown): string =>
 export async function resolveBaseline(options: ResolveBaselineOptions): Promise<ResolvedBaseline> {
   const { config } = options;
   if (config.gateScope === 'all') return { note: 'gate-scope is all: every finding counts.' };
-  if (!gatesPullRequest(options.eventName, options.triggeringEvent)) {
+  if (!options.gatesPullRequest) {
     const event =
       options.eventName === 'workflow_run'
         ? `a workflow_run of ${options.triggeringEvent ?? 'another event'}`
@@ -219,37 +210,23 @@ const alertSchema = z.looseObject({
 });
 
 /**
- * True when an alert's category is one of this run's: ours are
- * `<sarif-category>/<tool>/[<target>/]`, and the API may give them with or
- * without the last `/`. Other categories (other tools, other `sarif-category`
- * values of other images) say nothing about this run's findings.
- */
-export function categoryBelongsTo(alertCategory: string, sarifCategory: string): boolean {
-  const own = sarifCategory.replace(/\/+$/, '');
-  const category = alertCategory.replace(/\/+$/, '');
-  return own !== '' && (category === own || category.startsWith(`${own}/`));
-}
-
-/**
  * Code scanning alerts as baseline results (alerts carry no fingerprints),
- * keeping only those of `sarifCategory`.
+ * each with its category: which of them are this run's is known only once the
+ * imported reports are parsed (see `narrowToRuns`).
  */
-export function resultsFromAlerts(
-  alerts: readonly unknown[],
-  sarifCategory: string,
-): BaselineResult[] {
+export function resultsFromAlerts(alerts: readonly unknown[]): BaselineResult[] {
   return alerts.flatMap((alert): BaselineResult[] => {
     const parsed = alertSchema.safeParse(alert);
     const ruleId = parsed.success ? parsed.data.rule?.id : undefined;
     if (!parsed.success || !ruleId) return [];
     const instance = parsed.data.most_recent_instance;
-    if (!categoryBelongsTo(instance?.category ?? '', sarifCategory)) return [];
     return [
       {
         ruleId,
         path: instance?.location?.path ?? undefined,
         message: instance?.message?.text ?? undefined,
         line: instance?.location?.start_line ?? undefined,
+        category: instance?.category ?? undefined,
       },
     ];
   });
@@ -261,18 +238,16 @@ async function readAlerts(
 ): Promise<ResolvedBaseline> {
   if (!options.alerts) return { note: 'code scanning alerts cannot be read without a token' };
   const ref = `refs/heads/${branchName(baseRef)}`;
-  const category = options.config.sarifCategory;
   try {
     // Two reads: the API takes one state, and listing every state would page through fixed ones.
     const open = await options.alerts.listAlerts(ref, 'open');
     const dismissed = await options.alerts.listAlerts(ref, 'dismissed');
-    const results = resultsFromAlerts([...open, ...dismissed], category);
     return {
       source: {
         kind: 'alerts',
-        label: `${results.length} open or dismissed code scanning alerts of ${branchName(baseRef)} in category ${category}`,
+        label: `open or dismissed code scanning alerts of ${branchName(baseRef)}`,
         fingerprints: [],
-        results,
+        results: resultsFromAlerts([...open, ...dismissed]),
       },
       note: '',
     };

@@ -91,6 +91,13 @@ export interface Finding {
   ruleId: string;
   /** Other ids of the same vulnerability (GHSA ↔ CVE), never including ruleId. */
   aliases: string[];
+  /**
+   * Set by merging: the ids each reporter (by tool) gave the finding as its
+   * own, before the merge chose one `ruleId` (a CVE over Grype's GHSA). Grype
+   * ignore rules without `include-aliases` compare these, as Grype compares
+   * its own match's id.
+   */
+  sourceIds?: Record<string, string[]>;
   severity: Severity;
   /** Per-scanner severities when merged scanners disagreed (the higher one is `severity`). */
   severityBySource?: Record<string, Severity>;

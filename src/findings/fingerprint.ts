@@ -7,8 +7,9 @@
  *   kind, canonical id (`vulnerability-id.ts`, as merging uses it), package
  *   key (`package-key.ts`: the normalised PURL, else type + name, spelled
  *   the same from either), installed version, and the target's identity
- *   (`image-ref.ts`: no tag or digest, so `app:${{ github.sha }}` is one
- *   target on every commit).
+ *   (`image-ref.ts`: no digest, nor a tag that names a commit, so
+ *   `app:${{ github.sha }}` is one target on every commit while `node:18`
+ *   and `node:20` are two).
  * - File findings: kind, rule, path and a hash of the flagged line's content
  *   with whitespace normalised — not its number, so unrelated edits above it
  *   do not change the id. The line number is used only when the file cannot
@@ -27,8 +28,6 @@ import type { FileLocation, Finding } from './finding.js';
 import { targetIdentity } from './image-ref.js';
 import { packageKey } from './package-key.js';
 import { canonicalVulnerabilityId } from './vulnerability-id.js';
-
-export { canonicalVulnerabilityId } from './vulnerability-id.js';
 
 /** Key under which our fingerprint goes into SARIF `partialFingerprints` (and is read back). */
 export const FINGERPRINT_KEY = 'securityGate/v1';

@@ -19,6 +19,11 @@ const TRANSPORT = /^([a-z][a-z-]*):(.*)$/is;
 /** `name@sha256:…`: an algorithm, a colon and a hex digest (OCI image spec). */
 const DIGEST = /@([a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-f]{32,})$/i;
 const TAG = /^[\w][\w.-]{0,127}$/;
+/**
+ * A tag that names a commit (`app:${{ github.sha }}`, docker/metadata-action's
+ * `sha-4f1c2e9`): it changes on every commit, so the identity leaves it out.
+ */
+const COMMIT_TAG = /^(?:sha-)?[0-9a-f]{7,40}$/;
 /** Docker Hub's implicit parts: `docker.io/library/alpine` is `alpine`. */
 const DOCKER_HUB = /^(?:(?:index|registry-1)\.)?docker\.io\//i;
 
@@ -29,13 +34,15 @@ export interface ImageReference {
   /** The transport named before it (`docker-archive`, `registry`, …), when there was one. */
   transport?: string;
   /**
-   * `registry/repository` without tag and digest, Docker Hub's implicit
-   * `docker.io/library/` dropped; for an archive its path. The same on every
-   * commit that builds `app:${{ github.sha }}`: fingerprints and SARIF
-   * categories use it.
+   * `registry/repository:tag` without transport and digest, Docker Hub's
+   * implicit `docker.io/library/` dropped; for an archive its path. The tag
+   * stays (`node:18` and `node:20`, `app:amd64` and `app:arm64` are two
+   * images, each with its own alerts) unless it names a commit
+   * (`COMMIT_TAG`): `app:${{ github.sha }}` is one image on every commit.
+   * Fingerprints, SARIF categories, locations and baseline records use it.
    */
   identity: string;
-  /** `identity` plus the tag and digest as given: the same image, for merging and locations. */
+  /** The repository plus the tag and digest as given: the same image, for merging and locations. */
   reference: string;
   /** For archive transports: the path of the archive or OCI layout directory. */
   archivePath?: string;
@@ -73,10 +80,12 @@ export function parseImageRef(raw: string): ImageReference {
   const tagCandidate = colon > named.lastIndexOf('/') ? named.slice(colon + 1) : undefined;
   const tag = tagCandidate !== undefined && TAG.test(tagCandidate) ? tagCandidate : undefined;
   const name = tag === undefined ? named : named.slice(0, colon);
-  const identity = normalisePath(name)
+  const repository = normalisePath(name)
     .replace(DOCKER_HUB, '')
     .replace(/^library\//, '');
-  const reference = `${identity}${tag === undefined ? '' : `:${tag}`}${digest === undefined ? '' : `@${digest}`}`;
+  const tagged = `${repository}${tag === undefined ? '' : `:${tag}`}`;
+  const identity = tag === undefined || COMMIT_TAG.test(tag) ? repository : tagged;
+  const reference = `${tagged}${digest === undefined ? '' : `@${digest}`}`;
   return { display: rest, ...(transport === undefined ? {} : { transport }), identity, reference };
 }
 
@@ -95,7 +104,7 @@ function parseTarget(target: string): { identity: string; reference: string } {
   return lastParsed;
 }
 
-/** The target's identity (no tag, digest or transport), `''` for none. */
+/** The target's identity (no transport, digest or commit tag), `''` for none. */
 export function targetIdentity(target: string | undefined): string {
   return target === undefined || target.trim() === '' ? '' : parseTarget(target).identity;
 }

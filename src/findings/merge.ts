@@ -26,7 +26,9 @@
  *   report that describes them differently (`toldApartByOneReport`).
  * - A merged finding keeps every reporter's package name
  *   (`package.aliases`: Trivy's Maven `group:artifact`, Grype's `artifact`),
- *   so a waiver's `package:` does not depend on which scanner came first.
+ *   so a waiver's `package:` does not depend on which scanner came first,
+ *   and every reporter's own id (`sourceIds`), so a Grype rule on its GHSA
+ *   does not depend on whether Trivy also reported the CVE.
  */
 import { maxSeverity, type Finding, type PackageRef, type Severity } from './finding.js';
 import { targetReference } from './image-ref.js';
@@ -117,6 +119,7 @@ function mergeGroup(members: Finding[]): Finding {
     references: unique(members.flatMap((m) => m.references)),
     properties: mergeProperties(members),
   };
+  merged.sourceIds = readSourceIds(members);
   if (severityBySource) merged.severityBySource = severityBySource;
   else delete merged.severityBySource;
   if (scores.length > 0) merged.cvssScore = Math.max(...scores);
@@ -135,6 +138,18 @@ function mergeGroup(members: Finding[]): Finding {
     merged.properties.fixState = 'fixed';
   }
   return merged;
+}
+
+/** The ids each tool reported the members under, so that rules on a reporter's own id still match. */
+function readSourceIds(members: Finding[]): Record<string, string[]> {
+  const byTool: Record<string, string[]> = {};
+  for (const member of members) {
+    const entries = member.sourceIds
+      ? Object.entries(member.sourceIds)
+      : member.tools.map((tool): [string, string[]] => [tool, [member.ruleId]]);
+    for (const [tool, ids] of entries) byTool[tool] = unique([...(byTool[tool] ?? []), ...ids]);
+  }
+  return byTool;
 }
 
 /** Per-tool severities, kept only when the tools disagree; a tool's own worst rating stands for it. */

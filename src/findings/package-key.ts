@@ -22,75 +22,41 @@ import type { PackageRef } from './finding.js';
 
 const OS_PURL_TYPES = new Set(['apk', 'deb', 'rpm', 'alpm']);
 
-/** Scanner type words → PURL type. */
-const ECOSYSTEMS: Record<string, string> = {
-  alpine: 'apk',
-  wolfi: 'apk',
-  chainguard: 'apk',
-  apk: 'apk',
-  debian: 'deb',
-  ubuntu: 'deb',
-  deb: 'deb',
-  redhat: 'rpm',
-  centos: 'rpm',
-  rocky: 'rpm',
-  alma: 'rpm',
-  amazon: 'rpm',
-  oracle: 'rpm',
-  fedora: 'rpm',
-  'cbl-mariner': 'rpm',
-  azurelinux: 'rpm',
-  photon: 'rpm',
-  suse: 'rpm',
-  opensuse: 'rpm',
-  rpm: 'rpm',
-  gemspec: 'gem',
-  bundler: 'gem',
-  gem: 'gem',
-  npm: 'npm',
-  yarn: 'npm',
-  pnpm: 'npm',
-  'node-pkg': 'npm',
-  bun: 'npm',
-  pip: 'pypi',
-  pipenv: 'pypi',
-  poetry: 'pypi',
-  uv: 'pypi',
-  'python-pkg': 'pypi',
-  python: 'pypi',
-  pypi: 'pypi',
-  jar: 'maven',
-  pom: 'maven',
-  gradle: 'maven',
-  sbt: 'maven',
-  'java-archive': 'maven',
-  maven: 'maven',
-  gomod: 'golang',
-  gobinary: 'golang',
-  'go-module': 'golang',
-  golang: 'golang',
-  go: 'golang',
-  cargo: 'cargo',
-  'rust-binary': 'cargo',
-  'rust-crate': 'cargo',
-  composer: 'composer',
-  'php-composer': 'composer',
-  nuget: 'nuget',
-  'dotnet-core': 'nuget',
-  'dotnet-deps': 'nuget',
-  dotnet: 'nuget',
-  'packages-props': 'nuget',
-  conan: 'conan',
-  'conda-pkg': 'conda',
-  conda: 'conda',
-  hex: 'hex',
-  mix: 'hex',
-  pub: 'pub',
-  'dart-pub': 'pub',
-  cocoapods: 'cocoapods',
-  pod: 'cocoapods',
-  swift: 'swift',
+/**
+ * The one table of package type words: what Trivy (`Result.Type`: OS
+ * families and language types), Grype (`artifact.type`) and PURLs call a
+ * kind of package → its PURL type. Package keys and version rules
+ * (`versions/index.ts`) both read it, so a report without PURLs (Trivy 0.44,
+ * a SLES image's `sles`) keys and compares its packages as the report with
+ * them (Grype's `rpm`) does.
+ */
+const PURL_TYPES: Record<string, string> = {
+  ...purlType('apk', 'alpine wolfi chainguard minimos apk'),
+  ...purlType('deb', 'debian ubuntu echo deb dpkg'),
+  ...purlType(
+    'rpm',
+    'redhat centos rocky alma almalinux amazon oracle fedora cbl-mariner mariner azurelinux photon suse sles slem opensuse opensuse-leap opensuse.leap opensuse-tumbleweed opensuse.tumbleweed openeuler rpm',
+  ),
+  ...purlType('alpm', 'alpm'),
+  ...purlType('gem', 'gemspec bundler gem ruby'),
+  ...purlType('npm', 'npm yarn pnpm bun node-pkg javascript'),
+  ...purlType('pypi', 'pip pipenv poetry uv python-pkg python pypi'),
+  ...purlType('maven', 'jar pom gradle sbt java-archive jenkins-plugin war ear par maven'),
+  ...purlType('golang', 'gomod gobinary go-module go golang'),
+  ...purlType('cargo', 'cargo rust-binary rust-crate'),
+  ...purlType('composer', 'composer composer-vendor php-composer'),
+  ...purlType('nuget', 'nuget dotnet-core dotnet-deps dotnet packages-props'),
+  ...purlType('conan', 'conan conan-lock'),
+  ...purlType('conda', 'conda-pkg conda-environment conda'),
+  ...purlType('hex', 'hex mix'),
+  ...purlType('pub', 'pub dart-pub'),
+  ...purlType('cocoapods', 'cocoapods pod'),
+  ...purlType('swift', 'swift'),
 };
+
+function purlType(type: string, words: string): Record<string, string> {
+  return Object.fromEntries(words.split(' ').map((word) => [word, type]));
+}
 
 /** The parts of a PURL packages are compared by. */
 export interface PurlParts {
@@ -119,22 +85,26 @@ export function parsePurl(purl: string): PurlParts | undefined {
 }
 
 /** The PURL type a scanner's type word stands for (the word itself when unknown). */
-export function ecosystemOf(type: string | undefined): string {
+export function purlTypeOf(type: string | undefined): string {
   const word = (type ?? '').trim().toLowerCase();
-  return ECOSYSTEMS[word] ?? word;
+  return PURL_TYPES[word] ?? word;
+}
+
+/** A package's PURL type: its PURL's when it has one, else its type word's. */
+export function packagePurlType(pkg: Pick<PackageRef, 'type' | 'purl'>): string {
+  const purl = pkg.purl === undefined || pkg.purl === '' ? undefined : parsePurl(pkg.purl);
+  return purlTypeOf(purl?.type ?? pkg.type);
 }
 
 /** A package name as the scanners that spell it in full write it (Trivy's Maven `group:artifact`). */
-function spellPurlName(ecosystem: string, purl: PurlParts): string {
-  if (purl.namespace === '' || OS_PURL_TYPES.has(ecosystem)) return purl.name;
-  return ecosystem === 'maven'
-    ? `${purl.namespace}:${purl.name}`
-    : `${purl.namespace}/${purl.name}`;
+function spellPurlName(type: string, purl: PurlParts): string {
+  if (purl.namespace === '' || OS_PURL_TYPES.has(type)) return purl.name;
+  return type === 'maven' ? `${purl.namespace}:${purl.name}` : `${purl.namespace}/${purl.name}`;
 }
 
-function normaliseName(ecosystem: string, name: string): string {
+function normaliseName(type: string, name: string): string {
   const lower = name.trim().toLowerCase();
-  return ecosystem === 'pypi' ? lower.replace(/[-_.]+/g, '-') : lower;
+  return type === 'pypi' ? lower.replace(/[-_.]+/g, '-') : lower;
 }
 
 /**
@@ -144,9 +114,9 @@ function normaliseName(ecosystem: string, name: string): string {
 export function packageKey(pkg: Pick<PackageRef, 'name' | 'type' | 'purl'>): string {
   const purl = pkg.purl === undefined || pkg.purl === '' ? undefined : parsePurl(pkg.purl);
   if (purl !== undefined) {
-    const ecosystem = ecosystemOf(purl.type);
-    return `${ecosystem}/${normaliseName(ecosystem, spellPurlName(ecosystem, purl))}`;
+    const type = purlTypeOf(purl.type);
+    return `${type}/${normaliseName(type, spellPurlName(type, purl))}`;
   }
-  const ecosystem = ecosystemOf(pkg.type);
-  return `${ecosystem}/${normaliseName(ecosystem, pkg.name)}`;
+  const type = purlTypeOf(pkg.type);
+  return `${type}/${normaliseName(type, pkg.name)}`;
 }

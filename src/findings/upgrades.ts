@@ -6,19 +6,42 @@
  * are kept apart. Pure: the renderers in `report/` format the plan.
  */
 import { emptyCounts, SEVERITIES, type Finding, type Severity } from './finding.js';
-import { compareVersions, ecosystemOf } from './versions/index.js';
+import { targetReference } from './image-ref.js';
+import { packageKey } from './package-key.js';
+import {
+  compareVersions,
+  resolveEcosystem,
+  versionEcosystemOf,
+  type Ecosystem,
+} from './versions/index.js';
 import { releaseComponents, releaseLineDepth, sameReleaseLine } from './versions/release-line.js';
-import type { UpgradeAdvice } from '../report/view.js';
+
+/** "upgrade openssl 1.1.1k → 1.1.1n: fixes 2 CRITICAL, 3 HIGH". */
+export interface UpgradeAdvice {
+  packageName: string;
+  packageType?: string;
+  installedVersion: string;
+  /** Smallest version that fixes all; undefined when no listed version does. */
+  targetVersion?: string;
+  /** How many findings of each severity the upgrade fixes (for a package without a fix: leaves open). */
+  fixes: Record<Severity, number>;
+  vulnerabilityIds: string[];
+  target?: string;
+}
+
+/** Advice with a version to upgrade to. */
+export type PlannedUpgrade = UpgradeAdvice & { targetVersion: string };
 
 /** The upgrades that fix something, the packages nothing fixes yet, and how many findings the upgrades fix. */
 export interface UpgradePlan {
-  upgrades: UpgradeAdvice[];
+  /** Most impact first. */
+  upgrades: PlannedUpgrade[];
   /**
-   * One entry per package with vulnerabilities that list no fix newer than
-   * the installed version (`targetVersion` undefined).
+   * One entry per package with vulnerabilities that no listed version
+   * newer than the installed one fixes (`targetVersion` undefined).
    */
   unfixable: UpgradeAdvice[];
-  /** Findings that a listed upgrade fixes (the `fixable` output). */
+  /** Findings that a listed upgrade fixes (the `fixable` output): the sum of `upgrades`' fixes. */
   fixableCount: number;
 }
 
@@ -40,27 +63,32 @@ export function parseFixedVersions(listed: readonly string[]): string[] {
 }
 
 /** What deciding "is this version fixed?" needs about one package. */
-interface VersionContext {
-  ecosystem: string;
+export interface VersionContext {
+  ecosystem: Ecosystem;
   installed: string;
   compare: Compare;
 }
 
-function versionContext(ecosystem: string, installed: string): VersionContext {
+/**
+ * The context of a package at `installed` whose versions follow `ecosystem`
+ * (an ecosystem name or a package type word, see `compareVersions`).
+ */
+export function createVersionContext(ecosystem: string, installed: string): VersionContext {
   // The checks below compare the same pairs again and again (each fix with the
   // installed version, several times): in the benchmark, 376,000 comparisons
   // of 122,000 pairs, each parsing both versions. Each pair is compared once.
+  const resolved = resolveEcosystem(ecosystem);
   const known = new Map<string, number>();
   const compare: Compare = (a, b) => {
     const key = `${a}\u0000${b}`;
     let order = known.get(key);
     if (order === undefined) {
-      order = compareVersions(ecosystem, a, b);
+      order = compareVersions(resolved, a, b);
       known.set(key, order);
     }
     return order;
   };
-  return { ecosystem, installed, compare };
+  return { ecosystem: resolved, installed, compare };
 }
 
 /** A fix is a target only when it is newer than what is installed (unknown: every fix is). */
@@ -68,66 +96,84 @@ function isNewer(ctx: VersionContext, version: string): boolean {
   return ctx.installed === '' || ctx.compare(version, ctx.installed) > 0;
 }
 
+/** One vulnerability's listed fixes, read once for every candidate they are checked against. */
+interface FixList {
+  /** The newest listed fix: every version at or after it is fixed. */
+  newest: string;
+  /** The fixes newer than the installed version, with their release-line components. */
+  newer: Array<{ version: string; line: string[] }>;
+  /** How many leading components name a release line of this list (`release-line.ts`). */
+  depth: number;
+}
+
+/** The list's facts, or undefined when it names no fix newer than the installed version. */
+function readFixList(ctx: VersionContext, fixes: readonly string[]): FixList | undefined {
+  const newer = fixes.filter((fix) => isNewer(ctx, fix));
+  if (newer.length === 0) return undefined;
+  const lines = new Map(fixes.map((fix) => [fix, releaseComponents(ctx.ecosystem, fix)]));
+  return {
+    newest: fixes.reduce((a, b) => (ctx.compare(b, a) > 0 ? b : a)),
+    newer: newer.map((version) => ({ version, line: lines.get(version) ?? [] })),
+    depth: releaseLineDepth([...lines.values()]),
+  };
+}
+
 /**
- * Whether `candidate` fixes a vulnerability whose scanner listed `fixes`
- * (one per release line, see `release-line.ts`) for a package at
- * `ctx.installed`: at or after the newest fix, or at or after a fix newer
- * than the installed version on the candidate's own release line. Fixes at
- * or before the installed version do not count: the scanner reported the
- * installed version vulnerable, so they fix some other line.
+ * Whether `candidate` (split into `line` by `releaseComponents`) fixes a
+ * vulnerability whose scanner listed `list`'s fixes (one per release line,
+ * see `release-line.ts`) for a package at `ctx.installed`: at or after the
+ * newest fix, or at or after a fix newer than the installed version on the
+ * candidate's own release line. Fixes at or before the installed version do
+ * not count: the scanner reported the installed version vulnerable, so they
+ * fix some other line.
  *
  * `1.5.0` with `1.4.2, 2.1.0`: 1.6.0 is not fixed (the 1.x line lists no fix
  * newer than 1.5.0), 2.1.0 is. `2.3.0` with `2.4.0, 3.1.2`: 3.0.5 is not
  * fixed (3.x is fixed from 3.1.2), 2.4.0 and 3.1.2 are.
  */
-function isFixedBy(ctx: VersionContext, fixes: readonly string[], candidate: string): boolean {
-  const newer = fixes.filter((fix) => isNewer(ctx, fix));
-  if (newer.length === 0) return false;
-  const newest = [...fixes].sort(ctx.compare).at(-1) as string;
-  if (ctx.compare(candidate, newest) >= 0) return true;
-  const depth = releaseLineDepth(fixes.map((fix) => releaseComponents(ctx.ecosystem, fix)));
-  const line = releaseComponents(ctx.ecosystem, candidate);
-  return newer.some(
+function isFixedBy(ctx: VersionContext, list: FixList, candidate: string, line: string[]): boolean {
+  if (ctx.compare(candidate, list.newest) >= 0) return true;
+  return list.newer.some(
     (fix) =>
-      ctx.compare(fix, candidate) <= 0 &&
-      sameReleaseLine(releaseComponents(ctx.ecosystem, fix), line, depth),
+      ctx.compare(fix.version, candidate) <= 0 && sameReleaseLine(fix.line, line, list.depth),
   );
 }
 
 /**
- * The smallest listed fix newer than `installed` that fixes every
+ * The smallest listed fix newer than `ctx.installed` that fixes every
  * vulnerability (each given by its list of fixed versions), or undefined
- * when some list names no version newer than `installed` (nothing listed
- * fixes it: a "no fix" package, never a downgrade). When every list has a
- * newer fix one always exists: the newest candidate is at or after every
- * list's newest fix.
+ * when some list names no version newer than the installed one (nothing
+ * listed fixes it: a "no fix" package, never a downgrade). With a consistent
+ * comparator one always exists when every list has a newer fix (the newest
+ * candidate is at or after every list's newest fix); an inconsistent one
+ * (versions that no rule of the ecosystem reads alike) may find none.
  */
-export function chooseTargetVersion(options: {
-  ecosystem: string;
-  installed: string;
-  fixLists: readonly (readonly string[])[];
-}): string | undefined {
-  const ctx = versionContext(options.ecosystem, options.installed);
-  if (options.fixLists.some((fixes) => !fixes.some((fix) => isNewer(ctx, fix)))) return undefined;
-  const candidates = [...new Set(options.fixLists.flat())]
-    .filter((fix) => isNewer(ctx, fix))
-    .sort(ctx.compare);
-  return candidates.find((candidate) =>
-    options.fixLists.every((fixes) => isFixedBy(ctx, fixes, candidate)),
-  );
+export function chooseTargetVersion(
+  ctx: VersionContext,
+  fixLists: readonly (readonly string[])[],
+): string | undefined {
+  const lists = fixLists.map((fixes) => readFixList(ctx, fixes));
+  if (!lists.every((list) => list !== undefined)) return undefined;
+  const candidates = [
+    ...new Set(lists.flatMap((list) => list.newer.map((fix) => fix.version))),
+  ].sort(ctx.compare);
+  return candidates.find((candidate) => {
+    const line = releaseComponents(ctx.ecosystem, candidate);
+    return lists.every((list) => isFixedBy(ctx, list, candidate, line));
+  });
 }
 
+/** One group per package (however each scanner spells it), installed version and target. */
 function groupKey(finding: Finding): string {
   const pkg = finding.package;
   return JSON.stringify([
-    finding.target ?? '',
-    pkg?.type ?? '',
-    pkg?.name ?? '',
+    targetReference(finding.target),
+    pkg === undefined ? '' : packageKey(pkg),
     pkg?.installedVersion ?? '',
   ]);
 }
 
-function buildAdvice(findings: readonly Finding[], targetVersion?: string): UpgradeAdvice {
+function buildAdvice(findings: readonly Finding[]): UpgradeAdvice {
   const first = findings[0] as Finding;
   const fixes = emptyCounts();
   for (const finding of findings) fixes[finding.severity] += 1;
@@ -135,7 +181,6 @@ function buildAdvice(findings: readonly Finding[], targetVersion?: string): Upgr
     packageName: first.package?.name ?? '',
     packageType: first.package?.type,
     installedVersion: first.package?.installedVersion ?? '',
-    targetVersion,
     fixes,
     vulnerabilityIds: [...new Set(findings.map((f) => f.ruleId))].sort(),
     target: first.target,
@@ -143,7 +188,7 @@ function buildAdvice(findings: readonly Finding[], targetVersion?: string): Upgr
 }
 
 /** Most impact first: more CRITICAL, then more HIGH, …; then by name for a stable order. */
-export function compareAdvice(a: UpgradeAdvice, b: UpgradeAdvice): number {
+function compareAdvice(a: UpgradeAdvice, b: UpgradeAdvice): number {
   for (const severity of SEVERITIES) {
     const diff = b.fixes[severity] - a.fixes[severity];
     if (diff !== 0) return diff;
@@ -155,36 +200,45 @@ export function compareAdvice(a: UpgradeAdvice, b: UpgradeAdvice): number {
   );
 }
 
+/**
+ * A group's upgrade (its vulnerabilities that one listed version fixes) and
+ * what stays open. Without a target version nothing is fixed: every finding
+ * of the group is open, so the `fixable` count and the reports agree.
+ */
 function planGroup(findings: readonly Finding[]): {
-  upgrade?: UpgradeAdvice;
+  upgrade?: PlannedUpgrade;
   unfixable?: UpgradeAdvice;
 } {
   const pkg = (findings[0] as Finding).package;
-  const ctx = versionContext(ecosystemOf(pkg?.type, pkg?.purl), pkg?.installedVersion ?? '');
+  const ctx = createVersionContext(
+    pkg === undefined ? 'generic' : versionEcosystemOf(pkg),
+    pkg?.installedVersion ?? '',
+  );
   const fixesOf = new Map(
     findings.map((f) => [f, parseFixedVersions(f.package?.fixedVersions ?? [])] as const),
   );
   // A vulnerability whose every listed fix is at or before the installed
   // version has no upgrade either: it joins the "no fix" list.
   const fixable = findings.filter((f) => (fixesOf.get(f) ?? []).some((v) => isNewer(ctx, v)));
-  const fixableSet = new Set(fixable);
-  const unfixed = findings.filter((f) => !fixableSet.has(f));
-  const result: { upgrade?: UpgradeAdvice; unfixable?: UpgradeAdvice } = {};
-  if (fixable.length > 0) {
-    const targetVersion = chooseTargetVersion({
-      ecosystem: ctx.ecosystem,
-      installed: ctx.installed,
-      fixLists: fixable.map((f) => fixesOf.get(f) ?? []),
-    });
-    result.upgrade = buildAdvice(fixable, targetVersion);
-  }
-  if (unfixed.length > 0) result.unfixable = buildAdvice(unfixed);
-  return result;
+  const targetVersion =
+    fixable.length === 0
+      ? undefined
+      : chooseTargetVersion(
+          ctx,
+          fixable.map((f) => fixesOf.get(f) ?? []),
+        );
+  if (targetVersion === undefined) return { unfixable: buildAdvice(findings) };
+  const fixed = new Set(fixable);
+  const unfixed = findings.filter((f) => !fixed.has(f));
+  return {
+    upgrade: { ...buildAdvice(fixable), targetVersion },
+    ...(unfixed.length > 0 ? { unfixable: buildAdvice(unfixed) } : {}),
+  };
 }
 
 /**
  * Plans the upgrades for the vulnerabilities that are not waived. Findings
- * are grouped by (target, package type, name, installed version).
+ * are grouped by (target, package key, installed version).
  */
 export function planUpgrades(findings: readonly Finding[]): UpgradePlan {
   const groups = new Map<string, Finding[]>();
@@ -200,7 +254,7 @@ export function planUpgrades(findings: readonly Finding[]): UpgradePlan {
     if (group === undefined) groups.set(key, [finding]);
     else group.push(finding);
   }
-  const upgrades: UpgradeAdvice[] = [];
+  const upgrades: PlannedUpgrade[] = [];
   const unfixable: UpgradeAdvice[] = [];
   for (const group of groups.values()) {
     const planned = planGroup(group);
@@ -209,12 +263,16 @@ export function planUpgrades(findings: readonly Finding[]): UpgradePlan {
   }
   upgrades.sort(compareAdvice);
   unfixable.sort(compareAdvice);
-  const fixableCount = upgrades.reduce((sum, advice) => sum + totalFixes(advice), 0);
+  const fixed = countBySeverity(upgrades);
+  const fixableCount = SEVERITIES.reduce((sum, severity) => sum + fixed[severity], 0);
   return { upgrades, unfixable, fixableCount };
 }
 
-function totalFixes(advice: UpgradeAdvice): number {
-  return SEVERITIES.reduce((sum, severity) => sum + advice.fixes[severity], 0);
+/** The findings of each severity that `advice` lists: what the upgrades fix, or what stays open. */
+export function countBySeverity(advice: readonly UpgradeAdvice[]): Record<Severity, number> {
+  const counts = emptyCounts();
+  for (const a of advice) for (const severity of SEVERITIES) counts[severity] += a.fixes[severity];
+  return counts;
 }
 
 /** `2 CRITICAL, 3 HIGH` (severities with none left out). */
@@ -222,18 +280,4 @@ export function formatFixes(fixes: Record<Severity, number>): string {
   return SEVERITIES.filter((s) => fixes[s] > 0)
     .map((s) => `${fixes[s]} ${s}`)
     .join(', ');
-}
-
-/**
- * Splits a view's advice list (upgrades, then packages without a fix) into
- * the two, each in its given order, so renderers can cap them separately.
- */
-export function partitionAdvice(advice: readonly UpgradeAdvice[]): {
-  upgrades: UpgradeAdvice[];
-  unfixable: UpgradeAdvice[];
-} {
-  return {
-    upgrades: advice.filter((a) => a.targetVersion !== undefined),
-    unfixable: advice.filter((a) => a.targetVersion === undefined),
-  };
 }

@@ -4,6 +4,7 @@
  * waits that honour GitHub's `retry-after` / `x-ratelimit-reset` but stay
  * within a bounded total time so a throttled API can never hang the step.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
@@ -39,9 +40,9 @@ export interface GitHubClientOptions {
 
 /**
  * Set to `true` to shorten the client's waits (write spacing, 5xx backoff,
- * SARIF status polling) for tests against a local GitHub API stand-in. It is
- * honoured only when `GITHUB_API_URL` is a loopback address, so a workflow
- * can never use it to hammer the real API.
+ * SARIF status polling and its deadline) for tests against a local GitHub
+ * API stand-in. It is honoured only when `GITHUB_API_URL` is a loopback
+ * address, so a workflow can never use it to hammer the real API.
  */
 export const LOOPBACK_TEST_TIMING_ENV = 'SECURITY_GATE_LOOPBACK_TEST_TIMING';
 
@@ -50,6 +51,7 @@ export interface ClientTiming {
   writeSpacingMs: number;
   retryBaseMs: number;
   uploadPollIntervalMs: number;
+  uploadPollTimeoutMs: number;
 }
 
 /** True for `http(s)://127.x.x.x`, `[::1]` and `localhost` URLs. */
@@ -74,7 +76,12 @@ export function readTestTiming(
   if (env[LOOPBACK_TEST_TIMING_ENV] !== 'true') return { ignored: false };
   if (!isLoopbackUrl(apiUrl)) return { ignored: true };
   return {
-    timing: { writeSpacingMs: 0, retryBaseMs: 10, uploadPollIntervalMs: 50 },
+    timing: {
+      writeSpacingMs: 0,
+      retryBaseMs: 10,
+      uploadPollIntervalMs: 50,
+      uploadPollTimeoutMs: 5_000,
+    },
     ignored: false,
   };
 }
@@ -197,7 +204,8 @@ function waitOutRateLimits(
         }
         policy.budget.remainingMs -= seconds * 1000;
         policy.logger.info(`GitHub rate limit on ${what}: retrying in ${seconds}s.`);
-        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+        // A caller's deadline (`request.signal`) ends the wait too: it rejects with an AbortError.
+        await delay(seconds * 1000, undefined, { signal: options.request?.signal });
       }
     }
   });
@@ -207,13 +215,31 @@ function waitOutRateLimits(
  * A per-attempt timeout: the signal is made for each fetch, so a retried
  * request gets a fresh time limit. A timeout surfaces as a 500-class
  * RequestError, which plugin-retry retries.
+ *
+ * The caller's own signal (`request: { signal }`, a deadline) is final
+ * instead: its abort is rethrown as an `AbortError`, which @octokit/request
+ * passes on as it is rather than as a RequestError, and plugin-retry only
+ * retries RequestErrors. Retrying would only wait out backoffs past the
+ * deadline for attempts that fail at once.
  */
 function createTimedFetch(timeoutMs: number): typeof fetch {
-  return (input, init) => {
+  return async (input, init) => {
+    const caller = init?.signal ?? undefined;
     const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return fetch(input, { ...init, signal });
+    const signal = caller ? AbortSignal.any([caller, timeout]) : timeout;
+    try {
+      return await fetch(input, { ...init, signal });
+    } catch (error) {
+      if (caller?.aborted) throw callerAbort(caller);
+      throw error;
+    }
   };
+}
+
+function callerAbort(signal: AbortSignal): DOMException {
+  const reason: unknown = signal.reason;
+  const why = reason instanceof Error ? reason.message : 'The operation was aborted.';
+  return new DOMException(`The caller stopped the request: ${why}`, 'AbortError');
 }
 
 /**

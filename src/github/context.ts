@@ -41,6 +41,11 @@ export interface RunContext {
   actor?: string;
   /** What the SARIF upload names; undefined when the event gives no commit/ref. */
   sarifTarget?: { commitSha: string; ref: string };
+  /**
+   * The pull request the run reports on and gates: the comment, the check run
+   * and `gate-scope: new` all follow it (a workflow_run has one only when its
+   * triggering run was a pull request's at the scanned commit).
+   */
   pullRequest?: PullRequestInfo;
   workflowRun?: WorkflowRunInfo;
   /**
@@ -90,11 +95,6 @@ const PR_EVENTS = new Set([
   'pull_request_review',
   'pull_request_review_comment',
 ]);
-
-/** True for the events whose payload is a pull request's (also as a workflow_run's triggering event). */
-export function isPullRequestEvent(eventName: string): boolean {
-  return PR_EVENTS.has(eventName);
-}
 
 /** Reads the run's context from the runner's env and the event payload (`GITHUB_EVENT_PATH`, parsed). */
 export function resolveRunContext(env: NodeJS.ProcessEnv, event: unknown): RunContext {

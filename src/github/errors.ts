@@ -7,7 +7,7 @@ import { sanitizeLogText, truncate } from '../util/safe-text.js';
 import { readRateLimitWait } from './client.js';
 
 /** Which reporter made the call: decides the permission the hint names. */
-export type GitHubChannel = 'upload' | 'comment' | 'check-run' | 'lookup';
+export type GitHubChannel = 'upload' | 'comment' | 'check-run' | 'lookup' | 'contents';
 
 /**
  * Why the token is read-only, when the run says so: a pull request from a
@@ -22,6 +22,8 @@ const PERMISSION: Record<GitHubChannel, string> = {
   comment: 'pull-requests: write',
   'check-run': 'checks: write',
   lookup: 'pull-requests: read',
+  // The base branch's copies of the waiver files.
+  contents: 'contents: read',
 };
 
 const CAUSE: Record<ReadOnlyCause, string> = {

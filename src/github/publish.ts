@@ -19,7 +19,7 @@ import {
 } from './comment.js';
 import { findWorkflowRunPullRequest, type RunContext } from './context.js';
 import { describeGitHubError, readMessage, type ReadOnlyCause } from './errors.js';
-import { uploadSarif } from './upload.js';
+import { uploadSarif, type WrittenSarif } from './upload.js';
 
 export interface PublishInput {
   /** The token the client was built with ('' when there is none): decides the comment author. */
@@ -27,8 +27,8 @@ export interface PublishInput {
   verdict: Verdict;
   sarifCategory: string;
   uploadSarif: boolean;
-  /** The SARIF file's text, as written. */
-  sarifText?: string;
+  /** The SARIF file as written (`PipelineResult.sarif`): its text is what is uploaded. */
+  sarif?: WrittenSarif;
   comment: CommentMode;
   /** The rendered comment body (the renderer keeps it under the limit). */
   commentBody: string;
@@ -150,12 +150,12 @@ function noticeNoPullRequest(s: Session): void {
 }
 
 async function runUpload(s: Session): Promise<void> {
-  if (!s.input.sarifText) return;
+  if (!s.input.sarif) return;
   // A workflow_run without its pull request was already reported by noticeNoPullRequest.
   if (!s.ctx.sarifTarget && s.ctx.workflowRun && s.ctx.pullRequestLookup !== undefined) return;
   const upload = await uploadSarif(s.client, {
     ctx: s.ctx,
-    sarifText: s.input.sarifText,
+    sarif: s.input.sarif,
     logger: s.logger,
     pollTimeoutMs: s.input.uploadPollTimeoutMs,
     pollIntervalMs: s.input.uploadPollIntervalMs,

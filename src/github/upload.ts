@@ -6,7 +6,9 @@
  * The 10 MB limit is measured on the gzip of the exact text uploaded — the
  * written file — not on another serialisation of the same log.
  */
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type { Log } from 'sarif';
 import { z } from 'zod';
 import type { Logger } from '../util/logger.js';
 import { sanitizeLogText, truncate } from '../util/safe-text.js';
@@ -32,9 +34,15 @@ export interface UploadResult {
   note?: string;
 }
 
+/** The SARIF file as written: its text, uploaded as it is, and the log it encodes. */
+export interface WrittenSarif {
+  text: string;
+  log: Log;
+}
+
 export interface UploadOptions {
   ctx: RunContext;
-  sarifText: string;
+  sarif: WrittenSarif;
   logger: Logger;
   /** How long to wait for processing (default 120 s; 0 = do not poll). */
   pollTimeoutMs?: number;
@@ -46,6 +54,8 @@ export interface UploadOptions {
 }
 
 type SarifTarget = NonNullable<RunContext['sarifTarget']>;
+
+const gzipAsync = promisify(gzip);
 
 const receiptSchema = z.object({ id: z.string().min(1), url: z.string().optional() });
 const statusSchema = z.object({
@@ -59,7 +69,7 @@ export async function uploadSarif(
   options: UploadOptions,
 ): Promise<UploadResult> {
   const { ctx } = options;
-  const prepared = prepareUpload(options);
+  const prepared = await prepareUpload(options);
   if ('outcome' in prepared) return prepared;
   const { target, gzipped } = prepared;
   let sarifId: string;
@@ -86,9 +96,9 @@ export async function uploadSarif(
 }
 
 /** Where to send which gzipped bytes, or the result of not sending them. */
-function prepareUpload(
+async function prepareUpload(
   options: UploadOptions,
-): { target: SarifTarget; gzipped: Buffer } | UploadResult {
+): Promise<{ target: SarifTarget; gzipped: Buffer } | UploadResult> {
   const target = options.ctx.sarifTarget;
   if (!target) {
     return {
@@ -97,7 +107,8 @@ function prepareUpload(
       warning: 'SARIF upload skipped: the event names no commit and ref to upload to.',
     };
   }
-  if (hasNoRuns(options.sarifText)) {
+  // What the pipeline writes when every scanner failed (their runs are left out) and nothing was imported.
+  if (options.sarif.log.runs.length === 0) {
     return {
       outcome: 'skipped',
       errors: [],
@@ -106,7 +117,8 @@ function prepareUpload(
         "A failed scanner's run is never uploaded: an empty run would close that tool's open alerts.",
     };
   }
-  const gzipped = gzipSync(Buffer.from(options.sarifText, 'utf8'));
+  // Off the main thread: a large SARIF takes a while to compress.
+  const gzipped = await gzipAsync(Buffer.from(options.sarif.text, 'utf8'));
   const limit = options.maxGzipBytes ?? MAX_SARIF_GZIP_BYTES;
   if (gzipped.length <= limit) return { target, gzipped };
   return {
@@ -120,42 +132,42 @@ function megabytes(bytes: number): string {
   return `${Number((bytes / 1024 / 1024).toFixed(2))} MB`;
 }
 
+/**
+ * Polls until GitHub has processed the SARIF or the poll's time is up. The
+ * deadline bounds each request too: with its timeouts, retries and backoffs
+ * one status request could otherwise outlast the whole poll.
+ */
 async function pollProcessing(
   client: GitHubClient,
   options: UploadOptions & { sarifId: string },
 ): Promise<UploadResult> {
-  const deadline = Date.now() + (options.pollTimeoutMs ?? 120_000);
+  const timeoutMs = options.pollTimeoutMs ?? 120_000;
+  const deadline = Date.now() + timeoutMs;
   const interval = options.pollIntervalMs ?? 5_000;
-  const { ctx, sarifId } = options;
-  let status: ProcessingStatus = 'pending';
-  let errors: string[] = [];
-  while (Date.now() < deadline) {
+  const { sarifId } = options;
+  let seen: ProcessingState = { status: 'pending', errors: [] };
+  for (let remaining = timeoutMs; remaining > 0; remaining = deadline - Date.now()) {
     try {
-      const response = await client.rest.codeScanning.getSarif({
-        owner: ctx.owner,
-        repo: ctx.repo,
-        sarif_id: sarifId,
-      });
-      const parsed = statusSchema.parse(response.data);
-      status = parsed.processing_status;
-      errors = (parsed.errors ?? []).slice(0, 20).map((e) => truncate(sanitizeLogText(e), 500));
-      if (status !== 'pending') break;
+      const state = await readProcessing(client, options, remaining);
+      if (state === undefined) break;
+      seen = state;
+      if (seen.status !== 'pending') break;
     } catch (error) {
       // Right after the upload the id may not be known yet (404): keep polling.
       if (readStatus(error) !== 404) {
         return {
           outcome: 'uploaded',
           sarifId,
-          processingStatus: status,
-          errors,
+          processingStatus: seen.status,
+          errors: seen.errors,
           warning: `SARIF processing status unknown: ${describeGitHubError('upload', error)}`,
         };
       }
     }
     await sleep(Math.min(interval, Math.max(0, deadline - Date.now())));
   }
-  if (status === 'pending') {
-    const seconds = Number(((options.pollTimeoutMs ?? 120_000) / 1000).toFixed(1));
+  if (seen.status === 'pending') {
+    const seconds = Number((timeoutMs / 1000).toFixed(1));
     options.logger.info(
       `SARIF ${sarifId} is still being processed after ${seconds}s; not waiting longer. ` +
         'Code scanning shows the results once it is done.',
@@ -164,10 +176,42 @@ async function pollProcessing(
   return {
     outcome: 'uploaded',
     sarifId,
-    processingStatus: status,
-    errors,
-    warning: describeProcessing(status, errors),
+    processingStatus: seen.status,
+    errors: seen.errors,
+    warning: describeProcessing(seen.status, seen.errors),
   };
+}
+
+interface ProcessingState {
+  status: ProcessingStatus;
+  /** Sanitised, at most 20. */
+  errors: string[];
+}
+
+/** One status request, aborted after `remainingMs`: undefined when it was. */
+async function readProcessing(
+  client: GitHubClient,
+  options: UploadOptions & { sarifId: string },
+  remainingMs: number,
+): Promise<ProcessingState | undefined> {
+  const signal = AbortSignal.timeout(remainingMs);
+  try {
+    const response = await client.rest.codeScanning.getSarif({
+      owner: options.ctx.owner,
+      repo: options.ctx.repo,
+      sarif_id: options.sarifId,
+      request: { signal },
+    });
+    const parsed = statusSchema.parse(response.data);
+    return {
+      status: parsed.processing_status,
+      errors: (parsed.errors ?? []).slice(0, 20).map((e) => truncate(sanitizeLogText(e), 500)),
+    };
+  } catch (error) {
+    // Whatever failed once the time was up (the request, or reading its body) is the deadline.
+    if (signal.aborted) return undefined;
+    throw error;
+  }
 }
 
 function describeProcessing(status: ProcessingStatus, errors: string[]): string | undefined {
@@ -177,21 +221,6 @@ function describeProcessing(status: ProcessingStatus, errors: string[]): string 
   if (errors.length > 0)
     return `Code scanning reported problems with the SARIF: ${errors.join('; ')}.`;
   return undefined;
-}
-
-/**
- * True for a SARIF whose `runs` is empty: what the pipeline writes when every
- * scanner failed (their runs are left out) and nothing was imported. Such a
- * log is a few hundred bytes, so a larger text is never parsed for this.
- */
-function hasNoRuns(sarifText: string): boolean {
-  if (sarifText.length > 64 * 1024) return false;
-  try {
-    const log = JSON.parse(sarifText) as { runs?: unknown };
-    return Array.isArray(log.runs) && log.runs.length === 0;
-  } catch {
-    return false;
-  }
 }
 
 function sleep(ms: number): Promise<void> {

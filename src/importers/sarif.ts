@@ -36,7 +36,7 @@ import type {
   RuleInfo,
   Severity,
 } from '../findings/finding.js';
-import { FINGERPRINT_KEY } from '../findings/fingerprint.js';
+import { FINGERPRINT_KEY, FINGERPRINT_LENGTH } from '../findings/fingerprint.js';
 import { toRepositoryPath } from '../report/location.js';
 import type { ImportOutcome } from '../scanners/types.js';
 
@@ -307,10 +307,13 @@ function buildRuleInfo(rule: SarifRule | undefined): RuleInfo | undefined {
   return Object.fromEntries(Object.entries(info).filter(([, v]) => v !== undefined)) as RuleInfo;
 }
 
-/** Our own fingerprint, when the result carries one (32 hex characters). */
+/** A fingerprint as `fingerprint.ts` writes it: `FINGERPRINT_LENGTH` lower-case hex characters. */
+const OWN_FINGERPRINT = new RegExp(`^[0-9a-f]{${FINGERPRINT_LENGTH}}$`);
+
+/** Our own fingerprint, when the result carries one. */
 function readOwnFingerprint(result: SarifResult): string | undefined {
   const value = result.partialFingerprints?.[FINGERPRINT_KEY];
-  return typeof value === 'string' && /^[0-9a-f]{32}$/.test(value) ? value : undefined;
+  return typeof value === 'string' && OWN_FINGERPRINT.test(value) ? value : undefined;
 }
 
 /** The tool's fingerprints; ours is the finding's id instead (the writer adds it back). */

@@ -10,17 +10,11 @@
  * a line of its own. The logger sanitises again; this keeps the table safe
  * for any logger.
  */
-import { emptyCounts, SEVERITIES, type Finding } from '../findings/finding.js';
-import { formatFixes, partitionAdvice } from '../findings/upgrades.js';
+import { SEVERITIES, type Finding } from '../findings/finding.js';
+import { countBySeverity, formatFixes, type UpgradePlan } from '../findings/upgrades.js';
 import type { GateResult } from '../gate/evaluate.js';
 import { sanitizeLogText, truncate } from '../util/safe-text.js';
-import {
-  inReportOrder,
-  type ReportView,
-  type UpgradeAdvice,
-  type WaiverEntry,
-  type WaiverSummary,
-} from './view.js';
+import type { ReportView, WaiverEntry, WaiverSummary } from './view.js';
 
 /** Findings listed in full; the rest are counted in an "N more" line. */
 const MAX_FINDINGS = 20;
@@ -66,7 +60,7 @@ function whereOf(finding: Finding): string {
 }
 
 /** `HIGH     CVE-2020-8165 activesupport 6.0.2.1 -> 6.0.3.1, 5.2.4.3 [Trivy, Grype] (existing)`. */
-export function findingLine(finding: Finding): string {
+function findingLine(finding: Finding): string {
   const state = [
     finding.baselineState === 'existing' ? 'existing' : '',
     finding.waiver !== undefined ? 'waived' : '',
@@ -82,14 +76,13 @@ export function findingLine(finding: Finding): string {
 
 function findingsSection(view: ReportView): string[] {
   if (view.findings.length === 0) return [];
-  const ordered = inReportOrder(view.findings);
-  const shown = ordered.slice(0, MAX_FINDINGS);
+  const shown = view.findings.slice(0, MAX_FINDINGS);
   const lines = [
     '',
-    `Findings, most severe first (${shown.length} of ${ordered.length}):`,
+    `Findings, most severe first (${shown.length} of ${view.findings.length}):`,
     ...shown.map((f) => `  ${findingLine(f)}`),
   ];
-  const more = ordered.length - shown.length;
+  const more = view.findings.length - shown.length;
   if (more > 0) lines.push(`  …and ${more} more in the job summary and the report file`);
   return lines;
 }
@@ -128,22 +121,21 @@ function waiversSection(waivers: WaiverSummary | undefined): string[] {
   return lines;
 }
 
-function upgradesSection(advice: readonly UpgradeAdvice[]): string[] {
-  const { upgrades, unfixable } = partitionAdvice(advice);
+function upgradesSection(plan: UpgradePlan | undefined): string[] {
+  if (plan === undefined) return [];
+  const { upgrades, unfixable } = plan;
   const lines: string[] = [];
   for (const a of upgrades.slice(0, MAX_UPGRADES)) {
     lines.push(
-      `Upgrade ${clean(a.packageName, 120)} ${clean(a.installedVersion, 60)} -> ${clean(a.targetVersion ?? '', 60)}: fixes ${formatFixes(a.fixes)}`,
+      `Upgrade ${clean(a.packageName, 120)} ${clean(a.installedVersion, 60)} -> ${clean(a.targetVersion, 60)}: fixes ${formatFixes(a.fixes)}`,
     );
   }
   if (upgrades.length > MAX_UPGRADES)
     lines.push(`…and ${upgrades.length - MAX_UPGRADES} more upgrades`);
   // Their own line, not the upgrades' cap: hundreds of them must not hide an upgrade.
   if (unfixable.length > 0) {
-    const open = emptyCounts();
-    for (const a of unfixable) for (const s of SEVERITIES) open[s] += a.fixes[s];
     lines.push(
-      `No fix available yet: ${unfixable.length} package${unfixable.length === 1 ? '' : 's'} (${formatFixes(open)} remain)`,
+      `No fix available yet: ${unfixable.length} package${unfixable.length === 1 ? '' : 's'} (${formatFixes(countBySeverity(unfixable))} remain)`,
     );
   }
   return lines.length > 0 ? ['', ...lines] : [];
@@ -184,7 +176,7 @@ export function renderConsoleTable(view: ReportView): string[] {
     ...lines,
     ...findingsSection(view),
     ...waiversSection(view.waivers),
-    ...upgradesSection(view.upgrades ?? []),
+    ...upgradesSection(view.upgrades),
   ];
 }
 

@@ -13,16 +13,10 @@
 import { createHash } from 'node:crypto';
 import { SEVERITIES, severityRank, type Finding, type Severity } from '../findings/finding.js';
 import type { SeverityOutcome, Verdict } from '../gate/evaluate.js';
-import { formatFixes, partitionAdvice } from '../findings/upgrades.js';
-import { escapeHtml } from '../util/safe-text.js';
-import { advisoryUrl, linkTarget } from './links.js';
-import {
-  inReportOrder,
-  type ReportView,
-  type UpgradeAdvice,
-  type WaiverEntry,
-  type WaiverSummary,
-} from './view.js';
+import { formatFixes, type UpgradeAdvice, type UpgradePlan } from '../findings/upgrades.js';
+import { escapeHtml, linkTarget } from '../util/safe-text.js';
+import { advisoryUrl } from './links.js';
+import type { ReportView, WaiverEntry, WaiverSummary } from './view.js';
 
 const VERDICT_LABEL: Record<Verdict, string> = {
   pass: 'Passed',
@@ -264,9 +258,9 @@ function renderFindings(view: ReportView): string {
   ].join('\n');
 }
 
-function renderUpgrades(advice: readonly UpgradeAdvice[] | undefined): string {
-  if (!advice || advice.length === 0) return '';
-  const { upgrades, unfixable } = partitionAdvice(advice);
+function renderUpgrades(plan: UpgradePlan | undefined): string {
+  if (plan === undefined || plan.upgrades.length + plan.unfixable.length === 0) return '';
+  const { upgrades, unfixable } = plan;
   const row = (u: UpgradeAdvice): string =>
     `<tr><td><code>${e(u.packageName)}</code></td><td><code>${e(u.installedVersion)}</code></td><td><code>${e(u.targetVersion ?? 'no fix yet')}</code></td><td>${e(formatFixes(u.fixes))}</td><td>${e(u.vulnerabilityIds.join(', '))}</td><td>${e(u.target ?? '')}</td></tr>`;
   const table = (rows: readonly UpgradeAdvice[], id: string, fixes: string): string =>
@@ -334,10 +328,9 @@ function renderRuns(view: ReportView): string {
 }
 
 /** Renders the whole report page. */
-export function renderHtmlReport(input: ReportView): string {
-  // Rows in report order (new before existing within a severity): the page's
-  // default sort keeps it, since ties fall back to the row index.
-  const view: ReportView = { ...input, findings: inReportOrder(input.findings) };
+export function renderHtmlReport(view: ReportView): string {
+  // Rows in the view's report order (new before existing within a severity): the
+  // page's default sort keeps it, since ties fall back to the row index.
   const data = { findings: view.findings.map(rowData) };
   return [
     '<!DOCTYPE html>',

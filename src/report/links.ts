@@ -1,8 +1,10 @@
 /**
- * Every link the action writes (Markdown comment, summary and report file,
- * the HTML report's `href`s, and through `markdownLink` the SARIF help text
- * and the check run) gets its target from `linkTarget`, so one rule decides
- * what a link may point at and how it is written. Pure.
+ * Advisory links of findings. Every link the action writes (Markdown comment,
+ * summary and report file, the HTML report's `href`s, and through
+ * `markdownLink` the SARIF help text and the check run) gets its target from
+ * `linkTarget` (`util/safe-text.ts`, where util's `markdownLink` reaches it
+ * without importing report), so one rule decides what a link may point at
+ * and how it is written. Pure.
  *
  * Scanner output names advisory URLs; a URL that passes a simple "https and
  * no whitespace" check can still hold `)`, `[`, `!`, `<`, `|` or quotes that
@@ -27,10 +29,6 @@ export const ADVISORY_HOSTS: ReadonlySet<string> = new Set([
   'www.cve.org',
   'cve.mitre.org',
 ]);
-
-// The encoder lives in util (safe-text.ts) so that util's `markdownLink` can
-// use it without util importing report: one rule for every link either writes.
-export { linkTarget, type LinkPolicy } from '../util/safe-text.js';
 
 /**
  * The advisory link of a finding: NVD for CVE ids, GitHub for GHSA ids, else

@@ -7,7 +7,8 @@
  *    line 1, when there is one: located (the Dockerfile is a repository file).
  * 3. Otherwise a location the scanner gave (a path inside an image, a file of
  *    another checkout) is kept as a relative URI when it is a safe relative
- *    path; failing that, a slug of the target's identity (no tag or digest).
+ *    path; failing that, a slug of the target's identity (no digest, nor a
+ *    tag that names a commit).
  *    Neither is located.
  *
  * The URI is always a valid relative reference: never absolute, never `..`,
@@ -135,7 +136,7 @@ export function resolveSarifLocation(finding: Finding, options: LocationOptions)
   if (own !== undefined) {
     return { uri: encodeRelativeUri(own), path: own, located: false, ...lineRange(finding) };
   }
-  // The identity (no tag or digest): `app:${{ github.sha }}` keeps one URI from commit to commit.
+  // The identity (no digest or commit tag): `app:${{ github.sha }}` keeps one URI from commit to commit.
   const target = targetIdentity(finding.target);
   const slug = slugifyTarget(target !== '' ? target : (finding.subTarget ?? finding.ruleId));
   return { uri: slug, path: slug, startLine: 1, located: false };

@@ -3,12 +3,17 @@
  * the Markdown report file share one renderer so they never disagree. Pure.
  * Every piece of scanner text goes through the safe-text escapers.
  */
-import { emptyCounts, SEVERITIES, type Finding, type Severity } from '../findings/finding.js';
-import { formatFixes, partitionAdvice } from '../findings/upgrades.js';
+import { SEVERITIES, type Finding, type Severity } from '../findings/finding.js';
+import {
+  countBySeverity,
+  formatFixes,
+  type PlannedUpgrade,
+  type UpgradeAdvice,
+} from '../findings/upgrades.js';
 import type { GateResult, SeverityOutcome, Verdict } from '../gate/evaluate.js';
-import { escapeMarkdown, markdownCode } from '../util/safe-text.js';
-import { advisoryUrl, linkTarget } from './links.js';
-import { inReportOrder, type ReportView, type UpgradeAdvice, type WaiverEntry } from './view.js';
+import { escapeMarkdown, linkTarget, markdownCode } from '../util/safe-text.js';
+import { advisoryUrl } from './links.js';
+import type { ReportView, WaiverEntry } from './view.js';
 
 export interface MarkdownOptions {
   /** Hard limit on the whole text, markers included (comment: 65,536; summary: 1 MiB). */
@@ -43,9 +48,6 @@ const SEVERITY_ICON: Record<Severity, string> = {
   UNKNOWN: '⬜',
 };
 
-/** Kept here too: callers and tests import the advisory link from the Markdown renderer. */
-export { advisoryUrl } from './links.js';
-
 function idCell(finding: Finding): string {
   const url = advisoryUrl(finding);
   const label = escapeMarkdown(finding.ruleId, 120);
@@ -55,8 +57,11 @@ function idCell(finding: Finding): string {
 function whereCell(finding: Finding): string {
   if (finding.package !== undefined) {
     const pkg = finding.package;
-    const fixed = pkg.fixedVersions.length > 0 ? pkg.fixedVersions.join(', ') : 'no fix';
-    return `${markdownCode(pkg.name, 80)} ${escapeMarkdown(pkg.installedVersion ?? '?', 60)} → ${escapeMarkdown(fixed, 80)}`;
+    // Versions in code spans, like names: escaped text would get invisible characters in
+    // hex runs (Go pseudo-versions), and a version is copied into manifests.
+    const fixed =
+      pkg.fixedVersions.length > 0 ? markdownCode(pkg.fixedVersions.join(', '), 80) : 'no fix';
+    return `${markdownCode(pkg.name, 80)} ${markdownCode(pkg.installedVersion ?? '?', 60)} → ${fixed}`;
   }
   if (finding.location !== undefined) {
     return markdownCode(`${finding.location.path}:${finding.location.startLine}`, 120);
@@ -125,13 +130,13 @@ function renderFindings(view: ReportView, max: number, moreHint: string): string
   return lines;
 }
 
-function upgradeLine(advice: UpgradeAdvice): string {
-  const installed = `${markdownCode(advice.packageName, 80)} ${escapeMarkdown(advice.installedVersion, 60)}`;
-  return `- upgrade ${installed} → ${escapeMarkdown(advice.targetVersion ?? '', 60)}: fixes ${formatFixes(advice.fixes)}`;
+function upgradeLine(advice: PlannedUpgrade): string {
+  const installed = `${markdownCode(advice.packageName, 80)} ${markdownCode(advice.installedVersion, 60)}`;
+  return `- upgrade ${installed} → ${markdownCode(advice.targetVersion, 60)}: fixes ${formatFixes(advice.fixes)}`;
 }
 
 function unfixableItem(advice: UpgradeAdvice): string {
-  return `${markdownCode(advice.packageName, 80)} ${escapeMarkdown(advice.installedVersion, 60)} (${formatFixes(advice.fixes)})`;
+  return `${markdownCode(advice.packageName, 80)} ${markdownCode(advice.installedVersion, 60)} (${formatFixes(advice.fixes)})`;
 }
 
 /**
@@ -146,8 +151,7 @@ function renderUnfixable(
   moreHint: string,
 ): string[] {
   if (unfixable.length === 0) return [];
-  const open = emptyCounts();
-  for (const advice of unfixable) for (const s of SEVERITIES) open[s] += advice.fixes[s];
+  const open = countBySeverity(unfixable);
   const more = unfixable.length - Math.min(max, unfixable.length);
   const shown = unfixable.slice(0, max).map(unfixableItem).join(', ');
   return [
@@ -159,8 +163,9 @@ function renderUnfixable(
 }
 
 function renderUpgrades(view: ReportView, max: number, moreHint: string): string[] {
-  const { upgrades, unfixable } = partitionAdvice(view.upgrades ?? []);
-  if (upgrades.length + unfixable.length === 0) return [];
+  const plan = view.upgrades;
+  if (plan === undefined || plan.upgrades.length + plan.unfixable.length === 0) return [];
+  const { upgrades, unfixable } = plan;
   const lines = ['### What to upgrade', ''];
   if (upgrades.length === 0) lines.push('No listed upgrade fixes a finding.');
   lines.push(...upgrades.slice(0, max).map(upgradeLine));
@@ -287,8 +292,7 @@ function renderWithLimit(
  * form when it fits, else fewer findings, else a compact form (headline,
  * counts and the few most severe findings), which always fits.
  */
-export function renderMarkdown(input: ReportView, options: MarkdownOptions): string {
-  const view: ReportView = { ...input, findings: inReportOrder(input.findings) };
+export function renderMarkdown(view: ReportView, options: MarkdownOptions): string {
   let maxFindings = options.maxFindings;
   for (;;) {
     const text = renderWithLimit(view, options, maxFindings, false);

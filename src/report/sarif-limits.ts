@@ -8,7 +8,7 @@
  * Pure apart from node:zlib, which only measures the gzipped size.
  */
 import { promisify } from 'node:util';
-import { gzip, gzipSync } from 'node:zlib';
+import { gzip } from 'node:zlib';
 import type { Log, Notification, ReportingDescriptor, Result, Run } from 'sarif';
 import { SEVERITIES, type Severity } from '../findings/finding.js';
 
@@ -40,7 +40,6 @@ export const TRUNCATION_PROPERTY = 'securityGate/truncation';
 
 const gzipAsync = promisify(gzip);
 
-/** Per run: what was cut, for the notes. */
 /** Severity ranks of results a builder left out before building a run (see `noteDroppedBeforeBuild`). */
 const droppedBeforeBuild = new WeakMap<Run, number[]>();
 
@@ -60,6 +59,7 @@ function takeDroppedBeforeBuild(run: Run): number[] {
   return ranks;
 }
 
+/** Per run: what was cut, for the notes. */
 interface RunCuts {
   dropped: number[];
   locations: number;
@@ -291,15 +291,6 @@ export type SarifSerialiser = (log: Log) => string;
 
 const compactJson: SarifSerialiser = (log) => JSON.stringify(log);
 
-/** Applies GitHub's SARIF limits to a copy of the log; `truncation` holds one summary line per cut. */
-export function applySarifLimits(
-  input: Log,
-  limits: SarifLimits = GITHUB_SARIF_LIMITS,
-  serialise: SarifSerialiser = compactJson,
-): LimitedSarif {
-  return enforceSarifLimits(structuredClone(input), limits, serialise);
-}
-
 /** The limits that need no serialising: runs, locations, rule texts, results and rules per run. */
 function enforceCountLimits(
   log: Log,
@@ -327,23 +318,42 @@ function enforceCountLimits(
 }
 
 /**
- * The size limit, as steps shared by the sync and async drivers: each
- * serialises the log as `serialise` writes it, yields the UTF-8 bytes when
- * only gzip can tell their size, takes that size back, and drops the least
- * severe results until the file fits. The notes are written before measuring,
- * so that they cannot push the file over.
+ * The gzipped size of `bytes` (level 1, see `GZIP_OPTIONS`), measured on
+ * libuv's thread pool.
  */
-function* fitGzippedSize(
+async function gzippedSize(bytes: Buffer): Promise<number> {
+  // One output buffer that holds any result, so that zlib does the whole file in one
+  // job on the pool: with the default 16 KB chunks, each next chunk waits for the
+  // busy main thread and nothing overlaps.
+  const chunkSize = gzipBound(bytes.length);
+  return (await gzipAsync(bytes, { ...GZIP_OPTIONS, chunkSize })).length;
+}
+
+/**
+ * Applies GitHub's SARIF limits to `log`, changing it in place (for a log
+ * built just now, where a copy of tens of thousands of results would only
+ * cost time and memory); `truncation` holds one summary line per cut. The
+ * size limit is checked on `serialise(log)`, the text the caller writes,
+ * which is returned so that it is not serialised twice; the least severe
+ * results are dropped until it fits. The notes are written before measuring,
+ * so that they cannot push the file over.
+ *
+ * Everything before the first gzip (count limits, serialising, encoding)
+ * runs before this returns, so a caller that does other work before awaiting
+ * overlaps only the gzip of a large file with it, on another core. A file
+ * whose size is known without gzip is done by then.
+ */
+export async function enforceSarifLimits(
   log: Log,
-  limits: SarifLimits,
-  serialise: SarifSerialiser,
-): Generator<Buffer, LimitedSarif, number> {
+  limits: SarifLimits = GITHUB_SARIF_LIMITS,
+  serialise: SarifSerialiser = compactJson,
+): Promise<LimitedSarif> {
   const { truncation, cuts } = enforceCountLimits(log, limits);
   for (;;) {
     log.runs.forEach((run, r) => stateCuts(run, runNotes(run, cuts[r] as RunCuts, limits)));
     const text = serialise(log);
     const { size: known, bytes } = measureWithoutGzip(text, limits.maxGzipBytes);
-    const size = known ?? (yield bytes as Buffer);
+    const size = known ?? (await gzippedSize(bytes as Buffer));
     const total = log.runs.reduce((n, run) => n + (run.results?.length ?? 0), 0);
     if (size <= limits.maxGzipBytes || total === 0) {
       log.runs.forEach((run, r) => {
@@ -358,44 +368,4 @@ function* fitGzippedSize(
       Math.max(1, Math.ceil(total * (1 - (limits.maxGzipBytes * 0.9) / size))),
     );
   }
-}
-
-/**
- * `applySarifLimits`, changing `log` in place: for a log built just now, where
- * a copy of tens of thousands of results would only cost time and memory. The
- * size limit is checked on `serialise(log)`, the text the caller writes, which
- * is returned so that it is not serialised twice.
- */
-export function enforceSarifLimits(
-  log: Log,
-  limits: SarifLimits = GITHUB_SARIF_LIMITS,
-  serialise: SarifSerialiser = compactJson,
-): LimitedSarif {
-  const steps = fitGzippedSize(log, limits, serialise);
-  let step = steps.next();
-  while (!step.done) step = steps.next(gzipSync(step.value, GZIP_OPTIONS).length);
-  return step.value;
-}
-
-/**
- * `enforceSarifLimits` with gzip on libuv's thread pool. Everything before
- * the first gzip (count limits, serialising, encoding) runs before this
- * returns, so a caller that does other work before awaiting overlaps only
- * the gzip of a large file with it, on another core.
- */
-export async function enforceSarifLimitsAsync(
-  log: Log,
-  limits: SarifLimits = GITHUB_SARIF_LIMITS,
-  serialise: SarifSerialiser = compactJson,
-): Promise<LimitedSarif> {
-  const steps = fitGzippedSize(log, limits, serialise);
-  let step = steps.next();
-  while (!step.done) {
-    // One output buffer that holds any result, so that zlib does the whole file in one
-    // job on the pool: with the default 16 KB chunks, each next chunk waits for the
-    // busy main thread and nothing overlaps.
-    const chunkSize = gzipBound(step.value.length);
-    step = steps.next((await gzipAsync(step.value, { ...GZIP_OPTIONS, chunkSize })).length);
-  }
-  return step.value;
 }

@@ -41,16 +41,12 @@ import {
 import { resolveSarifLocation, slugifyTarget, type LocationOptions } from './location.js';
 import {
   enforceSarifLimits,
-  enforceSarifLimitsAsync,
   GITHUB_SARIF_LIMITS,
   noteDroppedBeforeBuild,
   type LimitedSarif,
   type SarifLimits,
   type SarifSerialiser,
 } from './sarif-limits.js';
-
-/** Key under which our fingerprint goes into `partialFingerprints`. */
-export { FINGERPRINT_KEY };
 
 /** `security-severity` written when no CVSS score falls in the finding's band. */
 export const SECURITY_SEVERITY_BY_SEVERITY: Record<Severity, number> = {
@@ -124,15 +120,25 @@ export interface BuildSarifInput {
  * plus `<image-slug>/` for image scans. It ends with `/` because GitHub takes
  * everything up to the last `/` as the category: without it two images would
  * share one category and overwrite each other's alerts. The slug is the
- * image's identity, without tag, digest or transport: `app:${{ github.sha }}`
- * keeps one category from commit to commit (a new category on every commit
- * would never close the alerts of the last one), while two repositories
- * still differ.
+ * image's identity (`image-ref.ts`), without digest or transport: two tags
+ * (`node:18` and `node:20`, one matrix job each) keep two categories, while
+ * a tag that names a commit is left out, so `app:${{ github.sha }}` keeps one
+ * category from commit to commit (a new category on every commit would never
+ * close the alerts of the last one).
  */
 export function sarifCategoryId(prefix: string, scanner: string, imageRef?: string): string {
   const base = `${prefix.replace(/\/+$/, '')}/${scanner}/`;
+  const segment = categoryTargetSegment(imageRef);
+  return segment === '' ? base : `${base}${segment}/`;
+}
+
+/**
+ * The image's segment of a category (see `sarifCategoryId`), `''` without an
+ * image: the baseline record's scope names the image the same way.
+ */
+export function categoryTargetSegment(imageRef: string | undefined): string {
   const identity = targetIdentity(imageRef);
-  return identity === '' ? base : `${base}${slugifyTarget(identity)}/`;
+  return identity === '' ? '' : slugifyTarget(identity);
 }
 
 /** `security-severity` for a finding: its CVSS score when that agrees with its severity, else the band value. */
@@ -214,6 +220,11 @@ export function buildRunSpecs(options: {
     }
   }
   return specs;
+}
+
+/** The `automationDetails.id` a spec's run is written with, when it has one. */
+export function runCategory(spec: SarifRunSpec): string | undefined {
+  return spec.categoryId ?? spec.automationId;
 }
 
 function belongsToRun(finding: Finding, spec: SarifRunSpec): boolean {
@@ -478,7 +489,7 @@ function buildRun(
   if (spec.toolVersion !== undefined && spec.toolVersion !== '')
     driver.version = spec.toolVersion.replace(/^v(?=\d)/, '');
   if (isAbsoluteUri(spec.informationUri)) driver.informationUri = spec.informationUri;
-  const categoryId = spec.categoryId ?? spec.automationId;
+  const categoryId = runCategory(spec);
   return {
     tool: { driver },
     ...(categoryId === undefined ? {} : { automationDetails: { id: categoryId } }),
@@ -492,7 +503,7 @@ function buildRun(
 function buildLog(input: BuildSarifInput): Log {
   const groups = new Map<string, { spec: SarifRunSpec; findings: Finding[] }>();
   const claims = input.runs.map((spec) => {
-    const key = `${spec.tool}\u0000${spec.categoryId ?? spec.automationId ?? ''}`;
+    const key = `${spec.tool}\u0000${runCategory(spec) ?? ''}`;
     const group = groups.get(key) ?? { spec, findings: [] };
     groups.set(key, group);
     return { spec, group };
@@ -513,22 +524,12 @@ function buildLog(input: BuildSarifInput): Log {
 /**
  * Builds the SARIF log: one run per (tool, category) of `runs`, GitHub's
  * limits applied. `truncation` lists, for the summary, what the limits cut;
- * `text` is the log serialised as `input.serialise` writes it.
+ * `text` is the log serialised as `input.serialise` writes it. The log is
+ * built, limited and serialised before this returns: only the gzip that
+ * measures a large file runs after, on another thread, so the caller can do
+ * other work meanwhile (see `enforceSarifLimits`).
  */
-export function buildSarif(input: BuildSarifInput): LimitedSarif {
+export function buildSarif(input: BuildSarifInput): Promise<LimitedSarif> {
   // The log was built here: limit it in place rather than copying it.
   return enforceSarifLimits(buildLog(input), input.limits ?? GITHUB_SARIF_LIMITS, input.serialise);
-}
-
-/**
- * `buildSarif`, with the gzip that measures a large file on another thread:
- * the log is built, limited and serialised before this returns, and the
- * caller can do other work while the gzip runs (see `enforceSarifLimitsAsync`).
- */
-export function buildSarifAsync(input: BuildSarifInput): Promise<LimitedSarif> {
-  return enforceSarifLimitsAsync(
-    buildLog(input),
-    input.limits ?? GITHUB_SARIF_LIMITS,
-    input.serialise,
-  );
 }

@@ -1,9 +1,10 @@
 /**
- * Everything the reporters render, gathered once by `main.ts`: plain data,
+ * Everything the reporters render, gathered once by the pipeline: plain data,
  * so every renderer (summary, comment, report file, HTML, console, check run)
  * shows the same facts.
  */
-import { compareFindings, severityRank, type Finding, type Severity } from '../findings/finding.js';
+import { compareFindings, severityRank, type Finding } from '../findings/finding.js';
+import type { UpgradePlan } from '../findings/upgrades.js';
 import type { GateResult } from '../gate/evaluate.js';
 import type { ReportFormat } from '../scanners/types.js';
 
@@ -50,18 +51,6 @@ export interface WaiverSummary {
   needsReview: WaiverEntry[];
 }
 
-/** "upgrade openssl 1.1.1k → 1.1.1n: fixes 2 CRITICAL, 3 HIGH". */
-export interface UpgradeAdvice {
-  packageName: string;
-  packageType?: string;
-  installedVersion: string;
-  /** Smallest version that fixes all; undefined when no fix is listed. */
-  targetVersion?: string;
-  fixes: Record<Severity, number>;
-  vulnerabilityIds: string[];
-  target?: string;
-}
-
 export interface BaselineSummary {
   scope: 'all' | 'new';
   /** Where existing findings came from, or why every finding counts. */
@@ -71,14 +60,17 @@ export interface BaselineSummary {
 
 export interface ReportView {
   gate: GateResult;
-  /** Every finding after filters, most severe first, waived ones included (marked). */
+  /**
+   * Every finding after filters, waived ones included (marked), in report
+   * order (`compareForReport`): renderers list them as given.
+   */
   findings: Finding[];
   scanners: ScannerRunSummary[];
   imports: ImportSummary[];
   /** What the filters removed: `severities` and `ignore-unfixed`. */
   filtered: { bySeverity: number; unfixed: number };
   waivers?: WaiverSummary;
-  upgrades?: UpgradeAdvice[];
+  upgrades?: UpgradePlan;
   baseline?: BaselineSummary;
   /** Lines saying what the SARIF file left out to stay within GitHub's limits. */
   sarifTruncation: string[];
@@ -91,11 +83,12 @@ export interface ReportView {
 }
 
 /**
- * The order every renderer lists findings in: most severe first and, within
- * a severity, findings that are new (or not compared with a baseline) before
- * existing ones, so under `gate-scope: new` what the pull request introduces
- * is never pushed out of a capped list (the comment's first rows) by findings
- * that were already there. Ties fall back to `compareFindings`.
+ * The order every renderer lists findings in (the pipeline sorts them once):
+ * most severe first and, within a severity, findings that are new (or not
+ * compared with a baseline) before existing ones, so under `gate-scope: new`
+ * what the pull request introduces is never pushed out of a capped list (the
+ * comment's first rows) by findings that were already there. Ties fall back
+ * to `compareFindings`.
  */
 export function compareForReport(a: Finding, b: Finding): number {
   const existing = (f: Finding): number => (f.baselineState === 'existing' ? 1 : 0);
@@ -104,9 +97,4 @@ export function compareForReport(a: Finding, b: Finding): number {
     existing(a) - existing(b) ||
     compareFindings(a, b)
   );
-}
-
-/** A sorted copy of `findings` in report order (see `compareForReport`). */
-export function inReportOrder(findings: readonly Finding[]): Finding[] {
-  return [...findings].sort(compareForReport);
 }

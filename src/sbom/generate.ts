@@ -9,10 +9,8 @@
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { ScanType } from '../config/schema.js';
 import type { CommandResult, CommandRunner } from '../util/command.js';
 import { sanitizeLogText, truncate } from '../util/safe-text.js';
-import { scannerEnv } from '../scanners/env.js';
 import {
   archivePrefix,
   trivyIsolationArgs,
@@ -30,7 +28,8 @@ import { summariseSbom, type SbomOutputFormat } from './parse.js';
 export interface GenerateSbomOptions {
   runner: CommandRunner;
   trivyPath: string;
-  scanType: ScanType;
+  /** Never `sbom`: the config schema refuses an `sbom-format` for an SBOM scan. */
+  scanType: 'fs' | 'image';
   /** The `scan-ref` as given: local paths in it are resolved against `workspace`. */
   scanRef: string;
   /** The checkout: Trivy's working directory, and the base of relative paths. */
@@ -105,13 +104,8 @@ function describeFailure(result: CommandResult, timeoutMs: number): string | und
 /** Runs Trivy to write the SBOM, then checks and counts it. Never throws. */
 export async function generateSbom(options: GenerateSbomOptions): Promise<SbomResult> {
   const scanType = options.scanType;
-  if (scanType === 'sbom') {
-    return {
-      error: `sbom: the scanned file is an SBOM already; sbom-format needs scan-type fs or image.`,
-    };
-  }
   try {
-    const run = { cwd: options.workspace, env: scannerEnv() };
+    const run = { cwd: options.workspace };
     const { version, capabilities } = await (options.probe ?? probeTrivy)({
       runner: options.runner,
       binary: options.trivyPath,

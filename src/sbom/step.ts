@@ -31,7 +31,9 @@ export interface SbomStepOptions {
 /** The pipeline's `generateSbom` step, or undefined when `sbom-format` is `none`. */
 export function createSbomStep(options: SbomStepOptions): (() => Promise<SbomResult>) | undefined {
   const { config } = options;
-  if (config.sbomFormat === 'none') return undefined;
+  const { scanType } = config;
+  // The config schema refuses any other sbom-format for scan-type sbom; the check narrows the type.
+  if (config.sbomFormat === 'none' || scanType === 'sbom') return undefined;
   return async () => {
     const context: ScanContext = {
       config,
@@ -49,7 +51,7 @@ export function createSbomStep(options: SbomStepOptions): (() => Promise<SbomRes
     return generateSbom({
       runner: options.runner,
       trivyPath,
-      scanType: config.scanType,
+      scanType,
       scanRef: config.scanRef,
       workspace: options.workspace,
       format: config.sbomFormat === 'cyclonedx' ? 'cyclonedx' : 'spdx-json',

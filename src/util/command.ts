@@ -1,3 +1,7 @@
+/**
+ * Running external programs (the scanners): argument arrays, timeouts,
+ * capped output, and an environment without the action's credentials.
+ */
 import { spawn } from 'node:child_process';
 
 /** Outcome of one external command. */
@@ -14,7 +18,8 @@ export interface CommandResult {
 export interface CommandOptions {
   timeoutMs: number;
   cwd?: string;
-  env?: NodeJS.ProcessEnv;
+  /** Variables added to `childEnv()` (e.g. a scanner's DB directory). */
+  extraEnv?: Record<string, string>;
   /** Cap on captured stdout/stderr (bytes each); scanners write reports to files instead. */
   maxOutputBytes?: number;
 }
@@ -27,9 +32,37 @@ export interface CommandRunner {
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 
 /**
- * The real runner. No shell is involved (`/bin/sh` would drop the runner's
- * `INPUT_*` variables and interpret untrusted text), the child is killed on
- * timeout, and output is captured up to a cap.
+ * Credentials of the job that are the action's, never a child's: the
+ * runner's for the cache, artifacts and OIDC, and a `GITHUB_TOKEN` or
+ * `GH_TOKEN` the workflow put in the environment.
+ */
+const JOB_CREDENTIALS = new Set([
+  'ACTIONS_RUNTIME_TOKEN',
+  'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+  'ACTIONS_ID_TOKEN_REQUEST_URL',
+  'GITHUB_TOKEN',
+  'GH_TOKEN',
+]);
+
+/**
+ * The environment every child process gets: `process.env` without the
+ * action's inputs (`INPUT_*`, the `github-token` among them) and the job's
+ * credentials, plus `extra`. Everything else stays: PATH, HOME, proxies, a
+ * scanner's own `TRIVY_*` / `GRYPE_*` settings from the workflow. A scanner's
+ * plugins or a hostile config in the checkout must never see a token.
+ */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('INPUT_') && !JOB_CREDENTIALS.has(key)) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/**
+ * The real runner. No shell is involved (`/bin/sh` would interpret
+ * untrusted text), the child is killed on timeout, its environment is
+ * `childEnv` (no token), and output is captured up to a cap.
  */
 export function createCommandRunner(): CommandRunner {
   return {
@@ -44,7 +77,7 @@ export function createCommandRunner(): CommandRunner {
         let settled = false;
         const child = spawn(file, args, {
           cwd: options.cwd,
-          env: options.env ?? process.env,
+          env: childEnv(options.extraEnv),
           shell: false,
           stdio: ['ignore', 'pipe', 'pipe'],
         });

@@ -121,7 +121,11 @@ export function markdownCode(text: string, maxLength = 200): string {
 
 /** Which URLs may become links. */
 export interface LinkPolicy {
-  /** Hosts allowed; omit only for URLs the action built itself (the run, the Security tab). */
+  /**
+   * Hosts allowed, on the default port only (for URLs a scanner supplied).
+   * Omit only for URLs the action built itself (the run, the Security tab),
+   * whose server — GitHub Enterprise Server among them — may have a port.
+   */
   hosts?: ReadonlySet<string>;
 }
 
@@ -148,10 +152,10 @@ function encodeUnsafe(href: string): string {
 }
 
 /**
- * The one link encoder (re-exported by `report/links.ts`, which documents
- * why): the target to write for `url`, or undefined when it must stay plain
- * text — not an absolute https URL, credentials in it, a port, or a host
- * outside the policy's allow-list. The target is `new URL`'s serialisation,
+ * The one link encoder (`report/links.ts` says why it lives in util): the
+ * target to write for `url`, or undefined when it must stay plain text — not
+ * an absolute https URL, credentials in it, or, under a host policy, a host
+ * outside its allow-list or any port. The target is `new URL`'s serialisation,
  * not the caller's text, and contains no `()[]<>|"'`, backtick, whitespace
  * or anything outside `[A-Za-z0-9-._~:/?#&=+,;@%]`: it cannot end a
  * Markdown link target, an HTML attribute value or a table cell.
@@ -167,8 +171,9 @@ export function linkTarget(url: string | undefined, policy: LinkPolicy = {}): st
   if (parsed.protocol !== 'https:' || parsed.username !== '' || parsed.password !== '') {
     return undefined;
   }
-  if (parsed.port !== '') return undefined;
-  if (policy.hosts !== undefined && !policy.hosts.has(parsed.hostname)) return undefined;
+  const { hosts } = policy;
+  // An allowed advisory host on another port is another service: not the advisory site.
+  if (hosts !== undefined && (parsed.port !== '' || !hosts.has(parsed.hostname))) return undefined;
   return encodeUnsafe(parsed.href);
 }
 

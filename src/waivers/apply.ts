@@ -5,7 +5,9 @@
  * - A waiver applies while `today` < `expires`: from the expiry date on
  *   (UTC) it no longer applies, as the waivers file documents.
  * - Every criterion a waiver sets must match: `id` against the rule id or
- *   any alias (case-insensitive), `package` against the package name or
+ *   any alias (case-insensitive; Grype rules without `include-aliases`: the
+ *   rule id or the id a reporter of a merged finding gave it alone, see
+ *   `isOnlyIdOfAReporter`), `package` against the package name or
  *   any of its aliases (the other scanners' spellings of a merged finding),
  *   `path` (a glob) against the file path or the target.
  * - A finding takes the first waiver that matches (waivers file, then
@@ -117,7 +119,9 @@ function compileWaiver(waiver: Waiver): FindingMatcher {
     checks.push(
       (f) =>
         f.ruleId.toUpperCase() === id ||
-        (aliasesToo && f.aliases.some((alias) => alias.toUpperCase() === id)),
+        (aliasesToo
+          ? f.aliases.some((alias) => alias.toUpperCase() === id)
+          : isOnlyIdOfAReporter(f, id)),
     );
   }
   for (const [key, expected] of Object.entries(waiver.findingProperties ?? {})) {
@@ -157,6 +161,20 @@ function compileWaiver(waiver: Waiver): FindingMatcher {
     checks.push((f) => f.kind === 'vulnerability' && readFixState(f) === state);
   }
   return (finding) => checks.every((check) => check(finding));
+}
+
+/**
+ * For rules on a vulnerability's own id (Grype's without `include-aliases`)
+ * on a merged finding, whose `ruleId` is the CVE merging chose: true when
+ * some reporter knew the finding by `id` (upper-case) alone. Grype's GHSA
+ * match stays ignored when Trivy also reports the CVE; a reporter that also
+ * reported it under another id (Grype's CVE match besides its GHSA match)
+ * still reports it, so the rule does not cover it.
+ */
+function isOnlyIdOfAReporter(finding: Finding, id: string): boolean {
+  return Object.values(finding.sourceIds ?? {}).some(
+    (ids) => ids.length > 0 && ids.every((own) => own.toUpperCase() === id),
+  );
 }
 
 /** Grype's fix state, or one derived from what other scanners say, for `fix-state` rules. */

@@ -18,15 +18,10 @@ export interface WaiverSource {
   label: string;
 }
 
-export const TRIVYIGNORE_FILE = '.trivyignore';
+const TRIVYIGNORE_FILE = '.trivyignore';
 
 /** Grype's own config lookup order in a project directory (the first found wins). */
-export const GRYPE_CONFIG_FILES = [
-  '.grype.yaml',
-  '.grype.yml',
-  '.grype/config.yaml',
-  '.grype/config.yml',
-];
+const GRYPE_CONFIG_FILES = ['.grype.yaml', '.grype.yml', '.grype/config.yaml', '.grype/config.yml'];
 
 /** What a parser may be told besides the text: where to send warnings (rules not applied). */
 export interface ParseSourceOptions {

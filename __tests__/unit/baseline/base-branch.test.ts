@@ -15,6 +15,8 @@ import {
   waiversNeedingReview,
 } from '../../../src/action/base-branch.js';
 import type { RunSetup } from '../../../src/action/setup.js';
+import type { RunContext } from '../../../src/github/context.js';
+import type { LocationOptions } from '../../../src/report/location.js';
 import { parseConfig, type RawInputs } from '../../../src/config/schema.js';
 import type { PipelineResult } from '../../../src/pipeline.js';
 import type { CacheStore } from '../../../src/install/db-cache.js';
@@ -83,13 +85,14 @@ function setupFor(options: {
   eventName: string;
   cache: CacheStore;
   workspace?: string;
+  ctx?: Partial<RunContext>;
 }): RunSetup {
   // Each run has its own temp directory, as prepare() makes one per run.
   const tempDir = mkdtempSync(path.join(runnerTemp, 'security-gate-'));
   const ctx =
     options.eventName === 'push'
       ? makePrContext({ eventName: 'push', pullRequest: undefined })
-      : makePrContext();
+      : makePrContext({ eventName: options.eventName, ...options.ctx });
   return {
     config: parseConfig({ 'gate-scope': 'new', ...options.inputs }),
     workspace: options.workspace ?? tempDir,
@@ -103,6 +106,9 @@ function setupFor(options: {
     cacheDirs: { trivy: path.join(tempDir, 'trivy'), grype: path.join(tempDir, 'grype') },
   };
 }
+
+/** What the pipeline gives the marking step: a workspace without files, no alerts to narrow. */
+const NO_FILES: LocationOptions = { fileExists: () => false };
 
 function resultWith(findings: ReturnType<typeof loadTrivyFindings>): PipelineResult {
   return { view: { findings } } as unknown as PipelineResult;
@@ -128,7 +134,7 @@ describe('baseline record across runs', () => {
     const mark = await createBaselineMarker(pr, logger);
     expect(fake.misses).toEqual([]);
     const added = loadTrivyFindings('trivy/repo-pom-critical-high.json');
-    const marked = mark?.([...base, ...added]);
+    const marked = mark?.([...base, ...added], NO_FILES, []);
     expect(marked?.countOnlyNew).toBe(true);
     expect(marked?.summary.existing).toBe(base.length);
     expect(marked?.summary.note).toMatch(/from the baseline record of main at /);
@@ -154,10 +160,52 @@ describe('baseline record across runs', () => {
       eventName: 'pull_request',
       cache: fake.cache,
     });
-    const marked = (await createBaselineMarker(pr, createMemoryLogger()))?.([...api, ...worker]);
+    const mark = await createBaselineMarker(pr, createMemoryLogger());
+    const marked = mark?.([...api, ...worker], NO_FILES, []);
     // The worker's record: its findings are existing, the api image's are new to it.
     expect(marked?.summary.existing).toBe(worker.length);
     expect(marked?.findings.filter((f) => f.baselineState === 'new')).toHaveLength(api.length);
+  });
+});
+
+describe('gate-scope new gates the pull request of the run context', () => {
+  const PR = makePrContext().pullRequest;
+  it.each([
+    // A review event's payload is the pull request's: it is gated like the pull request.
+    ['pull_request_review', { pullRequest: PR }, true],
+    ['pull_request_review_comment', { pullRequest: PR }, true],
+    [
+      'workflow_run',
+      { pullRequest: PR, workflowRun: { id: 1, event: 'pull_request', headSha: 'b' } },
+      true,
+    ],
+    // A workflow_run of a pull request whose pull request was not found at the scanned commit.
+    [
+      'workflow_run',
+      { pullRequest: undefined, workflowRun: { id: 1, event: 'pull_request', headSha: 'c' } },
+      false,
+    ],
+    [
+      'workflow_run',
+      { pullRequest: undefined, workflowRun: { id: 1, event: 'push', headSha: 'c' } },
+      false,
+    ],
+  ] as const)('%s %j: compares with the base branch: %s', async (eventName, ctx, gated) => {
+    const fake = createPathCheckingCache();
+    const base = loadTrivyFindings('trivy/image-alpine-310.json');
+    await saveBaseline(
+      setupFor({ inputs: {}, eventName: 'push', cache: fake.cache }),
+      resultWith(base),
+      createMemoryLogger(),
+    );
+    const setup = setupFor({ inputs: {}, eventName, cache: fake.cache, ctx });
+    const marked = (await createBaselineMarker(setup, createMemoryLogger()))?.(base, NO_FILES, []);
+    expect(marked?.countOnlyNew).toBe(gated);
+    expect(marked?.summary.existing).toBe(gated ? base.length : 0);
+    if (!gated)
+      expect(marked?.summary.note).toMatch(
+        /^gate-scope new applies to pull requests; on a workflow_run of /,
+      );
   });
 });
 
@@ -209,10 +257,28 @@ describe('waivers needing review', () => {
     const warnings = logger.lines.filter((l) => l.startsWith('warning:'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(
-      'Could not read .github/security-waivers.yml, .trivyignore, .grype.yaml on the base branch main (the token needs `contents: read`)',
+      'Could not read .github/security-waivers.yml, .trivyignore, .grype.yaml on the base branch main: every waiver in them is listed as needing review. HTTP 403 (Resource not accessible by integration',
     );
+    // The permission is named once, by the 403's description.
+    expect(warnings[0]?.split('contents: read')).toHaveLength(2);
+    expect(warnings[0]).toContain("Grant 'permissions: contents: read' to the job");
     // One failed read is enough: the other files are not asked for.
     expect(server.state.requests.filter((r) => r.path.includes('/contents/'))).toHaveLength(1);
+  });
+
+  it('a server error (5xx) lists every waiver too, without blaming a permission', async () => {
+    const { entries, logger } = await review((api) =>
+      api.faults.add({
+        route: 'GET /repos/{owner}/{repo}/contents/{path}',
+        type: 'server-error',
+        times: 20,
+      }),
+    );
+    expect(entries).toHaveLength(10);
+    const warnings = logger.lines.filter((l) => l.startsWith('warning:'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/is listed as needing review\. HTTP 500 \(/);
+    expect(warnings[0]).not.toContain('contents: read');
   });
 
   it('files absent on the base branch (404) make every waiver in them new', async () => {

@@ -1,10 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../src/findings/finding.js';
-import { markBaseline, normalisePath, sourceFromRecord } from '../../../src/baseline/compare.js';
-import { buildBaselineRecord, parseBaselineRecord } from '../../../src/baseline/record.js';
+import {
+  markBaseline,
+  narrowToRuns,
+  normalisePath,
+  sourceFromRecord,
+  type BaselineSource,
+} from '../../../src/baseline/compare.js';
+import {
+  BASELINE_RECORD_VERSION,
+  buildBaselineRecord,
+  parseBaselineRecord,
+} from '../../../src/baseline/record.js';
 import { sourceFromSarif } from '../../../src/baseline/sarif.js';
+import { createBaselineMarking } from '../../../src/baseline/marker.js';
 import { resultsFromAlerts } from '../../../src/baseline/sources.js';
+import type { BaselineResult } from '../../../src/baseline/record.js';
+import { sarifCategoryId } from '../../../src/report/sarif.js';
 import { loadTrivyFindings, readFixtureJson, SHARED_FIXTURES } from './fixture-findings.js';
 
 const META = {
@@ -29,6 +42,16 @@ const GITLEAKS_FINDING: Finding = {
   references: [],
 };
 
+/** Alerts of main as `readAlerts` makes them: narrowed to a run's categories when marking. */
+function alertsSource(results: BaselineResult[]): BaselineSource {
+  return {
+    kind: 'alerts',
+    label: 'open or dismissed code scanning alerts of main',
+    fingerprints: [],
+    results,
+  };
+}
+
 describe('baseline record', () => {
   it('round-trips through JSON and keeps rule/path/message for line-number ids', () => {
     const findings = [
@@ -45,12 +68,14 @@ describe('baseline record', () => {
 
   it.each([
     [null, '(root)'],
+    [{ ...META, version: BASELINE_RECORD_VERSION + 1, fingerprints: [], results: [] }, 'version'],
+    // A record of the release before ids changed (package keys, canonical ids, identities).
+    [{ ...META, version: 1, fingerprints: ['a'], results: [] }, 'a baseline record of version 1'],
     [
-      { version: 2, ref: '', sha: '', category: '', createdAt: '', fingerprints: [], results: [] },
-      'version',
+      { ...META, version: BASELINE_RECORD_VERSION, fingerprints: [''], results: [] },
+      'fingerprints.0',
     ],
-    [{ ...META, version: 1, fingerprints: [''], results: [] }, 'fingerprints.0'],
-    [{ ...META, version: 1, fingerprints: [] }, 'results'],
+    [{ ...META, version: BASELINE_RECORD_VERSION, fingerprints: [] }, 'results'],
   ])('rejects %j', (data, where) => {
     expect(() => parseBaselineRecord(data)).toThrow(where);
   });
@@ -157,15 +182,11 @@ describe('markBaseline', () => {
 
   it('matches code scanning alerts by rule, path and a whole package name', () => {
     const alerts = readFixtureJson('../baseline/code-scanning-alerts-alpine.json') as unknown[];
-    const results = resultsFromAlerts(alerts, 'security-gate');
-    // The CodeQL alert (category /language:javascript) and the rule-less one are not ours.
-    expect(results).toHaveLength(2);
-    const marked = markBaseline(loadTrivyFindings('trivy/image-alpine-310.json'), {
-      kind: 'alerts',
-      label: 'alerts',
-      fingerprints: [],
-      results,
-    });
+    // The rule-less alert says nothing; the CodeQL one (category /language:javascript) is not this run's.
+    expect(resultsFromAlerts(alerts)).toHaveLength(3);
+    const source = narrowToRuns(alertsSource(resultsFromAlerts(alerts)), ['security-gate/trivy/']);
+    expect(source.results).toHaveLength(2);
+    const marked = markBaseline(loadTrivyFindings('trivy/image-alpine-310.json'), source);
     // Only libcrypto1.1's CVE-2019-1549 is an alert; "libssl1.1-dev" is not libssl1.1.
     expect(
       marked.findings
@@ -180,14 +201,13 @@ describe('markBaseline', () => {
     ) as unknown[];
     const alpine = loadTrivyFindings('trivy/image-alpine-310.json');
     const IMAGE = 'testdata/fixtures/images/alpine-310.tar.gz';
-    const source = (category: string) => ({
-      kind: 'alerts' as const,
-      label: 'alerts',
-      fingerprints: [],
-      results: resultsFromAlerts(alerts, category),
-    });
-    const existingOf = (findings: Finding[], category: string, dockerfile?: string) =>
-      markBaseline(findings, source(category), {
+    /** The category of the Trivy run an image scan under `sarifCategory` writes. */
+    const trivyRun = (sarifCategory: string, image = IMAGE) =>
+      sarifCategoryId(sarifCategory, 'trivy', image);
+    const source = (categories: string[]) =>
+      narrowToRuns(alertsSource(resultsFromAlerts(alerts)), categories);
+    const existingOf = (findings: Finding[], sarifCategory: string, dockerfile?: string) =>
+      markBaseline(findings, source([trivyRun(sarifCategory)]), {
         fileExists: (p) => p === dockerfile,
         dockerfile,
         imageTarget: IMAGE,
@@ -195,15 +215,29 @@ describe('markBaseline', () => {
         .findings.filter((f) => f.baselineState === 'existing')
         .map((f) => `${f.package?.name} ${f.ruleId}`);
 
-    it('keeps only the alerts of this sarif-category', () => {
-      expect(resultsFromAlerts(alerts, 'security-gate').map((r) => r.path)).toEqual([
-        'testdata-fixtures-images-alpine-310.tar.gz',
-        'testdata-fixtures-images-alpine-310.tar.gz',
-        'ghcr.io-acme-worker',
-      ]);
-      expect(resultsFromAlerts(alerts, 'nightly/')).toHaveLength(1);
-      expect(resultsFromAlerts(alerts, '/language:javascript-typescript')).toHaveLength(1);
-      expect(resultsFromAlerts(alerts, 'security')).toEqual([]);
+    it.each([
+      // 21 and 22; 23 is another image's under the same sarif-category, 24–26 other categories.
+      [[trivyRun('security-gate')], 2],
+      [[trivyRun('nightly/')], 1],
+      [['/language:javascript-typescript/'], 1],
+      // A prefix of the alerts' categories is not one of them.
+      [['security-gate'], 0],
+      [['security-gate/trivy/'], 0],
+      [[trivyRun('security-gate'), trivyRun('security-gate', 'ghcr.io/acme/worker')], 3],
+    ])("keeps only the alerts of this run's categories %j, exactly", (categories, kept) => {
+      expect(source(categories).results).toHaveLength(kept);
+    });
+
+    it('says how many alerts are this run’s, and of which categories', () => {
+      expect(source([trivyRun('security-gate')]).label).toBe(
+        '2 open or dismissed code scanning alerts of main in category security-gate/trivy/testdata-fixtures-images-alpine-310.tar.gz',
+      );
+      expect(source([trivyRun('security-gate'), 'custom/scan/']).label).toBe(
+        "2 open or dismissed code scanning alerts of main in this run's 2 categories",
+      );
+      // Records and SARIF files are not narrowed.
+      const record = sourceFromRecord(buildBaselineRecord(alpine, META));
+      expect(narrowToRuns(record, [])).toBe(record);
     });
 
     it('marks the image findings its alerts name, whatever their state', () => {
@@ -222,7 +256,7 @@ describe('markBaseline', () => {
       ['ghcr.io/acme/worker', ['libcrypto1.1 CVE-2019-1551']],
     ])('does not take an alert on one image for the same CVE in %s', (image, expected) => {
       const other = alpine.map((f) => ({ ...f, target: image }));
-      const marked = markBaseline(other, source('security-gate'), {
+      const marked = markBaseline(other, source([trivyRun('security-gate', image)]), {
         fileExists: () => false,
         imageTarget: image,
       });
@@ -234,25 +268,63 @@ describe('markBaseline', () => {
     });
 
     it('matches an image finding by the Dockerfile its SARIF result points at', () => {
-      const viaDockerfile = resultsFromAlerts(alerts, 'security-gate').map((r) => ({
+      const viaDockerfile = resultsFromAlerts(alerts).map((r) => ({
         ...r,
         path: r.path === 'ghcr.io-acme-worker' ? r.path : 'Dockerfile',
       }));
-      const marked = markBaseline(
-        alpine,
-        { kind: 'alerts', label: 'alerts', fingerprints: [], results: viaDockerfile },
-        { fileExists: (p) => p === 'Dockerfile', dockerfile: 'Dockerfile', imageTarget: IMAGE },
-      );
+      const narrowed = narrowToRuns(alertsSource(viaDockerfile), [trivyRun('security-gate')]);
+      const marked = markBaseline(alpine, narrowed, {
+        fileExists: (p) => p === 'Dockerfile',
+        dockerfile: 'Dockerfile',
+        imageTarget: IMAGE,
+      });
       expect(marked.existing).toBe(2);
       // Without the Dockerfile in the workspace the SARIF would name the slug: no match.
       expect(existingOf(alpine, 'security-gate', undefined)).toHaveLength(2);
       expect(
-        markBaseline(
-          alpine,
-          { kind: 'alerts', label: 'alerts', fingerprints: [], results: viaDockerfile },
-          { fileExists: () => false, dockerfile: 'Dockerfile', imageTarget: IMAGE },
-        ).existing,
+        markBaseline(alpine, narrowed, {
+          fileExists: () => false,
+          dockerfile: 'Dockerfile',
+          imageTarget: IMAGE,
+        }).existing,
       ).toBe(0);
+    });
+
+    it("matrix jobs on one ./Dockerfile: another image's alert does not make a finding existing", () => {
+      // Both jobs fall back to ./Dockerfile under the default category, so the nginx job's
+      // alert for CVE-2019-1549 in libcrypto1.1 has the path and message alpine's finding would.
+      const [template] = alerts as Array<{ most_recent_instance: object }>;
+      const onDockerfile = (category: string) => ({
+        ...template,
+        most_recent_instance: {
+          ...template?.most_recent_instance,
+          category,
+          location: { path: 'Dockerfile', start_line: 1 },
+        },
+      });
+      const nginx = onDockerfile(trivyRun('security-gate', 'nginx:1.25').replace(/\/$/, ''));
+      // An imported report's run keeps its own category (here an imported Trivy SARIF run's).
+      const imported = onDockerfile('supply-chain/trivy');
+      const location = {
+        fileExists: (p: string) => p === 'Dockerfile',
+        dockerfile: 'Dockerfile',
+        imageTarget: IMAGE,
+      };
+      const mark = createBaselineMarking({
+        source: alertsSource(resultsFromAlerts([nginx, imported])),
+        note: '',
+      });
+      const existing = (categories: string[]) =>
+        mark(alpine, location, categories)
+          .findings.filter((f) => f.baselineState === 'existing')
+          .map((f) => `${f.package?.name} ${f.ruleId}`);
+      expect(existing([trivyRun('security-gate')])).toEqual([]);
+      expect(existing([trivyRun('security-gate'), 'supply-chain/trivy/'])).toEqual([
+        'libcrypto1.1 CVE-2019-1549',
+      ]);
+      expect(mark(alpine, location, [trivyRun('security-gate')]).summary.note).toBe(
+        '0 existing finding(s) from 0 open or dismissed code scanning alerts of main in category security-gate/trivy/testdata-fixtures-images-alpine-310.tar.gz do not count; only new ones do.',
+      );
     });
   });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/config/errors.js';
 import type { Config } from '../../../src/config/schema.js';
-import { buildBaselineRecord } from '../../../src/baseline/record.js';
+import { BASELINE_RECORD_VERSION, buildBaselineRecord } from '../../../src/baseline/record.js';
 import {
   baselineKey,
   baselineKeyPrefix,
@@ -78,6 +78,12 @@ function config(
 }
 
 const findings = loadTrivyFindings('trivy/image-alpine-310.json');
+const BASE_META = {
+  ref: 'refs/heads/main',
+  sha: 'abc',
+  category: 'security-gate',
+  createdAt: '2025-01-01T00:00:00Z',
+};
 
 function partitionByState(alerts: unknown[]): [unknown[], unknown[]] {
   const stateOf = (a: unknown) => (a as { state?: string }).state;
@@ -116,16 +122,29 @@ async function seededCache(branch: string, shas: string[]) {
 
 describe('resolveBaseline', () => {
   it.each([
-    ['all', { kind: 'auto' }, 'pull_request', /gate-scope is all/],
-    ['new', { kind: 'auto' }, 'push', /applies to pull requests; on push every finding counts/],
-    ['new', { kind: 'auto' }, 'schedule', /on schedule every finding counts/],
-    ['new', { kind: 'none' }, 'pull_request', /baseline is none/],
-    ['new', { kind: 'auto' }, 'workflow_run:push', /on a workflow_run of push every finding/],
-  ] as const)('%s / %j on %s: no source', async (scope, baseline, event, note) => {
+    ['all', { kind: 'auto' }, 'pull_request', true, /gate-scope is all/],
+    [
+      'new',
+      { kind: 'auto' },
+      'push',
+      false,
+      /applies to pull requests; on push every finding counts/,
+    ],
+    ['new', { kind: 'auto' }, 'schedule', false, /on schedule every finding counts/],
+    ['new', { kind: 'none' }, 'pull_request', true, /baseline is none/],
+    [
+      'new',
+      { kind: 'auto' },
+      'workflow_run:push',
+      false,
+      /on a workflow_run of push every finding/,
+    ],
+  ] as const)('%s / %j on %s: no source', async (scope, baseline, event, gates, note) => {
     const { cache, calls } = createFakeCache(new Map());
     const [eventName = '', triggeringEvent] = event.split(':');
     const resolved = await resolveBaseline({
       config: config(scope, baseline),
+      gatesPullRequest: gates,
       eventName,
       triggeringEvent,
       baseRef: 'main',
@@ -158,6 +177,7 @@ describe('resolveBaseline', () => {
     const alerts = fakeAlerts([]);
     const resolved = await resolveBaseline({
       config: config('new', { kind: 'auto' }),
+      gatesPullRequest: true,
       eventName: 'pull_request',
       baseRef: 'main',
       cache: seeded.cache,
@@ -184,6 +204,7 @@ describe('resolveBaseline', () => {
     const alerts = fakeAlerts({ open, dismissed });
     const resolved = await resolveBaseline({
       config: config('new', { kind: 'auto' }),
+      gatesPullRequest: true,
       eventName: 'pull_request_target',
       baseRef: 'refs/heads/release/1.x',
       cache,
@@ -196,15 +217,18 @@ describe('resolveBaseline', () => {
       'open refs/heads/release/1.x',
       'dismissed refs/heads/release/1.x',
     ]);
-    // 21 (open) + 22 (dismissed) + 23 (another image, same category): 24–26 are other categories.
+    // Every alert with a rule, with its category: which are this run's is known when marking.
     expect(resolved.source).toMatchObject({
       kind: 'alerts',
-      label: '3 open or dismissed code scanning alerts of release/1.x in category security-gate',
+      label: 'open or dismissed code scanning alerts of release/1.x',
     });
-    expect(resolved.source?.results.map((r) => r.ruleId)).toEqual([
-      'CVE-2019-1549',
-      'CVE-2019-1551',
-      'CVE-2019-1551',
+    expect(resolved.source?.results.map((r) => `${r.ruleId} ${r.category}`)).toEqual([
+      'CVE-2019-1549 security-gate/trivy/testdata-fixtures-images-alpine-310.tar.gz',
+      'CVE-2019-1551 security-gate/trivy/ghcr.io-acme-worker',
+      'CVE-2019-1549 nightly/trivy/testdata-fixtures-images-alpine-310.tar.gz',
+      'CVE-2019-1549 security-gate-legacy/trivy/testdata-fixtures-images-alpine-310.tar.gz',
+      'js/xss /language:javascript-typescript',
+      'CVE-2019-1551 security-gate/trivy/testdata-fixtures-images-alpine-310.tar.gz',
     ]);
   });
 
@@ -224,6 +248,7 @@ describe('resolveBaseline', () => {
       const logger = createMemoryLogger();
       const resolved = await resolveBaseline({
         config: config('new', { kind: 'auto' }),
+        gatesPullRequest: true,
         eventName: 'pull_request',
         baseRef: 'main',
         cache,
@@ -240,17 +265,32 @@ describe('resolveBaseline', () => {
     },
   );
 
-  it('ignores a corrupt record and uses the alerts', async () => {
+  it.each([
+    [
+      'a corrupt record',
+      `{"version":${BASELINE_RECORD_VERSION}}`,
+      /not a Security Gate baseline record/,
+    ],
+    [
+      "a record of the release before this one's ids",
+      JSON.stringify({
+        ...buildBaselineRecord(findings, BASE_META),
+        version: BASELINE_RECORD_VERSION - 1,
+      }),
+      /a baseline record of version 1, not 2/,
+    ],
+  ])('ignores %s and uses the alerts', async (_label, content, warning) => {
     const files = new Map<string, string>();
     const { cache, entries } = createFakeCache(files);
     entries.push({
       key: `${baselineKeyPrefix('security-gate', 'main')}abc`,
       paths: [RECORD_PATH],
-      content: '{"version":1}',
+      content,
     });
     const logger = createMemoryLogger();
     const resolved = await resolveBaseline({
       config: config('new', { kind: 'auto' }),
+      gatesPullRequest: true,
       eventName: 'pull_request',
       baseRef: 'main',
       cache,
@@ -260,13 +300,14 @@ describe('resolveBaseline', () => {
       logger,
     });
     expect(resolved.source?.kind).toBe('alerts');
-    expect(logger.lines.join('\n')).toMatch(/not a Security Gate baseline record/);
+    expect(logger.lines.join('\n')).toMatch(warning);
   });
 
   it('reads a SARIF file named by baseline', async () => {
     const { cache } = createFakeCache(new Map());
     const resolved = await resolveBaseline({
       config: config('new', { kind: 'file', path: 'trivy/image-alpine-310.sarif' }),
+      gatesPullRequest: true,
       eventName: 'pull_request',
       cache,
       recordPath: RECORD_PATH,
@@ -284,6 +325,7 @@ describe('resolveBaseline', () => {
     const { cache } = createFakeCache(new Map());
     const attempt = resolveBaseline({
       config: config('new', { kind: 'file', path }),
+      gatesPullRequest: true,
       eventName: 'pull_request',
       cache,
       recordPath: RECORD_PATH,
@@ -353,6 +395,7 @@ describe('record scope and path', () => {
     }
     const resolved = await resolveBaseline({
       config: config('new', { kind: 'auto' }),
+      gatesPullRequest: true,
       eventName: 'workflow_run',
       triggeringEvent: 'pull_request',
       imageRef: API,
@@ -370,6 +413,7 @@ describe('record scope and path', () => {
     const seeded = await seededCache('main', ['abc']);
     const resolved = await resolveBaseline({
       config: config('new', { kind: 'auto' }),
+      gatesPullRequest: true,
       eventName: 'pull_request',
       baseRef: 'main',
       cache: seeded.cache,

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../src/findings/finding.js';
 import {
-  canonicalVulnerabilityId,
   fingerprintFindings,
   hashLineContent,
   type LineReader,
 } from '../../../src/findings/fingerprint.js';
+import { canonicalVulnerabilityId } from '../../../src/findings/vulnerability-id.js';
 import { mergeFindings } from '../../../src/findings/merge.js';
 import { importSarif } from '../../../src/importers/sarif.js';
 import { parseGrypeReport } from '../../../src/scanners/grype/parse.js';
@@ -148,11 +148,15 @@ describe('fingerprintFindings: findings with neither file nor package', () => {
     const [a] = fingerprintFindings([noFile], () => undefined);
     const [b] = fingerprintFindings([{ ...noFile, description: 'other text' }], () => undefined);
     const [c] = fingerprintFindings([{ ...noFile, target: 'debian:3.10' }], () => undefined);
-    // The tag is not part of the identity: a rebuilt `app:${{ github.sha }}` is the same target.
+    // A tag is part of the identity (another image), a commit tag is not: a rebuilt
+    // `app:${{ github.sha }}` is the same target.
     const [d] = fingerprintFindings([{ ...noFile, target: 'alpine:3.11' }], () => undefined);
+    const [e] = fingerprintFindings([{ ...noFile, target: 'app:1111111' }], () => undefined);
+    const [f] = fingerprintFindings([{ ...noFile, target: 'app:2222222' }], () => undefined);
     expect(a?.id).toBe(b?.id);
     expect(a?.id).not.toBe(c?.id);
-    expect(a?.id).toBe(d?.id);
+    expect(a?.id).not.toBe(d?.id);
+    expect(e?.id).toBe(f?.id);
   });
 });
 
@@ -163,7 +167,9 @@ describe('fingerprintFindings: targets are compared by identity', () => {
 
   it.each([
     ['ghcr.io/org/app:1111111', 'ghcr.io/org/app:2222222'],
-    ['ghcr.io/org/app:1', `ghcr.io/org/app@sha256:${'a'.repeat(64)}`],
+    [`ghcr.io/org/app:${'1'.repeat(40)}`, 'ghcr.io/org/app:sha-2222222'],
+    ['ghcr.io/org/app', `ghcr.io/org/app@sha256:${'a'.repeat(64)}`],
+    ['ghcr.io/org/app:1', `ghcr.io/org/app:1@sha256:${'a'.repeat(64)}`],
     ['alpine:3.10', 'docker.io/library/alpine:3.10'],
     ['img.tar', 'docker-archive:img.tar'],
     ['./dist/img.tar', 'oci-archive:dist/img.tar'],
@@ -174,6 +180,10 @@ describe('fingerprintFindings: targets are compared by identity', () => {
   it.each([
     ['ghcr.io/org/app:1', 'ghcr.io/org/api:1'],
     ['ghcr.io/org/app:1', 'docker.io/org/app:1'],
+    // Two tags, two images (one matrix job each): their findings must not share ids.
+    ['node:18', 'node:20'],
+    ['ghcr.io/org/app:amd64', 'ghcr.io/org/app:arm64'],
+    ['ghcr.io/org/app:1', `ghcr.io/org/app@sha256:${'a'.repeat(64)}`],
     ['img.tar', 'other.tar'],
   ])('%s and %s get two ids', (a, b) => {
     expect(idWith(a)).not.toBe(idWith(b));

@@ -12,16 +12,20 @@ const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
 describe('parseImageRef', () => {
   it.each<[string, ImageReference]>([
-    ['alpine:3.10', { display: 'alpine:3.10', identity: 'alpine', reference: 'alpine:3.10' }],
+    ['alpine:3.10', { display: 'alpine:3.10', identity: 'alpine:3.10', reference: 'alpine:3.10' }],
     [
       'docker.io/library/alpine:3.10',
-      { display: 'docker.io/library/alpine:3.10', identity: 'alpine', reference: 'alpine:3.10' },
+      {
+        display: 'docker.io/library/alpine:3.10',
+        identity: 'alpine:3.10',
+        reference: 'alpine:3.10',
+      },
     ],
     [
       'index.docker.io/keycloak/keycloak:21',
       {
         display: 'index.docker.io/keycloak/keycloak:21',
-        identity: 'keycloak/keycloak',
+        identity: 'keycloak/keycloak:21',
         reference: 'keycloak/keycloak:21',
       },
     ],
@@ -37,7 +41,7 @@ describe('parseImageRef', () => {
       `ghcr.io/org/app:1.2@${DIGEST}`,
       {
         display: `ghcr.io/org/app:1.2@${DIGEST}`,
-        identity: 'ghcr.io/org/app',
+        identity: 'ghcr.io/org/app:1.2',
         reference: `ghcr.io/org/app:1.2@${DIGEST}`,
       },
     ],
@@ -45,13 +49,17 @@ describe('parseImageRef', () => {
       'localhost:5000/team/app:dev',
       {
         display: 'localhost:5000/team/app:dev',
-        identity: 'localhost:5000/team/app',
+        identity: 'localhost:5000/team/app:dev',
         reference: 'localhost:5000/team/app:dev',
       },
     ],
     [
       'docker:5000/app:1',
-      { display: 'docker:5000/app:1', identity: 'docker:5000/app', reference: 'docker:5000/app:1' },
+      {
+        display: 'docker:5000/app:1',
+        identity: 'docker:5000/app:1',
+        reference: 'docker:5000/app:1',
+      },
     ],
     [
       'docker-archive:build/img.tar',
@@ -88,13 +96,18 @@ describe('parseImageRef', () => {
       {
         display: 'ghcr.io/org/app:1',
         transport: 'registry',
-        identity: 'ghcr.io/org/app',
+        identity: 'ghcr.io/org/app:1',
         reference: 'ghcr.io/org/app:1',
       },
     ],
     [
       'docker://nginx:1.25',
-      { display: 'nginx:1.25', transport: 'docker', identity: 'nginx', reference: 'nginx:1.25' },
+      {
+        display: 'nginx:1.25',
+        transport: 'docker',
+        identity: 'nginx:1.25',
+        reference: 'nginx:1.25',
+      },
     ],
     [
       'podman:quay.io/org/app',
@@ -107,7 +120,7 @@ describe('parseImageRef', () => {
     ],
     [
       'containerd:app:2',
-      { display: 'app:2', transport: 'containerd', identity: 'app', reference: 'app:2' },
+      { display: 'app:2', transport: 'containerd', identity: 'app:2', reference: 'app:2' },
     ],
     [
       'services/api/',
@@ -125,6 +138,31 @@ describe('parseImageRef', () => {
     expect(artifact).toBe('testdata/fixtures/images/alpine-310.tar.gz');
     expect(isSameTarget(artifact, `docker-archive:${artifact}`)).toBe(true);
     expect(targetIdentity(artifact)).toBe(targetIdentity(`docker-archive:./${artifact}`));
+  });
+});
+
+describe('targetIdentity', () => {
+  it.each([
+    // Two tags are two images: each matrix job keeps its own category and fingerprints.
+    ['node:18', 'node:18'],
+    ['node:20', 'node:20'],
+    ['ghcr.io/org/app:amd64', 'ghcr.io/org/app:amd64'],
+    ['ghcr.io/org/app:arm64', 'ghcr.io/org/app:arm64'],
+    [`ghcr.io/org/app:1.2@${DIGEST}`, 'ghcr.io/org/app:1.2'],
+    [`ghcr.io/org/app@${DIGEST}`, 'ghcr.io/org/app'],
+    ['docker-archive:app.tar', 'app.tar'],
+    // A tag that names a commit changes on every commit: it is left out.
+    [`app:${'4f1c2e9a'.repeat(5)}`, 'app'],
+    ['app:4f1c2e9', 'app'],
+    ['app:sha-4f1c2e9', 'app'],
+    [`registry:ghcr.io/org/app:sha-${'ab'.repeat(20)}@${DIGEST}`, 'ghcr.io/org/app'],
+    // Not a commit id: too short, or not hex.
+    ['app:abc123', 'app:abc123'],
+    ['app:v4f1c2e9', 'app:v4f1c2e9'],
+    ['app:sha-xyz1234', 'app:sha-xyz1234'],
+    [undefined, ''],
+  ])('targetIdentity(%s) = %s', (target, expected) => {
+    expect(targetIdentity(target)).toBe(expected);
   });
 });
 

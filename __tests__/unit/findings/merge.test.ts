@@ -223,6 +223,29 @@ describe('mergeFindings with a PURL on one side only (Trivy 0.44 writes none, Gr
   });
 });
 
+describe('mergeFindings of OS packages that Trivy names by the distribution, without PURLs', () => {
+  // Grype's real RHEL scan (type rpm, PURLs), as Trivy without PURLs reports each of the
+  // rpm distributions: its `Type` is the OS family.
+  const KEYCLOAK = 'shared/grype/real-0.66.0-keycloak-rpm-wontfix.json';
+  const asTrivy = (findings: Finding[], family: string): Finding[] =>
+    findings.map((f) => {
+      const pkg = { ...f.package!, type: family };
+      delete pkg.purl;
+      return { ...f, tools: ['Trivy'], source: { tool: 'Trivy' }, package: pkg };
+    });
+
+  it.each(['redhat', 'sles', 'opensuse.leap', 'opensuse-tumbleweed', 'almalinux', 'rocky'])(
+    'merges Trivy %s packages with the same Grype rpm packages',
+    (family) => {
+      const fromGrype = grype(KEYCLOAK);
+      const alone = mergeFindings(fromGrype);
+      const merged = mergeFindings([...asTrivy(fromGrype, family), ...fromGrype]);
+      expect(merged).toHaveLength(alone.length);
+      expect(merged.every((f) => f.tools.join() === 'Trivy,Grype')).toBe(true);
+    },
+  );
+});
+
 describe('mergeFindings when the scanners disagree on severity (derived pom scan)', () => {
   it.each([
     ['Trivy then Grype', () => [...trivy(POM_TRIVY_044), ...grype(POM_GRYPE)]],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PackageRef } from '../../../src/findings/finding.js';
-import { ecosystemOf, packageKey, parsePurl } from '../../../src/findings/package-key.js';
+import { packageKey, parsePurl, purlTypeOf } from '../../../src/findings/package-key.js';
+import { versionEcosystemOf } from '../../../src/findings/versions/index.js';
 import {
   grypeVulnerabilityFindings,
   trivyVulnerabilityFindings,
@@ -77,6 +78,68 @@ describe('packageKey', () => {
     expect(packageKey(a)).not.toBe(packageKey(b));
   });
 
+  // Trivy without PURLs (0.44, or a result type it writes none for) names a package by its
+  // OS family or language type; Grype by its artifact type and a PURL. Each pair is one key
+  // and one set of version rules, or the same vulnerability is counted twice.
+  it.each([
+    // Trivy OS families (Metadata.OS.Family / Result.Type) → Grype artifact type, PURL type.
+    ['alpine', 'apk', 'apk'],
+    ['wolfi', 'apk', 'apk'],
+    ['chainguard', 'apk', 'apk'],
+    ['minimos', 'apk', 'apk'],
+    ['debian', 'deb', 'deb'],
+    ['ubuntu', 'deb', 'deb'],
+    ['dpkg', 'deb', 'deb'],
+    ['redhat', 'rpm', 'rpm'],
+    ['centos', 'rpm', 'rpm'],
+    ['rocky', 'rpm', 'rpm'],
+    ['alma', 'rpm', 'rpm'],
+    ['almalinux', 'rpm', 'rpm'],
+    ['amazon', 'rpm', 'rpm'],
+    ['oracle', 'rpm', 'rpm'],
+    ['fedora', 'rpm', 'rpm'],
+    ['photon', 'rpm', 'rpm'],
+    ['cbl-mariner', 'rpm', 'rpm'],
+    ['azurelinux', 'rpm', 'rpm'],
+    ['sles', 'rpm', 'rpm'],
+    ['suse', 'rpm', 'rpm'],
+    ['opensuse', 'rpm', 'rpm'],
+    ['opensuse.leap', 'rpm', 'rpm'],
+    ['opensuse-leap', 'rpm', 'rpm'],
+    ['opensuse.tumbleweed', 'rpm', 'rpm'],
+    // Trivy language types → Grype artifact type, PURL type.
+    ['gemspec', 'gem', 'gem'],
+    ['bundler', 'gem', 'gem'],
+    ['ruby', 'gem', 'gem'],
+    ['npm', 'npm', 'npm'],
+    ['node-pkg', 'npm', 'npm'],
+    ['yarn', 'npm', 'npm'],
+    ['pnpm', 'npm', 'npm'],
+    ['python-pkg', 'python', 'pypi'],
+    ['pipenv', 'python', 'pypi'],
+    ['poetry', 'python', 'pypi'],
+    ['pip', 'python', 'pypi'],
+    ['gomod', 'go-module', 'golang'],
+    ['gobinary', 'go-module', 'golang'],
+    ['cargo', 'rust-crate', 'cargo'],
+    ['rust-binary', 'rust-crate', 'cargo'],
+    ['composer', 'php-composer', 'composer'],
+    ['composer-vendor', 'php-composer', 'composer'],
+    ['nuget', 'dotnet', 'nuget'],
+    ['dotnet-core', 'dotnet', 'nuget'],
+    ['conan', 'conan', 'conan'],
+    ['pub', 'dart-pub', 'pub'],
+    ['hex', 'hex', 'hex'],
+    ['cocoapods', 'pod', 'cocoapods'],
+    ['swift', 'swift', 'swift'],
+  ])('Trivy %s and Grype %s (pkg:%s) name one package', (trivyType, grypeType, purlType) => {
+    const trivy = { name: 'openssl', type: trivyType };
+    const grype = { name: 'openssl', type: grypeType, purl: `pkg:${purlType}/openssl@1.0` };
+    expect(packageKey(trivy)).toBe(`${purlType}/openssl`);
+    expect(packageKey(grype)).toBe(packageKey(trivy));
+    expect(versionEcosystemOf(trivy)).toBe(versionEcosystemOf(grype));
+  });
+
   it('gives the real alpine packages of Trivy and the derived Grype scan one key each', () => {
     const trivy = trivyVulnerabilityFindings('trivy/image-alpine-310.json');
     const keys = new Set(trivy.map((f) => packageKey(f.package!)));
@@ -108,7 +171,7 @@ describe('purl helpers', () => {
     ['wolfi', 'apk'],
     ['Unknown-Thing', 'unknown-thing'],
     [undefined, ''],
-  ])('ecosystemOf(%s) = %s', (type, expected) => {
-    expect(ecosystemOf(type)).toBe(expected);
+  ])('purlTypeOf(%s) = %s', (type, expected) => {
+    expect(purlTypeOf(type)).toBe(expected);
   });
 });

@@ -1,12 +1,16 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Finding, Severity } from '../../../src/findings/finding.js';
 import {
   chooseTargetVersion,
+  createVersionContext,
   parseFixedVersions,
-  partitionAdvice,
   planUpgrades,
+  type UpgradeAdvice,
 } from '../../../src/findings/upgrades.js';
-import type { UpgradeAdvice } from '../../../src/report/view.js';
+import { parseGrypeReport } from '../../../src/scanners/grype/parse.js';
+import { parseTrivyReport } from '../../../src/scanners/trivy/parse.js';
 import {
   loadGrypeFindings,
   loadTrivyFindings,
@@ -188,6 +192,81 @@ describe('planUpgrades on real reports', () => {
   });
 });
 
+describe('planUpgrades groups by package, however each scanner spells it', () => {
+  const MERGE = path.resolve(__dirname, '../../fixtures/merge');
+  const read = (file: string): unknown =>
+    JSON.parse(readFileSync(path.join(MERGE, file), 'utf8')) as unknown;
+  // Trivy 0.44: `pom`, `group:artifact`, no PURL; Grype: `java-archive`, `artifact`, a PURL.
+  const trivy = parseTrivyReport(read('trivy-0.44-shape-pom.json'), {
+    source: { tool: 'Trivy', scanner: 'trivy' },
+    pathPrefix: '',
+  }).findings;
+  const grype = parseGrypeReport(read('grype-from-trivy-pom.json'), {
+    source: { tool: 'Grype', scanner: 'grype' },
+    pathPrefix: '',
+  }).findings;
+
+  it('plans one upgrade when each scanner reports another vulnerability of one package', () => {
+    // Trivy's CVE-2020-9548 (fixed in 2.9.10.4) and Grype's CVE-2021-20190 (2.9.10.7), the
+    // target spelled differently: one package, one upgrade that fixes both.
+    const findings = [
+      ...trivy.filter((f) => f.ruleId === 'CVE-2020-9548'),
+      ...grype
+        .filter((f) => f.ruleId === 'CVE-2021-20190')
+        .map((f) => ({ ...f, target: `./${f.target ?? ''}/` })),
+    ];
+    expect(findings).toHaveLength(2);
+    const plan = planUpgrades(findings);
+    expect(summarise(plan.upgrades)).toEqual([
+      {
+        name: 'com.fasterxml.jackson.core:jackson-databind',
+        from: '2.9.1',
+        to: '2.9.10.7',
+        fixes: { CRITICAL: 1, HIGH: 1 },
+      },
+    ]);
+    expect(plan.fixableCount).toBe(2);
+  });
+});
+
+describe('planUpgrades when no listed version fixes every vulnerability', () => {
+  // semver reads `1.0.0-1` < `1.0.0-rc.1`; four-part versions fall back to the generic order,
+  // where `1.0.0-rc.1` < `1.0.0.0` < `1.0.0-1`: a cycle, so each candidate leaves one open.
+  const CYCLE = ['1.0.0-1', '1.0.0-rc.1', '1.0.0.0'];
+
+  it('finds no target with an inconsistent comparator', () => {
+    const ctx = createVersionContext('npm', '0.9.0');
+    expect(ctx.compare('1.0.0-1', '1.0.0-rc.1')).toBe(-1);
+    expect(ctx.compare('1.0.0-rc.1', '1.0.0.0')).toBe(-1);
+    expect(ctx.compare('1.0.0.0', '1.0.0-1')).toBe(-1);
+    expect(
+      chooseTargetVersion(
+        ctx,
+        CYCLE.map((fix) => [fix]),
+      ),
+    ).toBeUndefined();
+  });
+
+  it('lists the package under "no fix" and counts nothing as fixable', () => {
+    const [base] = loadTrivyFindings('trivy/fs-npm-with-vex-suppressed.json').filter(
+      (f) => f.package?.name === 'debug',
+    );
+    if (base?.package === undefined) throw new Error('fixture has debug');
+    const findings = CYCLE.map((fix, i): Finding => ({
+      ...base,
+      id: `cycle-${i}`,
+      ruleId: `CVE-2099-000${i}`,
+      package: { ...base.package!, installedVersion: '0.9.0', fixedVersions: [fix] },
+    }));
+    const plan = planUpgrades(findings);
+    expect(plan.upgrades).toEqual([]);
+    expect(summarise(plan.unfixable)).toEqual([
+      { name: 'debug', from: '0.9.0', fixes: { [base.severity]: 3 } },
+    ]);
+    expect(plan.fixableCount).toBe(0);
+  });
+});
+
 describe('chooseTargetVersion', () => {
   it.each([
     // Fixes per release line: stay on the installed line when it has one.
@@ -228,7 +307,10 @@ describe('chooseTargetVersion', () => {
     ['rpm', '1.1.1', [['1.2.1', '2.1.3', '3.4.0']], '1.2.1'],
   ] as const)('%s %s with %j → %s', (ecosystem, installed, fixLists, expected) => {
     expect(
-      chooseTargetVersion({ ecosystem, installed, fixLists: fixLists.map((l) => [...l]) }),
+      chooseTargetVersion(
+        createVersionContext(ecosystem, installed),
+        fixLists.map((l) => [...l]),
+      ),
     ).toBe(expected);
   });
 });
@@ -242,7 +324,10 @@ describe('chooseTargetVersion without a newer fix', () => {
     ['npm', '3.0.0', [['3.1.0'], ['1.2.5', '2.0.1']]],
   ] as const)('%s %s with %j → undefined', (ecosystem, installed, fixLists) => {
     expect(
-      chooseTargetVersion({ ecosystem, installed, fixLists: fixLists.map((l) => [...l]) }),
+      chooseTargetVersion(
+        createVersionContext(ecosystem, installed),
+        fixLists.map((l) => [...l]),
+      ),
     ).toBeUndefined();
   });
 
@@ -267,15 +352,6 @@ describe('chooseTargetVersion without a newer fix', () => {
       { name: 'debug', from: '3.0.1', fixes: { CRITICAL: 1 } },
     ]);
     expect(plan.fixableCount).toBe(1);
-  });
-});
-
-describe('partitionAdvice', () => {
-  it('splits a view list into upgrades and packages without a fix, keeping their order', () => {
-    const plan = planUpgrades(loadTrivyFindings('trivy/image-ubi-7-os-and-python-wontfix.json'));
-    const split = partitionAdvice([...plan.upgrades, ...plan.unfixable]);
-    expect(split.upgrades).toEqual(plan.upgrades);
-    expect(split.unfixable).toEqual(plan.unfixable);
   });
 });
 

@@ -197,6 +197,38 @@ describe('createGitHubClient', () => {
     expect(countRequests(LIST)).toBe(3);
   });
 
+  it("stops at the caller's deadline (request.signal) without retrying", async () => {
+    server.faults.add({ route: LIST, type: 'slow', delayMs: 2_000, times: 5 });
+    // Backoffs of 1 s, 4 s and 9 s: any retry would show in the time taken.
+    const { client } = makeClient({ retryBaseMs: 1_000 });
+    const started = Date.now();
+    await expect(
+      client.rest.issues.listComments({
+        owner: 'o',
+        repo: 'r',
+        issue_number: 1,
+        request: { signal: AbortSignal.timeout(100) },
+      }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    expect(Date.now() - started).toBeLessThan(900);
+  });
+
+  it("ends a rate-limit wait at the caller's deadline", async () => {
+    server.faults.add({ route: LIST, type: 'retry-after-only', retryAfterSeconds: 5 });
+    const { client } = makeClient();
+    const started = Date.now();
+    await expect(
+      client.rest.issues.listComments({
+        owner: 'o',
+        repo: 'r',
+        issue_number: 1,
+        request: { signal: AbortSignal.timeout(200) },
+      }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(countRequests(LIST)).toBe(1);
+  });
+
   it('times out a slow response and retries it', async () => {
     server.faults.add({ route: LIST, type: 'slow', delayMs: 600 });
     const { client } = makeClient({ requestTimeoutMs: 200 });

@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import type { Log } from 'sarif';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { uploadSarif } from '../../../src/github/upload.js';
 import { createMemoryLogger } from '../../../src/util/logger.js';
@@ -6,6 +7,7 @@ import { startGitHubApiServer, type GitHubApiServer } from '../../helpers/github
 import { makePrContext, makeTestClient } from './support.js';
 
 const UPLOAD = 'POST /repos/{owner}/{repo}/code-scanning/sarifs';
+const STATUS = 'GET /repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}';
 let server: GitHubApiServer;
 beforeEach(async () => {
   server = await startGitHubApiServer();
@@ -15,7 +17,7 @@ afterEach(async () => {
   await server.close();
 });
 
-const sarif = {
+const sarif: Log = {
   version: '2.1.0',
   $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
   runs: [
@@ -27,7 +29,8 @@ const sarif = {
   ],
 };
 const fast = { pollIntervalMs: 10, pollTimeoutMs: 2_000, logger: createMemoryLogger() };
-const sarifText = JSON.stringify(sarif);
+/** The SARIF as the pipeline hands it over: the written text and its log. */
+const written = { text: JSON.stringify(sarif), log: sarif } as const;
 
 describe('uploadSarif', () => {
   it('uploads gzip+base64 to the run commit/ref and waits for processing', async () => {
@@ -36,7 +39,7 @@ describe('uploadSarif', () => {
     const result = await uploadSarif(client, {
       ...fast,
       ctx: makePrContext(),
-      sarifText: JSON.stringify(sarif),
+      sarif: written,
     });
     expect(result).toMatchObject({ outcome: 'uploaded', processingStatus: 'complete', errors: [] });
     expect(result.warning).toBeUndefined();
@@ -60,7 +63,7 @@ describe('uploadSarif', () => {
     const result = await uploadSarif(client, {
       ...fast,
       ctx: makePrContext(),
-      sarifText: JSON.stringify(sarif),
+      sarif: written,
     });
     expect(result.processingStatus).toBe('failed');
     expect(result.warning).toContain('expected artifact location');
@@ -75,7 +78,7 @@ describe('uploadSarif', () => {
       logger,
       pollTimeoutMs: 100,
       ctx: makePrContext(),
-      sarifText,
+      sarif: written,
     });
     expect(result).toMatchObject({ outcome: 'uploaded', processingStatus: 'pending' });
     expect(result.warning).toBeUndefined();
@@ -87,7 +90,7 @@ describe('uploadSarif', () => {
   it('says nothing about pending once processing completed', async () => {
     const { client } = makeTestClient(server);
     const logger = createMemoryLogger();
-    await uploadSarif(client, { ...fast, logger, ctx: makePrContext(), sarifText });
+    await uploadSarif(client, { ...fast, logger, ctx: makePrContext(), sarif: written });
     expect(logger.lines.join('\n')).not.toContain('still being processed');
   });
 
@@ -96,7 +99,10 @@ describe('uploadSarif', () => {
     const result = await uploadSarif(client, {
       ...fast,
       ctx: makePrContext(),
-      sarifText: `${JSON.stringify({ ...sarif, runs: [] }, null, 2)}\n`,
+      sarif: {
+        text: `${JSON.stringify({ ...sarif, runs: [] }, null, 2)}\n`,
+        log: { ...sarif, runs: [] },
+      },
     });
     expect(result).toMatchObject({ outcome: 'skipped', errors: [] });
     expect(result.warning).toBeUndefined();
@@ -105,9 +111,42 @@ describe('uploadSarif', () => {
     expect(server.state.requests).toHaveLength(0);
   });
 
+  it('a slow status request ends at the poll deadline, not after its timeouts and retries', async () => {
+    // Slower than the whole poll: without a deadline on the request itself the step would wait it out.
+    server.faults.add({ route: STATUS, type: 'slow', delayMs: 3_000, times: 5 });
+    const { client } = makeTestClient(server);
+    const logger = createMemoryLogger();
+    const started = Date.now();
+    const result = await uploadSarif(client, {
+      ...fast,
+      logger,
+      pollTimeoutMs: 300,
+      ctx: makePrContext(),
+      sarif: written,
+    });
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(result).toMatchObject({ outcome: 'uploaded', processingStatus: 'pending', errors: [] });
+    expect(result.warning).toBeUndefined();
+    expect(logger.lines.at(-1)).toBe(
+      `info: SARIF ${result.sarifId} is still being processed after 0.3s; not waiting longer. Code scanning shows the results once it is done.`,
+    );
+  });
+
+  it('tells "no runs" from the log, whatever the size of the text', async () => {
+    const { client } = makeTestClient(server);
+    const log: Log = { ...sarif, runs: [], properties: { padding: 'x'.repeat(100_000) } };
+    const result = await uploadSarif(client, {
+      ...fast,
+      ctx: makePrContext(),
+      sarif: { text: JSON.stringify(log), log },
+    });
+    expect(result.outcome).toBe('skipped');
+    expect(server.state.requests).toHaveLength(0);
+  });
+
   it('uploads a run without results (a clean scan closes fixed alerts)', async () => {
     const { client } = makeTestClient(server);
-    const result = await uploadSarif(client, { ...fast, ctx: makePrContext(), sarifText });
+    const result = await uploadSarif(client, { ...fast, ctx: makePrContext(), sarif: written });
     expect(result.outcome).toBe('uploaded');
     expect(server.state.sarifs).toHaveLength(1);
   });
@@ -122,7 +161,7 @@ describe('uploadSarif', () => {
       ...fast,
       maxGzipBytes: limit,
       ctx: makePrContext(),
-      sarifText: indented,
+      sarif: { text: indented, log: sarif },
     });
     expect(refused.outcome).toBe('failed');
     expect(refused.warning).toMatch(
@@ -133,7 +172,7 @@ describe('uploadSarif', () => {
       ...fast,
       maxGzipBytes: limit + 1,
       ctx: makePrContext(),
-      sarifText: indented,
+      sarif: { text: indented, log: sarif },
     });
     expect(sent.outcome).toBe('uploaded');
     expect(server.state.sarifs[0]?.gzipBytes).toBe(limit + 1);
@@ -142,7 +181,7 @@ describe('uploadSarif', () => {
   it('a 413 from GitHub is not retried and names the size limit', async () => {
     server.faults.add({ route: UPLOAD, type: 'http-status', status: 413, times: 5 });
     const { client } = makeTestClient(server);
-    const result = await uploadSarif(client, { ...fast, ctx: makePrContext(), sarifText });
+    const result = await uploadSarif(client, { ...fast, ctx: makePrContext(), sarif: written });
     expect(result.outcome).toBe('failed');
     expect(result.warning).toBe(
       "SARIF upload failed: HTTP 413 (Payload Too Large - https://docs.github.com/rest): the payload is over GitHub's size limit.",
@@ -159,7 +198,7 @@ describe('uploadSarif', () => {
     const result = await uploadSarif(client, {
       ...fast,
       ctx: makePrContext(),
-      sarifText,
+      sarif: written,
       readOnlyCause: cause,
     });
     expect(result.warning).toContain("'permissions: security-events: write'");
@@ -173,7 +212,7 @@ describe('uploadSarif', () => {
   ] as const)('%s → a warning naming what is missing, no retry, no throw', async (type, hint) => {
     server.faults.add({ route: UPLOAD, type, times: 5 });
     const { client } = makeTestClient(server);
-    const result = await uploadSarif(client, { ...fast, ctx: makePrContext(), sarifText });
+    const result = await uploadSarif(client, { ...fast, ctx: makePrContext(), sarif: written });
     expect(result.outcome).toBe('failed');
     expect(result.warning).toContain(hint);
     expect(server.state.requests).toHaveLength(1);
@@ -182,7 +221,7 @@ describe('uploadSarif', () => {
   it('retries a 502 on upload', async () => {
     server.faults.add({ route: UPLOAD, type: 'bad-gateway' });
     const { client } = makeTestClient(server);
-    const result = await uploadSarif(client, { ...fast, ctx: makePrContext(), sarifText });
+    const result = await uploadSarif(client, { ...fast, ctx: makePrContext(), sarif: written });
     expect(result.outcome).toBe('uploaded');
     expect(server.state.sarifs).toHaveLength(1);
   });
@@ -192,7 +231,7 @@ describe('uploadSarif', () => {
     const result = await uploadSarif(client, {
       ...fast,
       ctx: makePrContext({ sarifTarget: undefined }),
-      sarifText,
+      sarif: written,
     });
     expect(result.outcome).toBe('skipped');
     expect(server.state.requests).toHaveLength(0);

@@ -201,16 +201,16 @@ describe('importSarif: our own fingerprint', () => {
     expect(fingerprintFindings([finding], () => 'line')[0]?.id).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it('round-trips: a SARIF the action wrote imports with the same ids, on any checkout', () => {
+  it('round-trips: a SARIF the action wrote imports with the same ids, on any checkout', async () => {
     const original = fingerprintFindings(
       importSarif(readSharedJson('trivy/action-0.72.0-config-terraform.sarif'), 'a.sarif').findings,
       (_file, line) => `line ${line} of the scanned checkout`,
     );
-    const written = buildSarif({
+    const { log: written } = await buildSarif({
       findings: original,
       runs: [{ tool: 'Trivy', automationId: undefined, categoryId: 'security-gate/trivy/' }],
       location: { fileExists: () => true },
-    }).log;
+    });
     const reimported = fingerprintFindings(
       importSarif(JSON.parse(JSON.stringify(written)), 'b.sarif').findings,
       () => 'another checkout',

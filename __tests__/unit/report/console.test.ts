@@ -5,7 +5,12 @@ import { fingerprintFindings } from '../../../src/findings/fingerprint.js';
 import { planUpgrades } from '../../../src/findings/upgrades.js';
 import { compareFindings, type Finding } from '../../../src/findings/finding.js';
 import { renderConsoleTable, waiverWarnings } from '../../../src/report/console.js';
-import type { ReportView, WaiverEntry, WaiverSummary } from '../../../src/report/view.js';
+import {
+  compareForReport,
+  type ReportView,
+  type WaiverEntry,
+  type WaiverSummary,
+} from '../../../src/report/view.js';
 import { parseTrivyReport } from '../../../src/scanners/trivy/parse.js';
 
 const FIXTURE = '__tests__/fixtures/shared/trivy/image-fluentd-os-and-gems.json';
@@ -28,7 +33,7 @@ function viewOfFixture(): ReportView {
   const upgrades = planUpgrades(findings);
   return {
     gate,
-    findings,
+    findings: findings.sort(compareForReport),
     scanners: [
       {
         scanner: 'grype',
@@ -40,7 +45,7 @@ function viewOfFixture(): ReportView {
     ],
     imports: [{ file: FIXTURE, format: 'trivy-json', findingCount: findings.length }],
     filtered: { bySeverity: 0, unfixed: 0 },
-    upgrades: [...upgrades.upgrades, ...upgrades.unfixable],
+    upgrades,
     sarifTruncation: [],
     sarifCategory: 'security-gate',
     links: {},
@@ -120,11 +125,7 @@ describe('renderConsoleTable: findings, waivers, upgrades', () => {
     () => undefined,
   ).sort(compareFindings);
   const plan = planUpgrades(findings);
-  const view: ReportView = {
-    ...viewOfFixture(),
-    findings,
-    upgrades: [...plan.upgrades, ...plan.unfixable],
-  };
+  const view: ReportView = { ...viewOfFixture(), findings, upgrades: plan };
 
   it('lists the 20 most severe findings with id, package installed -> fixed and scanners', () => {
     const lines = renderConsoleTable(view);
@@ -154,15 +155,16 @@ describe('renderConsoleTable: findings, waivers, upgrades', () => {
     );
   });
 
-  it('lists new findings before existing ones of their severity', () => {
-    // The most severe finding is the existing one: it moves behind the new ones of its severity.
+  it('lists new findings before existing ones of their severity, in the order the view has', () => {
+    // The most severe finding is the existing one: the report order (the pipeline sorts the
+    // view's findings by it) moves it behind the new ones of its severity.
     const marked = findings.map((f, i) => ({
       ...f,
       baselineState: i === 0 ? ('existing' as const) : ('new' as const),
     }));
     const top = marked.filter((f) => f.severity === marked[0]?.severity);
     const expected = [...top.slice(1), top[0] as Finding, ...marked.slice(top.length)];
-    const lines = renderConsoleTable({ ...view, findings: marked });
+    const lines = renderConsoleTable({ ...view, findings: [...marked].sort(compareForReport) });
     const start = lines.findIndex((l) => l.startsWith('Findings, most severe first'));
     const rows = lines.slice(start + 1, start + 21);
     rows.forEach((row, i) => {
@@ -213,15 +215,19 @@ describe('renderConsoleTable: findings, waivers, upgrades', () => {
       ...view,
       findings: [bad],
       waivers: { ...waivers, used: [{ ...entry(hostile, 1), reason: hostile, origin: hostile }] },
-      upgrades: [
-        {
-          packageName: hostile,
-          installedVersion: hostile,
-          targetVersion: hostile,
-          fixes: { CRITICAL: 1, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 },
-          vulnerabilityIds: [hostile],
-        },
-      ],
+      upgrades: {
+        upgrades: [
+          {
+            packageName: hostile,
+            installedVersion: hostile,
+            targetVersion: hostile,
+            fixes: { CRITICAL: 1, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 },
+            vulnerabilityIds: [hostile],
+          },
+        ],
+        unfixable: [],
+        fixableCount: 1,
+      },
     });
     const all = [...lines, ...waiverWarnings({ ...waivers, expired: [entry(hostile, 1)] })];
     for (const line of all) {

@@ -137,14 +137,23 @@ describe('renderHtmlReport', () => {
     );
     expect(page.match(/<tr data-i="/g)).toHaveLength(findings.length);
     expect(page).toContain(`<title>CRITICAL: ${view.gate.counts.CRITICAL}</title>`);
-    expect(page.includes('id="sg-upgrades"')).toBe(
-      (view.upgrades ?? []).some((u) => u.targetVersion !== undefined),
-    );
-    expect(page.includes('id="sg-unfixable"')).toBe(
-      (view.upgrades ?? []).some((u) => u.targetVersion === undefined),
-    );
+    expect(page.includes('id="sg-upgrades"')).toBe((view.upgrades?.upgrades.length ?? 0) > 0);
+    expect(page.includes('id="sg-unfixable"')).toBe((view.upgrades?.unfixable.length ?? 0) > 0);
     expect(page).toContain('data-waivers="used"');
     expect(page).toContain('data-waivers="unused"');
+  });
+
+  it('writes versions as they are (Go pseudo-versions copy into go.mod unchanged)', () => {
+    const [base] = loadTrivyFindings('trivy/repo-gomod-unknown-severity.json');
+    const installed = 'v0.0.0-20230101120000-abcdef123456';
+    const fixed = 'v0.0.0-20230601120000-0123456789ab';
+    const finding: Finding = {
+      ...base!,
+      package: { ...base!.package!, installedVersion: installed, fixedVersions: [fixed] },
+    };
+    const page = renderHtmlReport(buildReportView([finding]));
+    expect(page).toContain(`<td><code>${installed}</code></td><td><code>${fixed}</code></td>`);
+    expect(page).not.toContain('\u2060');
   });
 
   it('says when there are no findings', () => {

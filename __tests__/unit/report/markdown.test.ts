@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateGate } from '../../../src/gate/evaluate.js';
-import { renderMarkdown, advisoryUrl } from '../../../src/report/markdown.js';
-import type { ReportView } from '../../../src/report/view.js';
+import { advisoryUrl } from '../../../src/report/links.js';
+import { renderMarkdown } from '../../../src/report/markdown.js';
+import { compareForReport, type ReportView } from '../../../src/report/view.js';
 import type { Finding } from '../../../src/findings/finding.js';
 import { makeFinding } from '../../helpers/findings.js';
 import { planUpgrades } from '../../../src/findings/upgrades.js';
 import { loadTrivyFindings } from '../baseline/fixture-findings.js';
 
-function viewOf(findings: Finding[]): ReportView {
+/** A view of `findings` as the pipeline gathers it: in report order. */
+function viewOf(unsorted: Finding[]): ReportView {
+  const findings = [...unsorted].sort(compareForReport);
   const gate = evaluateGate({
     findings,
     thresholds: { CRITICAL: 1, HIGH: 5, MEDIUM: 0, LOW: 0 },
@@ -188,16 +191,21 @@ describe('renderMarkdown: links and scanner text', () => {
     const fixes = { CRITICAL: 2, HIGH: 3, MEDIUM: 0, LOW: 0, UNKNOWN: 0 };
     const view: ReportView = {
       ...viewOf([]),
-      upgrades: [
-        {
-          packageName: hostile,
-          installedVersion: hostile,
-          targetVersion: hostile,
-          fixes,
-          vulnerabilityIds: ['CVE-1'],
-        },
-        { packageName: hostile, installedVersion: hostile, fixes, vulnerabilityIds: ['CVE-2'] },
-      ],
+      upgrades: {
+        upgrades: [
+          {
+            packageName: hostile,
+            installedVersion: hostile,
+            targetVersion: hostile,
+            fixes,
+            vulnerabilityIds: ['CVE-1'],
+          },
+        ],
+        unfixable: [
+          { packageName: hostile, installedVersion: hostile, fixes, vulnerabilityIds: ['CVE-2'] },
+        ],
+        fixableCount: 5,
+      },
     };
     const markdown = renderMarkdown(view, { maxLength: 65_536, maxFindings: 30 });
     const upgrade = markdown.split('\n').find((l) => l.startsWith('- upgrade ')) ?? '';
@@ -209,6 +217,53 @@ describe('renderMarkdown: links and scanner text', () => {
     }
     expect(upgrade).toContain("`<img src=x onerror=alert(1)>'\\|@team");
     expect(upgrade).toMatch(/: fixes 2 CRITICAL, 3 HIGH$/);
+  });
+});
+
+describe('renderMarkdown: versions copy as written', () => {
+  // A Go pseudo-version: its 12-hex commit would get invisible word joiners (U+2060) as
+  // escaped text, and a copy into go.mod would break.
+  const PSEUDO = 'v0.0.0-20230101120000-abcdef123456';
+  const FIXED = 'v0.0.0-20230601120000-0123456789ab';
+
+  it('writes installed and fixed versions in code spans, without invisible characters', () => {
+    const finding = makeFinding({
+      severity: 'HIGH',
+      ruleId: 'CVE-2023-0001',
+      package: { name: 'golang.org/x/net', installedVersion: PSEUDO, fixedVersions: [FIXED] },
+    });
+    const markdown = renderMarkdown(viewOf([finding]), { maxLength: 65_536, maxFindings: 30 });
+    const row = markdown.split('\n').find((l) => l.includes('CVE-2023-0001')) ?? '';
+    expect(row).toContain(`\`golang.org/x/net\` \`${PSEUDO}\` → \`${FIXED}\``);
+    expect(markdown).not.toContain('\u2060');
+  });
+
+  it('writes upgrade and no-fix versions in code spans too', () => {
+    const fixes = { CRITICAL: 0, HIGH: 1, MEDIUM: 0, LOW: 0, UNKNOWN: 0 };
+    const advice = { packageName: 'golang.org/x/net', fixes, vulnerabilityIds: ['CVE-1'] };
+    const view: ReportView = {
+      ...viewOf([]),
+      upgrades: {
+        upgrades: [{ ...advice, installedVersion: PSEUDO, targetVersion: FIXED }],
+        unfixable: [{ ...advice, installedVersion: `${PSEUDO}+incompatible` }],
+        fixableCount: 1,
+      },
+    };
+    const markdown = renderMarkdown(view, { maxLength: 65_536, maxFindings: 30 });
+    expect(markdown).toContain(
+      `- upgrade \`golang.org/x/net\` \`${PSEUDO}\` → \`${FIXED}\`: fixes 1 HIGH`,
+    );
+    expect(markdown).toContain(`\`golang.org/x/net\` \`${PSEUDO}+incompatible\` (1 HIGH)`);
+    expect(markdown).not.toContain('\u2060');
+  });
+
+  it('says "no fix" in plain text when no version is listed', () => {
+    const finding = makeFinding({
+      severity: 'HIGH',
+      package: { name: 'bash', installedVersion: '4.2.46-33.el7', fixedVersions: [] },
+    });
+    const markdown = renderMarkdown(viewOf([finding]), { maxLength: 65_536, maxFindings: 30 });
+    expect(markdown).toContain('`bash` `4.2.46-33.el7` → no fix |');
   });
 });
 
@@ -267,10 +322,7 @@ describe('renderMarkdown: what the view says', () => {
   it('gives packages without a fix their own section, not the upgrades cap (debian-stretch)', () => {
     const findings = loadTrivyFindings('trivy/v0.20.0-image-debian-stretch-large.json');
     const plan = planUpgrades(findings);
-    const view: ReportView = {
-      ...viewOf(findings),
-      upgrades: [...plan.upgrades, ...plan.unfixable],
-    };
+    const view: ReportView = { ...viewOf(findings), upgrades: plan };
     const markdown = renderMarkdown(view, { maxLength: 65_536, maxFindings: 30 });
     // Every upgrade is listed although many more packages have no fix.
     const count = plan.unfixable.length;

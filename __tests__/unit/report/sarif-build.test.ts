@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Log } from 'sarif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEVERITIES, type Finding, type Severity } from '../../../src/findings/finding.js';
-import { fingerprintFindings } from '../../../src/findings/fingerprint.js';
+import { FINGERPRINT_KEY, fingerprintFindings } from '../../../src/findings/fingerprint.js';
 import { mergeFindings } from '../../../src/findings/merge.js';
 import { parseGrypeReport } from '../../../src/scanners/grype/parse.js';
 import { parseTrivyReport } from '../../../src/scanners/trivy/parse.js';
@@ -14,7 +14,6 @@ import type { ScanOutcome } from '../../../src/scanners/types.js';
 import {
   buildRunSpecs,
   buildSarif,
-  FINGERPRINT_KEY,
   sarifCategoryId,
   securitySeverityFor,
   type BuildSarifInput,
@@ -86,7 +85,7 @@ describe('buildSarif with scanners and imports', () => {
       category: 'security-gate/',
       imageRef: IMAGE,
     });
-    log = buildSarif({ findings: [...grype, ...trivy], runs, location }).log;
+    log = (await buildSarif({ findings: [...grype, ...trivy], runs, location })).log;
     dir = await mkdtemp(path.join(tmpdir(), 'sarif-build-'));
     const file = path.join(dir, 'out.sarif');
     await writeFile(file, JSON.stringify(log));
@@ -150,8 +149,8 @@ describe('buildSarif details', () => {
     ['MEDIUM', 'warning'],
     ['LOW', 'note'],
     ['UNKNOWN', 'note'],
-  ])('writes level for %s as %s, and the severity tag', (severity, level) => {
-    const { log } = build([{ ...trivy[0]!, severity }]);
+  ])('writes level for %s as %s, and the severity tag', async (severity, level) => {
+    const { log } = await build([{ ...trivy[0]!, severity }]);
     expect(results(log)[0]?.level).toBe(level);
     expect(log.runs[0]?.tool.driver.rules?.[0]?.properties?.tags).toContain(severity.toLowerCase());
   });
@@ -166,19 +165,19 @@ describe('buildSarif details', () => {
     expect(securitySeverityFor({ severity, cvssScore })).toBe(expected);
   });
 
-  it('orders results most severe first and is stable whatever the input order', () => {
+  it('orders results most severe first and is stable whatever the input order', async () => {
     const mixed = [
       ...trivy,
       ...trivy.map((f, i) => ({ ...f, id: `${f.id}x`, severity: SEVERITIES[i] as Severity })),
     ];
-    const a = build(mixed).log;
-    const b = build([...mixed].reverse()).log;
+    const a = (await build(mixed)).log;
+    const b = (await build([...mixed].reverse())).log;
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
     const ranks = results(a).map((r) => SEVERITIES.indexOf(r.properties?.severity as Severity));
     expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
   });
 
-  it('writes waivers as external suppressions and baseline states', () => {
+  it('writes waivers as external suppressions and baseline states', async () => {
     const findings: Finding[] = [
       {
         ...trivy[0]!,
@@ -192,7 +191,10 @@ describe('buildSarif details', () => {
       { ...trivy[2]!, baselineState: 'new' },
     ];
     const byId = new Map(
-      results(build(findings).log).map((r) => [r.partialFingerprints?.[FINGERPRINT_KEY], r]),
+      results((await build(findings)).log).map((r) => [
+        r.partialFingerprints?.[FINGERPRINT_KEY],
+        r,
+      ]),
     );
     expect(byId.get(trivy[0]?.id)?.suppressions).toEqual([
       { kind: 'external', status: 'accepted', justification: 'Not reachable; expires 2099-01-01' },
@@ -201,31 +203,31 @@ describe('buildSarif details', () => {
     expect(byId.get(trivy[2]?.id)?.baselineState).toBe('new');
   });
 
-  it('never overwrites a fingerprint the tool set', () => {
+  it('never overwrites a fingerprint the tool set', async () => {
     const finding = {
       ...trivy[0]!,
       partialFingerprints: { primaryLocationLineHash: 'abc:1', [FINGERPRINT_KEY]: 'tool' },
     };
-    expect(results(build([finding]).log)[0]?.partialFingerprints).toEqual({
+    expect(results((await build([finding])).log)[0]?.partialFingerprints).toEqual({
       primaryLocationLineHash: 'abc:1',
       [FINGERPRINT_KEY]: 'tool',
     });
   });
 
-  it('does not write the findings of a scanner that failed', () => {
+  it('does not write the findings of a scanner that failed', async () => {
     const runs = buildRunSpecs({
       scans: [scan('trivy', trivy, 'timed out'), scan('grype', grype)],
       imports: [],
       category: 'sg',
     });
-    const { log } = buildSarif({ findings: [...trivy, ...grype], runs, location });
+    const { log } = await buildSarif({ findings: [...trivy, ...grype], runs, location });
     expect(log.runs.map((r) => r.tool.driver.name)).toEqual(['Grype']);
     expect(results(log)).toHaveLength(grype.length);
   });
 
-  it("keeps an imported rule's help as given and escapes our own markdown", () => {
+  it("keeps an imported rule's help as given and escapes our own markdown", async () => {
     const hostile: Finding = { ...trivy[0]!, title: '<img src=x> @admin [x](https://evil)' };
-    const rule = build([hostile]).log.runs[0]?.tool.driver.rules?.[0];
+    const rule = (await build([hostile])).log.runs[0]?.tool.driver.rules?.[0];
     const markdown = rule?.help?.markdown ?? '';
     expect(markdown).not.toContain('<img');
     expect(markdown).not.toContain('@admin');
@@ -235,30 +237,40 @@ describe('buildSarif details', () => {
       ...trivy[0]!,
       rule: { helpText: 'plain', helpMarkdown: '**tool markdown**' },
     };
-    expect(build([given]).log.runs[0]?.tool.driver.rules?.[0]?.help).toEqual({
+    expect((await build([given])).log.runs[0]?.tool.driver.rules?.[0]?.help).toEqual({
       text: 'plain',
       markdown: '**tool markdown**',
     });
   });
 
-  it('caps rule tags at 20', () => {
+  it('caps rule tags at 20', async () => {
     const tagged: Finding = {
       ...trivy[0]!,
       rule: { tags: Array.from({ length: 30 }, (_, i) => `t${i}`) },
     };
-    expect(build([tagged]).log.runs[0]?.tool.driver.rules?.[0]?.properties?.tags).toHaveLength(20);
+    expect(
+      (await build([tagged])).log.runs[0]?.tool.driver.rules?.[0]?.properties?.tags,
+    ).toHaveLength(20);
   });
 });
 
 describe('sarifCategoryId', () => {
-  // The image slug has no tag or digest: `app:${{ github.sha }}` keeps its category on
-  // every commit (a new one per commit would never close the last commit's alerts).
+  // The image slug has no digest, nor a tag that names a commit: `app:${{ github.sha }}`
+  // keeps its category on every commit (a new one per commit would never close the last
+  // commit's alerts). Other tags stay: `node:18` and `node:20` (one matrix job each) must
+  // not close each other's alerts.
   it.each([
     ['security-gate', 'trivy', undefined, 'security-gate/trivy/'],
-    ['security-gate/', 'grype', 'alpine:3.10', 'security-gate/grype/alpine/'],
-    ['security-gate', 'grype', 'docker.io/library/alpine:3.11', 'security-gate/grype/alpine/'],
-    ['team/app', 'trivy', 'ghcr.io/Org/App:1.0', 'team/app/trivy/ghcr.io-org-app/'],
+    ['security-gate/', 'grype', 'alpine:3.10', 'security-gate/grype/alpine-3.10/'],
+    ['security-gate', 'grype', 'docker.io/library/alpine:3.11', 'security-gate/grype/alpine-3.11/'],
+    ['sg', 'trivy', 'node:18', 'sg/trivy/node-18/'],
+    ['sg', 'trivy', 'node:20', 'sg/trivy/node-20/'],
+    ['sg', 'trivy', 'ghcr.io/org/app:amd64', 'sg/trivy/ghcr.io-org-app-amd64/'],
+    ['sg', 'trivy', 'ghcr.io/org/app:arm64', 'sg/trivy/ghcr.io-org-app-arm64/'],
+    ['team/app', 'trivy', 'ghcr.io/Org/App:1.0', 'team/app/trivy/ghcr.io-org-app-1.0/'],
     ['sg', 'trivy', 'ghcr.io/org/app:4f1c2e9', 'sg/trivy/ghcr.io-org-app/'],
+    ['sg', 'trivy', `ghcr.io/org/app:${'4f1c2e9a'.repeat(5)}`, 'sg/trivy/ghcr.io-org-app/'],
+    ['sg', 'trivy', 'ghcr.io/org/app:sha-4f1c2e9', 'sg/trivy/ghcr.io-org-app/'],
     ['sg', 'trivy', `ghcr.io/org/app@sha256:${'ab'.repeat(32)}`, 'sg/trivy/ghcr.io-org-app/'],
     ['sg', 'trivy', 'ghcr.io/org/api:4f1c2e9', 'sg/trivy/ghcr.io-org-api/'],
     ['sg', 'grype', 'docker-archive:build/app.tar', 'sg/grype/build-app.tar/'],
@@ -282,7 +294,7 @@ describe('merged findings in SARIF', () => {
     ['merge/trivy-0.44-shape-pom.json', 'trivy'],
     ['merge/grype-from-trivy-pom.json', 'grype'],
   ];
-  const sarifOf = (order: Array<[string, 'trivy' | 'grype']>) => {
+  const sarifOf = async (order: Array<[string, 'trivy' | 'grype']>) => {
     const found = order.map(([file, scanner]) => ({ scanner, findings: parse(file, scanner) }));
     const merged = fingerprintFindings(
       mergeFindings(found.flatMap((f) => f.findings)),
@@ -293,7 +305,8 @@ describe('merged findings in SARIF', () => {
       imports: [],
       category: 'security-gate',
     });
-    return buildSarif({ findings: merged, runs, location: { fileExists: () => false } }).log;
+    return (await buildSarif({ findings: merged, runs, location: { fileExists: () => false } }))
+      .log;
   };
 
   it.each([
@@ -301,8 +314,8 @@ describe('merged findings in SARIF', () => {
     ['Grype first', [...POM].reverse(), 'Grype', ['Grype', 'Trivy']],
   ] as const)(
     "%s: each merged result is written once, in the first scanner's run, listing both",
-    (_label, order, firstTool, tools) => {
-      const log = sarifOf([...order]);
+    async (_label, order, firstTool, tools) => {
+      const log = await sarifOf([...order]);
       expect(log.runs.map((r) => [r.tool.driver.name, r.results?.length])).toEqual(
         order.map(([, scanner]) => [
           scanner === 'trivy' ? 'Trivy' : 'Grype',
@@ -330,11 +343,13 @@ describe('merged findings in SARIF', () => {
     },
   );
 
-  it('gives a merged result one fingerprint whichever scanner came first', () => {
+  it('gives a merged result one fingerprint whichever scanner came first', async () => {
     const fingerprints = (log: Log) =>
       results(log)
         .map((r) => `${r.ruleId} ${r.partialFingerprints?.[FINGERPRINT_KEY]}`)
         .sort();
-    expect(fingerprints(sarifOf([...POM].reverse()))).toEqual(fingerprints(sarifOf(POM)));
+    expect(fingerprints(await sarifOf([...POM].reverse()))).toEqual(
+      fingerprints(await sarifOf(POM)),
+    );
   });
 });

@@ -34,7 +34,7 @@ let tempDir = '';
 const written = new Map<string, { input: Log; output: Log; file: string }>();
 let multitool = new Map<string, MultitoolReport>();
 
-function convert(name: string, input: Log): Log {
+async function convert(name: string, input: Log): Promise<Log> {
   const outcome = importSarif(input, `reports/${name}`, {
     workspace: '/home/runner/work/repo/repo',
   });
@@ -44,14 +44,14 @@ function convert(name: string, input: Log): Log {
     imports: [{ ...outcome, findings }],
     category: 'security-gate',
   });
-  return buildSarif({ findings, runs, location: { fileExists: () => false } }).log;
+  return (await buildSarif({ findings, runs, location: { fileExists: () => false } })).log;
 }
 
 beforeAll(async () => {
   tempDir = await mkdtemp(path.join(tmpdir(), 'sarif-fixtures-'));
   for (const name of fixtures) {
     const input = JSON.parse(await readFile(path.join(SHARED, name), 'utf8')) as Log;
-    const output = convert(name, input);
+    const output = await convert(name, input);
     const file = path.join(tempDir, name.replace(/^\.\.\//, 'own/').replace(/[\\/]/g, '__'));
     await writeFile(file, JSON.stringify(output, null, 2));
     written.set(name, { input, output, file });

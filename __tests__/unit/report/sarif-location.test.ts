@@ -75,11 +75,16 @@ describe('resolveSarifLocation', () => {
   it.each([
     ['ghcr.io/org/app:4f1c2e9', 'ghcr.io-org-app'],
     [`ghcr.io/org/app@sha256:${'ab'.repeat(32)}`, 'ghcr.io-org-app'],
-    ['docker.io/library/alpine:3.10', 'alpine'],
-  ])('slugs the target %s without tag or digest (%s), stable across commits', (target, slug) => {
-    const where = resolveSarifLocation({ ...alpineVuln, target }, { fileExists });
-    expect(where).toMatchObject({ uri: slug, startLine: 1, located: false });
-  });
+    [`ghcr.io/org/app:sha-${'ab'.repeat(20)}`, 'ghcr.io-org-app'],
+    ['docker.io/library/alpine:3.10', 'alpine-3.10'],
+    [`node:20@sha256:${'ab'.repeat(32)}`, 'node-20'],
+  ])(
+    'slugs the target %s without digest or commit tag (%s), stable across commits',
+    (target, slug) => {
+      const where = resolveSarifLocation({ ...alpineVuln, target }, { fileExists });
+      expect(where).toMatchObject({ uri: slug, startLine: 1, located: false });
+    },
+  );
 
   it.each([
     ['/etc/passwd', 'etc-passwd'],

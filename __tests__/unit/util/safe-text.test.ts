@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { linkTarget } from '../../../src/report/links.js';
 import {
-  linkTarget as utilLinkTarget,
+  linkTarget,
   escapeHtml,
   escapeMarkdown,
   isSafeHttpsUrl,
@@ -115,12 +114,30 @@ describe('markdownCode / markdownLink / escapeHtml', () => {
     expect(isSafeHttpsUrl('https://user:pw@example.com')).toBe(false);
   });
 
-  it('links a URL with a port or credentials as plain text only', () => {
-    expect(markdownLink('x', 'https://github.com:8443/x')).toBe('x');
+  it('links a URL with credentials as plain text only', () => {
     expect(markdownLink('x', 'https://u:p@github.com/x')).toBe('x');
-    expect(isSafeHttpsUrl('https://github.com:8443/x')).toBe(false);
+    expect(isSafeHttpsUrl('https://u:p@github.com/x')).toBe(false);
     expect(isSafeHttpsUrl('https://github.com/a b')).toBe(false);
     expect(isSafeHttpsUrl('https://github.com/advisories/GHSA-xxxx')).toBe(true);
+  });
+
+  it("links the action's own URLs on a GitHub Enterprise Server with a port", () => {
+    const run = 'https://ghe.example.com:8443/octo/app/actions/runs/42';
+    const alerts = 'https://ghe.example.com:8443/octo/app/security/code-scanning?query=pr%3A7';
+    expect(linkTarget(run)).toBe(run);
+    expect(linkTarget(alerts)).toBe(alerts);
+    expect(markdownLink('workflow run', run)).toBe(`[workflow run](${run})`);
+    expect(isSafeHttpsUrl(run)).toBe(true);
+  });
+
+  it('refuses a port under a host policy: an allowed host on another port is another service', () => {
+    const hosts = new Set(['github.com']);
+    expect(linkTarget('https://github.com:8443/advisories/x', { hosts })).toBeUndefined();
+    expect(markdownLink('x', 'https://github.com:8443/advisories/x', { hosts })).toBe('x');
+    // The default port written out is no port.
+    expect(linkTarget('https://github.com:443/advisories/x', { hosts })).toBe(
+      'https://github.com/advisories/x',
+    );
   });
 
   it('keeps to the allow-list it is given', () => {
@@ -156,15 +173,10 @@ const HOSTILE_URLS: Array<[string, string, string | undefined]> = [
   ['data:', 'data:text/html,<script>alert(1)</script>', undefined],
   ['plain http', 'http://github.com/x', undefined],
   ['credentials', 'https://u:p@github.com/x', undefined],
-  ['a port', 'https://github.com:8443/x', undefined],
   ['no scheme', '//github.com/x', undefined],
 ];
 
-describe('one link encoder: linkTarget (report/links.ts) and markdownLink', () => {
-  it('report/links.ts writes with the same encoder', () => {
-    expect(linkTarget).toBe(utilLinkTarget);
-  });
-
+describe('one link encoder: linkTarget and markdownLink', () => {
   it.each(HOSTILE_URLS)('%s', (_label, url, expected) => {
     expect(linkTarget(url)).toBe(expected);
     const link = markdownLink('advisory', url);

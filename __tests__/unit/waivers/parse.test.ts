@@ -5,6 +5,7 @@ import { ConfigError } from '../../../src/config/errors.js';
 import type { Finding } from '../../../src/findings/finding.js';
 import { mergeFindings } from '../../../src/findings/merge.js';
 import { parseGrypeReport } from '../../../src/scanners/grype/parse.js';
+import { parseTrivyReport } from '../../../src/scanners/trivy/parse.js';
 import { applyWaivers } from '../../../src/waivers/apply.js';
 import { loadWaivers } from '../../../src/waivers/load.js';
 import {
@@ -339,6 +340,46 @@ describe('grype ignore rules applied to real Grype findings', () => {
     const rules = '  - vulnerability: CVE-2020-12413\n    package:\n      upstream-name: nss\n';
     expect(waivedBy('  - vulnerability: CVE-2020-12413\n', keycloak)).toBeGreaterThan(0);
     expect(waivedBy(rules, keycloak)).toBe(0);
+  });
+
+  describe("a rule on Grype's own id when Trivy reports the CVE too", () => {
+    // Grype names uri 0.10.1's vulnerability GHSA-hv5j-3h9f-99c2 (and, by CPE, CVE-2023-28755);
+    // Trivy names it CVE-2023-28755. Merged, the finding's id is the CVE.
+    const MERGE = path.resolve(__dirname, '../../fixtures/merge');
+    const grypeUri = parseGrypeReport(
+      JSON.parse(readFileSync(path.join(SHARED, 'real-0.61.1-chainguard-ruby.json'), 'utf8')),
+      { source: { tool: 'Grype', scanner: 'grype' }, pathPrefix: '' },
+    ).findings.filter((f) => f.package?.name === 'uri');
+    const trivyUri = parseTrivyReport(
+      JSON.parse(readFileSync(path.join(MERGE, 'trivy-from-grype-chainguard-ruby.json'), 'utf8')),
+      { source: { tool: 'Trivy', scanner: 'trivy' }, pathPrefix: '' },
+    ).findings.filter((f) => f.package?.name === 'uri');
+    const ghsaOnly = grypeUri.filter((f) => f.ruleId.startsWith('GHSA-'));
+    const GHSA_RULE = '  - vulnerability: GHSA-hv5j-3h9f-99c2\n';
+
+    it.each([
+      // Grype's only match (no CPE matching) is ignored: whoever else reports it, it is waived.
+      ['Grype alone', ghsaOnly, 1],
+      ['Grype, then Trivy', [...ghsaOnly, ...trivyUri], 1],
+      ['Trivy, then Grype', [...trivyUri, ...ghsaOnly], 1],
+      // Grype still reports its CPE match under the CVE: the rule does not cover that.
+      ['both Grype matches and Trivy', [...grypeUri, ...trivyUri], 0],
+      // Trivy alone never named it by the GHSA.
+      ['Trivy alone', trivyUri, 0],
+    ] as const)('%s', (_label, reported, waived) => {
+      const merged = mergeFindings([...reported]);
+      expect(merged).toHaveLength(1);
+      expect(waivedBy(GHSA_RULE, merged)).toBe(waived);
+    });
+
+    it("keeps each reporter's own id on the merged finding", () => {
+      const [merged] = mergeFindings([...trivyUri, ...ghsaOnly]);
+      expect(merged?.ruleId).toBe('CVE-2023-28755');
+      expect(merged?.sourceIds).toEqual({
+        Trivy: ['CVE-2023-28755'],
+        Grype: ['GHSA-hv5j-3h9f-99c2'],
+      });
+    });
   });
 });
 

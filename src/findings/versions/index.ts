@@ -3,6 +3,8 @@
  * its own rules (dpkg's `~`, rpm's `^`, Maven's qualifiers, PEP 440's dev
  * releases…), so "smallest fixed version" must ask the right one. Pure.
  */
+import type { PackageRef } from '../finding.js';
+import { packagePurlType, purlTypeOf } from '../package-key.js';
 import { compareApk } from './apk.js';
 import { compareDebian } from './debian.js';
 import { compareGeneric } from './generic.js';
@@ -38,39 +40,45 @@ const COMPARATORS: Record<Ecosystem, (a: string, b: string) => number> = {
   generic: compareGeneric,
 };
 
-/** Package types as Trivy (`Result.Type`) and Grype (`artifact.type`) name them, and PURL types. */
-const TYPE_TO_ECOSYSTEM: Record<string, Ecosystem> = {
-  ...Object.fromEntries(ECOSYSTEMS.map((e) => [e, e])),
-  ...table(
-    'semver',
-    'npm node-pkg yarn pnpm bun javascript cargo rust-crate rust-binary composer composer-vendor php-composer nuget dotnet-core dotnet-deps packages-props conan conan-lock pub dart-pub hex swift cocoapods',
-  ),
-  ...table('pep440', 'pip python-pkg pipenv poetry uv python pypi'),
-  ...table('maven', 'jar pom gradle sbt java-archive jenkins-plugin maven war ear par'),
-  ...table('go', 'gomod gobinary go-module golang'),
-  ...table('debian', 'debian ubuntu deb dpkg'),
-  ...table(
-    'rpm',
-    'redhat centos rocky alma almalinux amazon rpm fedora oracle photon suse sles opensuse opensuse-leap opensuse.leap opensuse-tumbleweed cbl-mariner azurelinux mariner openeuler',
-  ),
-  ...table('apk', 'alpine apk wolfi chainguard minimos'),
-  ...table('rubygems', 'gemspec bundler gem ruby'),
+/**
+ * The version rules of each PURL type; scanners' type words reach it through
+ * `purlTypeOf` (package-key.ts), the one table of them. Unlisted types
+ * (conda, alpm, …) compare by the generic order.
+ */
+const ECOSYSTEM_BY_PURL_TYPE: Record<string, Ecosystem> = {
+  ...table('semver', 'npm cargo composer nuget conan pub hex swift cocoapods'),
+  pypi: 'pep440',
+  maven: 'maven',
+  golang: 'go',
+  deb: 'debian',
+  rpm: 'rpm',
+  apk: 'apk',
+  gem: 'rubygems',
 };
 
 function table(ecosystem: Ecosystem, types: string): Record<string, Ecosystem> {
   return Object.fromEntries(types.split(' ').map((type) => [type, ecosystem]));
 }
 
+const ECOSYSTEM_NAMES: ReadonlySet<string> = new Set(ECOSYSTEMS);
+
 /**
- * The ecosystem of a package type (`npm`, `debian`, `java-archive`, …), or of
- * a PURL (`pkg:deb/debian/bash@5.0`) when the type is unknown; `generic` when
- * neither says.
+ * The version rules of a package: those of its PURL's type when it has a
+ * PURL (`pkg:deb/debian/bash@5.0` → `debian`), else of its type word's
+ * (`npm`, `sles`, `java-archive`, …); `generic` when neither says.
  */
-export function ecosystemOf(packageType: string | undefined, purl?: string): Ecosystem {
-  const byType = TYPE_TO_ECOSYSTEM[(packageType ?? '').trim().toLowerCase()];
-  if (byType) return byType;
-  const purlType = /^pkg:([a-z0-9.+-]+)\//i.exec(purl ?? '')?.[1]?.toLowerCase();
-  return (purlType && TYPE_TO_ECOSYSTEM[purlType]) || 'generic';
+export function versionEcosystemOf(pkg: Pick<PackageRef, 'type' | 'purl'>): Ecosystem {
+  return ECOSYSTEM_BY_PURL_TYPE[packagePurlType(pkg)] ?? 'generic';
+}
+
+/**
+ * An ecosystem name as is; a package type word (`ubuntu`, `gemspec`) as
+ * `versionEcosystemOf` reads it.
+ */
+export function resolveEcosystem(ecosystem: string): Ecosystem {
+  return ECOSYSTEM_NAMES.has(ecosystem)
+    ? (ecosystem as Ecosystem)
+    : (ECOSYSTEM_BY_PURL_TYPE[purlTypeOf(ecosystem)] ?? 'generic');
 }
 
 /**
@@ -78,5 +86,5 @@ export function ecosystemOf(packageType: string | undefined, purl?: string): Eco
  * package type). Negative when `a` is older, 0 when equal, positive when newer.
  */
 export function compareVersions(ecosystem: string, a: string, b: string): number {
-  return Math.sign(COMPARATORS[ecosystemOf(ecosystem)](a, b));
+  return Math.sign(COMPARATORS[resolveEcosystem(ecosystem)](a, b));
 }

@@ -13,10 +13,10 @@
  * epoch `N!`); numbers compare without leading zeros, and a missing
  * component reads as `0` (`2.0` is on the same line as `2.0.0`).
  */
-import { ecosystemOf } from './index.js';
+import { resolveEcosystem, type Ecosystem } from './index.js';
 
 /** Prefixes that do not name a release, by ecosystem. */
-const PREFIX: Partial<Record<ReturnType<typeof ecosystemOf>, RegExp>> = {
+const PREFIX: Partial<Record<Ecosystem, RegExp>> = {
   go: /^v/,
   semver: /^v/,
   debian: /^\d+:/,
@@ -26,7 +26,7 @@ const PREFIX: Partial<Record<ReturnType<typeof ecosystemOf>, RegExp>> = {
 
 /** The components of `version` that a release line is read from. */
 export function releaseComponents(ecosystem: string, version: string): string[] {
-  const prefix = PREFIX[ecosystemOf(ecosystem)];
+  const prefix = PREFIX[resolveEcosystem(ecosystem)];
   const bare = version
     .trim()
     .toLowerCase()

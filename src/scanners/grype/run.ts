@@ -16,8 +16,8 @@
  *   action applies the workspace's ignore rules itself, as waivers, which
  *   reports their effect (used, expired, unused) the same way as for every
  *   other scanner.
- * - Its environment is the scanners' one (no `INPUT_*`, so no token), with
- *   `GRYPE_DB_CACHE_DIR` set to the directory the action caches.
+ * - Its environment is the command runner's (no `INPUT_*`, so no token),
+ *   with `GRYPE_DB_CACHE_DIR` set to the directory the action caches.
  * - The report goes to a file (`--file`), not stdout, so log lines on
  *   stdout can never corrupt it and its size is not capped.
  */
@@ -25,7 +25,6 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FindingSource } from '../../findings/finding.js';
 import type { CommandOptions, CommandResult } from '../../util/command.js';
-import { scannerEnv } from '../env.js';
 import type { ScanContext, ScannerStrategy, ScanOutcome } from '../types.js';
 import { parseGrypeReport } from './parse.js';
 
@@ -224,20 +223,22 @@ function readPathPrefix(context: ScanContext): string {
   return relative.split(path.sep).join('/');
 }
 
-/** Where grype runs: the temp directory, the scanners' environment, the cached DB directory. */
+/** Where grype runs: the temp directory, the runner's environment plus the cached DB directory. */
 function grypeRunOptions(
   context: ScanContext,
   dbCacheDir: string | undefined,
-): Pick<CommandOptions, 'cwd' | 'env'> {
-  const extra: Record<string, string> = dbCacheDir ? { GRYPE_DB_CACHE_DIR: dbCacheDir } : {};
-  return { cwd: context.tempDir, env: scannerEnv(extra) };
+): Pick<CommandOptions, 'cwd' | 'extraEnv'> {
+  return {
+    cwd: context.tempDir,
+    ...(dbCacheDir ? { extraEnv: { GRYPE_DB_CACHE_DIR: dbCacheDir } } : {}),
+  };
 }
 
 /** Asks the binary its version (`grype version -o json`); undefined when it will not say. */
-export async function readGrypeVersion(
+async function readGrypeVersion(
   binary: string,
   context: ScanContext,
-  runOptions: Pick<CommandOptions, 'cwd' | 'env'> = grypeRunOptions(context, undefined),
+  runOptions: Pick<CommandOptions, 'cwd' | 'extraEnv'>,
 ): Promise<string | undefined> {
   const result = await context.runner.run(binary, ['version', '-o', 'json'], {
     ...runOptions,

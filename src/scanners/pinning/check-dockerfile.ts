@@ -53,7 +53,7 @@ function shellWords(text: string): string[] {
  * The heredocs an instruction opens, in order: `<<EOF`, `<<-EOF`, `<<"EOF"`,
  * `<<'EOF'`, `2<<EOF`, several on one line. Tokens inside quotes are not.
  */
-export function readHeredocs(instruction: DockerInstruction): Heredoc[] {
+function readHeredocs(instruction: DockerInstruction): Heredoc[] {
   if (!HEREDOC_KEYWORDS.has(instruction.keyword)) return [];
   const heredocs: Heredoc[] = [];
   for (const word of shellWords(instruction.args)) {

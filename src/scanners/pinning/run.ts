@@ -47,7 +47,7 @@ function inWorkspace(workspace: string, absolute: string): string | undefined {
 }
 
 /** The scanned path for fs scans (a directory or one file), the workspace for image scans. */
-export async function resolvePinningRoot(context: ScanContext): Promise<PinningRoot> {
+async function resolvePinningRoot(context: ScanContext): Promise<PinningRoot> {
   const absolute =
     context.config.scanType === 'fs'
       ? resolve(context.workspace, context.config.scanRef)

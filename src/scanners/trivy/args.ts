@@ -114,9 +114,6 @@ export function trivyIsolationArgs(
 /** Every severity, spelled the way Trivy's `--severity` takes them: the gate filters, not Trivy. */
 const ALL_SEVERITIES = 'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL';
 
-// Moved to a module of its own so the pinning checker reads `skip-dirs` the same way.
-export { rebaseSkipDirs } from '../skip-dirs.js';
-
 /** Builds the arguments; `scanners` empty means there is nothing this binary can do. */
 export function buildTrivyArgs(options: TrivyArgsOptions): TrivyArgs {
   const { config, capabilities } = options;

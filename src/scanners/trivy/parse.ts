@@ -23,6 +23,7 @@ import {
   type Finding,
   type FindingSource,
   type PackageRef,
+  type RuleInfo,
 } from '../../findings/finding.js';
 import { hardenMaskedExcerpt } from './masked-excerpt.js';
 import {
@@ -186,26 +187,27 @@ function convertResult(
   ];
 }
 
+type BaseFinding = Pick<Finding, 'id' | 'tools' | 'source' | 'target' | 'subTarget' | 'aliases'>;
+
 /** Fields every Trivy finding shares; kind-specific converters fill the rest. */
-function baseFinding(
-  context: ReportContext,
-  result: TrivyResult,
-): Pick<Finding, 'id' | 'tools' | 'source' | 'target' | 'subTarget' | 'aliases'> {
-  // Field by field, in this order, with no undefined field (see `convertVulnerability`).
-  const base = { id: '', tools: ['Trivy'], source: context.source, target: context.target } as Pick<
-    Finding,
-    'id' | 'tools' | 'source' | 'target' | 'subTarget' | 'aliases'
-  >;
+function baseFinding(context: ReportContext, result: TrivyResult): BaseFinding {
+  const base: BaseFinding = {
+    id: '',
+    tools: ['Trivy'],
+    source: context.source,
+    target: context.target,
+    aliases: [],
+  };
   setDefined(base, 'subTarget', result.Target ?? undefined);
-  base.aliases = [];
   return base;
 }
 
 /**
- * A vulnerability's finding, built field by field in the order the other
- * converters' literals have, leaving out the fields that are absent (as
- * `withoutUndefined` does for them): a large report has tens of thousands of
- * these, and building each object once instead of twice is measurable.
+ * A vulnerability's finding: one typed literal of the required fields (the
+ * compiler checks them), then the optional ones that are present, so no
+ * field holds undefined (what `withoutUndefined` does for the other kinds).
+ * A large report has tens of thousands of these: building each object once,
+ * without spreading `baseFinding`'s, is measurably faster.
  */
 function convertVulnerability(
   vuln: TrivyVulnerability,
@@ -214,18 +216,26 @@ function convertVulnerability(
 ): Finding {
   const manifest = result.Class === 'lang-pkgs' ? (result.Target ?? undefined) : undefined;
   const title = nonEmpty(vuln.Title) ?? vuln.VulnerabilityID;
-  const finding = baseFinding(context, result) as Finding;
-  finding.kind = 'vulnerability';
-  finding.ruleId = vuln.VulnerabilityID;
-  finding.severity = normaliseSeverity(vuln.Severity);
-  finding.title = title;
-  finding.description = vuln.Description ?? '';
-  finding.rule = { shortDescription: title };
-  setDefined(finding.rule, 'fullDescription', nonEmpty(vuln.Description));
-  setDefined(finding.rule, 'helpUri', nonEmpty(vuln.PrimaryURL));
-  finding.package = vulnerabilityPackage(vuln, result, manifest);
+  const rule: RuleInfo = { shortDescription: title };
+  setDefined(rule, 'fullDescription', nonEmpty(vuln.Description));
+  setDefined(rule, 'helpUri', nonEmpty(vuln.PrimaryURL));
+  const finding: Finding = {
+    id: '',
+    tools: ['Trivy'],
+    source: context.source,
+    target: context.target,
+    aliases: [],
+    kind: 'vulnerability',
+    ruleId: vuln.VulnerabilityID,
+    severity: normaliseSeverity(vuln.Severity),
+    title,
+    description: vuln.Description ?? '',
+    rule,
+    package: vulnerabilityPackage(vuln, result, manifest),
+    references: vuln.References ?? [],
+  };
+  setDefined(finding, 'subTarget', result.Target ?? undefined);
   setDefined(finding, 'cvssScore', highestCvssScore(vuln));
-  finding.references = vuln.References ?? [];
   setDefined(finding, 'primaryUrl', nonEmpty(vuln.PrimaryURL));
   if (context.repositoryFiles && manifest !== undefined)
     finding.location = packageLocation(vuln, result, context);
@@ -247,9 +257,11 @@ function vulnerabilityPackage(
   result: TrivyResult,
   manifest: string | undefined,
 ): PackageRef {
-  const pkg = { name: vuln.PkgName ?? '' } as PackageRef;
+  const pkg: PackageRef = {
+    name: vuln.PkgName ?? '',
+    fixedVersions: splitFixedVersions(vuln.FixedVersion),
+  };
   setDefined(pkg, 'installedVersion', nonEmpty(vuln.InstalledVersion));
-  pkg.fixedVersions = splitFixedVersions(vuln.FixedVersion);
   setDefined(pkg, 'type', nonEmpty(result.Type));
   setDefined(pkg, 'purl', nonEmpty(vuln.PkgIdentifier?.PURL));
   setDefined(pkg, 'manifestPath', manifest);

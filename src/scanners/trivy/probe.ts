@@ -20,8 +20,8 @@ export interface TrivyProbeRequest {
   runner: CommandRunner;
   binary: string;
   subcommand: 'fs' | 'image' | 'sbom';
-  /** Working directory and environment, the same as the run's. */
-  run: Pick<CommandOptions, 'cwd' | 'env'>;
+  /** Working directory, the same as the run's. */
+  run: Pick<CommandOptions, 'cwd'>;
   /** The `timeout` input: a probe never waits longer than a scan may. */
   timeoutMs: number;
 }

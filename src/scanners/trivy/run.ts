@@ -17,15 +17,12 @@ import type { Config } from '../../config/schema.js';
 import type { CommandOptions, CommandResult } from '../../util/command.js';
 import { sanitizeLogText } from '../../util/safe-text.js';
 import type { ScanContext, ScannerStrategy, ScanOutcome } from '../types.js';
-import { scannerEnv } from '../env.js';
 import { withDbFallback } from '../../install/db-cache.js';
 import { buildTrivyArgs, trivySubcommand, type TrivyArgs } from './args.js';
 import { resolveTrivyBinary } from './binary.js';
 import { withTrivyIsolation } from './isolation.js';
 import { parseTrivyReport } from './parse.js';
 import { probeTrivy, stderrTail, type TrivyProbe, type TrivyProber } from './probe.js';
-
-export { stderrTail } from './probe.js';
 
 export interface TrivyScannerOptions {
   /** Where the binary comes from (default: `trivy-path`, else PATH); a download step plugs in here. */
@@ -99,7 +96,7 @@ async function scanWithTrivy(context: ScanContext, deps: ScanDeps): Promise<Scan
     runner: context.runner,
     binary: deps.binary,
     subcommand: trivySubcommand(config.scanType),
-    run: trivyRunOptions(context.workspace),
+    run: { cwd: context.workspace },
     timeoutMs: config.timeoutMs,
   });
   deps.state.version = version;
@@ -196,18 +193,14 @@ function checkScanners(config: Config, plan: TrivyArgs, probe: TrivyProbe): void
   );
 }
 
-/** Where Trivy runs: the workspace, with the environment minus the action's inputs (the token among them). */
-function trivyRunOptions(workspace: string): Pick<CommandOptions, 'cwd' | 'env'> {
-  return { cwd: workspace, env: scannerEnv() };
-}
-
+/** Trivy runs in the workspace (with the runner's environment, which holds no token). */
 function run(
   context: ScanContext,
   binary: string,
   args: string[],
   options: Pick<CommandOptions, 'timeoutMs'>,
 ): Promise<CommandResult> {
-  return context.runner.run(binary, args, { ...options, ...trivyRunOptions(context.workspace) });
+  return context.runner.run(binary, args, { ...options, cwd: context.workspace });
 }
 
 /**

@@ -39,37 +39,23 @@ export const trivyVulnerabilitySchema = z.object({
   References: texts,
 });
 
-/** Nullable string fields of a vulnerability (`text` in the schema above). */
-const VULNERABILITY_TEXT_FIELDS = [
-  'PkgID',
-  'PkgName',
-  'PkgPath',
-  'InstalledVersion',
-  'FixedVersion',
-  'Status',
-  'SeveritySource',
-  'PrimaryURL',
-  'Title',
-  'Description',
-  'Severity',
-] as const;
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const isText = (value: unknown): boolean =>
-  value === undefined || value === null || typeof value === 'string';
+type Check = (value: unknown) => boolean;
 
-const isScore = (value: unknown): boolean =>
+const isText: Check = (value) => value === undefined || value === null || typeof value === 'string';
+
+const isScore: Check = (value) =>
   value === undefined || value === null || (typeof value === 'number' && Number.isFinite(value));
 
-function isTexts(value: unknown): boolean {
+const isTexts: Check = (value) => {
   if (value === undefined || value === null) return true;
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
-}
+};
 
-function isCvss(value: unknown): boolean {
+const isCvss: Check = (value) => {
   if (value === undefined || value === null) return true;
   if (!isObject(value)) return false;
   for (const key in value) {
@@ -77,7 +63,37 @@ function isCvss(value: unknown): boolean {
     if (!isObject(entry) || !isScore(entry.V2Score) || !isScore(entry.V3Score)) return false;
   }
   return true;
-}
+};
+
+/**
+ * The checks of the field schemas several fields share, found by identity;
+ * each accepts exactly what its schema does.
+ */
+const CHECKS_BY_SCHEMA = new Map<z.ZodType, Check>([
+  [text, isText],
+  [texts, isTexts],
+]);
+
+/** The fields whose schema is their own. */
+const OWN_CHECKS: Partial<Record<keyof typeof trivyVulnerabilitySchema.shape, Check>> = {
+  VulnerabilityID: (value) => typeof value === 'string',
+  PkgIdentifier: (value) =>
+    value === undefined || value === null || (isObject(value) && isText(value.PURL)),
+  CVSS: isCvss,
+};
+
+/**
+ * One check per field of `trivyVulnerabilitySchema`, read from its shape so
+ * the two cannot drift: a field added as `text` is checked as text, and a
+ * field with no check refuses every value (zod then decides, and the
+ * fixture test fails).
+ */
+const VULNERABILITY_CHECKS: ReadonlyArray<readonly [string, Check]> = Object.entries(
+  trivyVulnerabilitySchema.shape,
+).map(([key, schema]) => [
+  key,
+  OWN_CHECKS[key as keyof typeof OWN_CHECKS] ?? CHECKS_BY_SCHEMA.get(schema) ?? (() => false),
+]);
 
 /**
  * A fast path for `trivyVulnerabilitySchema`: true only for values the
@@ -89,12 +105,9 @@ function isCvss(value: unknown): boolean {
  * `Secrets[].Code`, which is not a vulnerability field).
  */
 export function isTrivyVulnerability(value: unknown): value is TrivyVulnerability {
-  if (!isObject(value) || typeof value.VulnerabilityID !== 'string') return false;
-  for (const key of VULNERABILITY_TEXT_FIELDS) if (!isText(value[key])) return false;
-  const identifier = value.PkgIdentifier;
-  if (!(identifier === undefined || identifier === null || isObject(identifier))) return false;
-  if (isObject(identifier) && !isText(identifier.PURL)) return false;
-  return isTexts(value.CweIDs) && isTexts(value.References) && isCvss(value.CVSS);
+  if (!isObject(value)) return false;
+  for (const [key, check] of VULNERABILITY_CHECKS) if (!check(value[key])) return false;
+  return true;
 }
 
 const packageSchema = z.object({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareVersions, ecosystemOf } from '../../../../src/findings/versions/index.js';
+import { compareVersions, versionEcosystemOf } from '../../../../src/findings/versions/index.js';
 
 type Case = [ecosystem: string, a: string, b: string, expected: -1 | 0 | 1];
 
@@ -252,7 +252,7 @@ describe('compareVersions', () => {
   });
 });
 
-describe('ecosystemOf', () => {
+describe('versionEcosystemOf', () => {
   it.each([
     ['npm', undefined, 'semver'],
     ['node-pkg', undefined, 'semver'],
@@ -269,12 +269,23 @@ describe('ecosystemOf', () => {
     ['gemspec', undefined, 'rubygems'],
     ['cargo', undefined, 'semver'],
     ['conan', undefined, 'semver'],
+    // The type words package keys read too (package-key.ts), Trivy's and Grype's alike.
+    ['sles', undefined, 'rpm'],
+    ['almalinux', undefined, 'rpm'],
+    ['opensuse.leap', undefined, 'rpm'],
+    ['minimos', undefined, 'apk'],
+    ['dpkg', undefined, 'debian'],
+    ['ruby', undefined, 'rubygems'],
+    ['composer-vendor', undefined, 'semver'],
+    ['rust-crate', undefined, 'semver'],
+    ['conda-pkg', undefined, 'generic'],
     [undefined, 'pkg:deb/debian/bash@5.0-4?arch=amd64', 'debian'],
+    ['sles', 'pkg:rpm/suse/openssl@1.1.1l-150400.7.28.1?distro=sles-15.4', 'rpm'],
     ['library', 'pkg:maven/org.apache/commons@1.0', 'maven'],
     [undefined, 'pkg:golang/golang.org/x/text@v0.3.6', 'go'],
     ['something-else', undefined, 'generic'],
     [undefined, undefined, 'generic'],
   ] as const)('%s (%s) → %s', (type, purl, expected) => {
-    expect(ecosystemOf(type, purl)).toBe(expected);
+    expect(versionEcosystemOf({ type, purl })).toBe(expected);
   });
 });

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../src/config/schema.js';
+import { rebaseSkipDirs } from '../../../../src/scanners/skip-dirs.js';
 import {
   buildTrivyArgs,
-  rebaseSkipDirs,
   trivyIsolationArgs,
   trivySkipDirArgs,
 } from '../../../../src/scanners/trivy/args.js';

@@ -64,6 +64,23 @@ describe('isTrivyVulnerability, the fast path of trivyVulnerabilitySchema', () =
     if (accepted) expect(trivyVulnerabilitySchema.safeParse(value).success).toBe(true);
   });
 
+  /** Wrong types for any field: a number, a boolean, an object, mixed and plain lists, a string. */
+  const WRONG = [3, true, { PURL: 1 }, {}, ['x', 1], [], 'x', { nvd: { V3Score: 'high' } }];
+
+  it.each(Object.keys(trivyVulnerabilitySchema.shape))(
+    'never accepts a %s the schema refuses, and refuses some',
+    (key) => {
+      let refused = 0;
+      for (const wrong of WRONG) {
+        const value = { ...FIRST, [key]: wrong };
+        const schemaAccepts = trivyVulnerabilitySchema.safeParse(value).success;
+        if (isTrivyVulnerability(value)) expect(schemaAccepts).toBe(true);
+        else refused += 1;
+      }
+      expect(refused).toBeGreaterThan(0);
+    },
+  );
+
   it('still reports a bad vulnerability with zod’s message and path', () => {
     const report = {
       SchemaVersion: 2,
