@@ -6,20 +6,11 @@
  * `--dockerfile` that does not exist is refused before anything runs.
  */
 import { spawn } from 'node:child_process';
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import os from 'node:os';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/run-action.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
 const CLI = path.join(ROOT, 'dist/cli.js');
 const HELP = path.join(ROOT, '__tests__/fixtures/trivy-e2e/help');
@@ -34,16 +25,7 @@ const BOM = {
   ],
 };
 
-const temps: string[] = [];
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs();
 
 /** A directory with a stand-in `trivy` (Trivy 0.44.1's probes; `--format json` copies `report`). */
 function standInTrivy(report: string): { bin: string; calls: string } {

@@ -9,12 +9,12 @@
  * reported, as waived.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT, TRIVY_BIN, runAction } from '../helpers/run-action.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
 const execFileAsync = promisify(execFile);
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
@@ -34,16 +34,7 @@ interface SarifLog {
   }>;
 }
 
-const temps: string[] = [];
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs();
 
 /** `severity/rule` of every secret and failed misconfiguration in Trivy's own JSON. */
 function findingsOf(report: TrivyJson): Array<{ rule: string; severity: Severity }> {

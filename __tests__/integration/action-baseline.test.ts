@@ -13,18 +13,9 @@
  *
  * Expected numbers are computed here from the fixtures' raw JSON.
  */
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   startGitHubApiServer,
   type ExtraHandler,
@@ -32,6 +23,7 @@ import {
 } from '../helpers/github-api-server.js';
 import { ROOT, runAction, runnerEnvForEvent, type ActionRun } from '../helpers/run-action.js';
 import { validateSarifSchema } from '../helpers/sarif-validators.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
 const SHARED = path.join(ROOT, '__tests__/fixtures/shared/trivy');
 const EVENTS = path.join(ROOT, '__tests__/fixtures/events/runner');
@@ -52,22 +44,13 @@ const ALPINE_SARIF = 'image-alpine-310.sarif';
 /** fluentd: one CRITICAL (libidn2-0), one HIGH (activesupport). */
 const FLUENTD = 'image-fluentd-os-and-gems.json';
 
-const temps: string[] = [];
+const tempDir = useTempDirs();
 let server: GitHubApiServer | undefined;
 
 afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
 
 function workspaceWith(fixtures: string[]): string {
   const ws = tempDir('sg-baseline-ws-');

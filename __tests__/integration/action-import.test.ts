@@ -13,39 +13,27 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
-  rmSync,
   writeFileSync,
 } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT, runAction, type ActionRun } from '../helpers/run-action.js';
 import {
   validateSarifFilesWithMultitool,
   validateSarifSchema,
 } from '../helpers/sarif-validators.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
 const SHARED = path.join(ROOT, '__tests__/fixtures/shared');
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
 type Severity = (typeof SEVERITIES)[number];
 type Counts = Record<Severity, number>;
 
-const temps: string[] = [];
+const tempDir = useTempDirs();
 /** SARIF files written by the runs below, validated by one Multitool call at the end. */
 const sarifFiles: string[] = [];
-
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
 
 /** A workspace holding copies of shared fixtures under `reports/`. */
 function workspaceWith(fixtures: string[]): string {

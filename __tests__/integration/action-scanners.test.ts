@@ -15,22 +15,20 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT, TRIVY_BIN, runAction, type ActionRun } from '../helpers/run-action.js';
 import {
   validateSarifFilesWithMultitool,
   validateSarifSchema,
 } from '../helpers/sarif-validators.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
 const execFileAsync = promisify(execFile);
 const SHARED = path.join(ROOT, '__tests__/fixtures/shared');
@@ -40,17 +38,8 @@ const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
 type Severity = (typeof SEVERITIES)[number];
 type Counts = Record<Severity, number>;
 
-const temps: string[] = [];
+const tempDir = useTempDirs();
 const sarifFiles: string[] = [];
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
 
 function zero(): Counts {
   return { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 };

@@ -4,35 +4,18 @@
  * scan, once next to the pinning checker alone), and an SBOM run that fails.
  * Each start of this Trivy build costs seconds of CPU: the runs are few.
  */
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import os from 'node:os';
+import { chmodSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT, TRIVY_BIN, runAction } from '../helpers/run-action.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
 const SBOM_PROJECT = path.join(ROOT, '__tests__/fixtures/sbom-project');
 const HELP = path.join(ROOT, '__tests__/fixtures/trivy-e2e/help');
 const SECRET_REPORT = path.join(ROOT, '__tests__/fixtures/shared/trivy/repo-secrets.json');
 const EVENT = 'workflow_dispatch';
 
-const temps: string[] = [];
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs();
 
 function commands(stdout: string, name: string): string[] {
   return stdout

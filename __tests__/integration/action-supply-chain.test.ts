@@ -20,7 +20,6 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
@@ -29,7 +28,6 @@ import {
 } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runAction, type ActionRun } from '../helpers/run-action.js';
@@ -37,6 +35,7 @@ import {
   validateSarifFilesWithMultitool,
   validateSarifSchema,
 } from '../helpers/sarif-validators.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
 const VERSION = '0.44.1';
 const E2E = path.join(ROOT, '__tests__/fixtures/trivy-e2e');
@@ -53,16 +52,7 @@ const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
 type Severity = (typeof SEVERITIES)[number];
 type Counts = Record<Severity, number>;
 
-const temps: string[] = [];
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs();
 
 function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
