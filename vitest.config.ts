@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['__tests__/**/*.test.ts'],
+    // Scratch directories made through __tests__/helpers/temp-dirs.ts go after each file.
+    setupFiles: ['__tests__/helpers/cleanup-temp-dirs.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // The end-to-end tests spawn Trivy and the bundled action; two cores are all we get.

@@ -37763,7 +37763,8 @@ function childEnv(extra = {}) {
   }
   return { ...env, ...extra };
 }
-function createCommandRunner() {
+function createCommandRunner(settings = {}) {
+  const runnerEnv = settings.tempDir === void 0 ? {} : { TMPDIR: settings.tempDir };
   return {
     run(file2, args, options2) {
       return new Promise((resolve5) => {
@@ -37776,7 +37777,7 @@ function createCommandRunner() {
         let settled = false;
         const child = spawn(file2, args, {
           cwd: options2.cwd,
-          env: childEnv(options2.extraEnv),
+          env: childEnv({ ...runnerEnv, ...options2.extraEnv }),
           shell: false,
           stdio: ["ignore", "pipe", "pipe"]
         });
@@ -38285,7 +38286,7 @@ async function runCli(argv) {
     const { reportFiles, waivers } = await runPreflight(config2, workspace, logger);
     tempDir = await mkdtemp2(path10.join(os.tmpdir(), "security-gate-"));
     const markBaseline2 = await createCliBaselineMarking(config2, workspace, logger);
-    const runner = createCommandRunner();
+    const runner = createCommandRunner({ tempDir });
     const trivyProbe = createTrivyProber();
     const result = await runPipeline(config2, reportFiles, {
       workspace,

@@ -174,7 +174,7 @@ export async function runCli(argv: string[]): Promise<number> {
     const { reportFiles, waivers } = await runPreflight(config, workspace, logger);
     tempDir = await mkdtemp(path.join(os.tmpdir(), 'security-gate-'));
     const markBaseline = await createCliBaselineMarking(config, workspace, logger);
-    const runner = createCommandRunner();
+    const runner = createCommandRunner({ tempDir });
     // Trivy from --trivy-path or PATH (no downloads here), asked what it is once for scan and SBOM.
     const trivyProbe = createTrivyProber();
     const result = await runPipeline(config, reportFiles, {

@@ -5,11 +5,11 @@
  * no shell in between.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { makeTempDir } from './temp-dirs.js';
 
 export interface ActionRun {
   exitCode: number | null;
@@ -55,7 +55,7 @@ export function parseOutputFile(text: string): Record<string, string> {
 
 /** Runs dist/index.js as a runner step and collects what it wrote. */
 export async function runAction(options: RunActionOptions): Promise<ActionRun> {
-  const runnerDir = mkdtempSync(path.join(os.tmpdir(), 'sg-runner-'));
+  const runnerDir = makeTempDir('sg-runner-');
   const outputFile = path.join(runnerDir, 'output');
   const summaryFile = path.join(runnerDir, 'summary.md');
   const eventFile = path.join(runnerDir, 'event.json');

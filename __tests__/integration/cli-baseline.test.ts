@@ -1,11 +1,11 @@
 /** `--gate-scope new` from the command line: the baseline is a SARIF file given by --baseline. */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/run-action.js';
+import { makeTempDir } from '../helpers/temp-dirs.js';
 
 const run = promisify(execFile);
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -25,7 +25,7 @@ async function cli(
 }
 
 describe('security-gate --gate-scope new', () => {
-  const workspace = mkdtempSync(path.join(os.tmpdir(), 'sg-cli-baseline-'));
+  const workspace = makeTempDir('sg-cli-baseline-');
   cpSync(
     path.join(FIXTURES, 'v0.20.0-image-debian-stretch-large.json'),
     path.join(workspace, 'base.json'),
@@ -78,7 +78,7 @@ describe('security-gate --gate-scope new', () => {
 
   it("matches image findings against another tool's SARIF by the Dockerfile their results point at", async () => {
     // alpine 3.10: 4 MEDIUM; with a Dockerfile in the workspace, image findings point at it.
-    const ws = mkdtempSync(path.join(os.tmpdir(), 'sg-cli-baseline-image-'));
+    const ws = makeTempDir('sg-cli-baseline-image-');
     cpSync(path.join(FIXTURES, 'image-alpine-310.json'), path.join(ws, 'alpine.json'));
     writeFileSync(path.join(ws, 'Dockerfile'), 'FROM alpine:3.10\n');
     const image = [

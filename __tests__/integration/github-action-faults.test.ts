@@ -4,8 +4,7 @@
  * The channels are best effort: whatever the API does, the verdict, the exit
  * code and the outputs are the gate's.
  */
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +14,7 @@ import {
 } from '../helpers/github-api-server.js';
 import { readTestTiming } from '../../src/github/client.js';
 import { ROOT, runAction, runnerEnvForEvent, type ActionRun } from '../helpers/run-action.js';
+import { makeTempDir } from '../helpers/temp-dirs.js';
 
 /** 160 image findings (12 CRITICAL, 24 HIGH, 20 MEDIUM, 104 LOW), all at Dockerfile line 1. */
 const REPORT = 'v0.20.0-image-debian-stretch-large.json';
@@ -57,7 +57,7 @@ async function runGate(
   options: GateRunOptions = {},
 ): Promise<ActionRun> {
   const payload = options.event ?? event;
-  const workspace = mkdtempSync(path.join(os.tmpdir(), 'sg-faults-ws-'));
+  const workspace = makeTempDir('sg-faults-ws-');
   copyFileSync(
     path.join(ROOT, '__tests__/fixtures/shared/trivy', REPORT),
     path.join(workspace, REPORT),

@@ -4,8 +4,7 @@
  * and `push`: where the comment, the check run and the SARIF upload go, and
  * what they carry. Reports are imported (scanners '') so no scanner runs.
  */
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -18,6 +17,7 @@ import {
   validateSarifFilesWithMultitool,
   validateSarifSchema,
 } from '../helpers/sarif-validators.js';
+import { makeTempDir } from '../helpers/temp-dirs.js';
 
 const SHARED = path.join(ROOT, '__tests__/fixtures/shared');
 const EVENTS = path.join(ROOT, '__tests__/fixtures/events/runner');
@@ -38,7 +38,7 @@ function loadEvent(name: string): unknown {
 }
 
 function workspaceWith(reports: string[]): string {
-  const workspace = mkdtempSync(path.join(os.tmpdir(), 'sg-action-ws-'));
+  const workspace = makeTempDir('sg-action-ws-');
   for (const report of reports)
     copyFileSync(path.join(SHARED, report), path.join(workspace, path.basename(report)));
   writeFileSync(path.join(workspace, 'Dockerfile'), 'FROM debian:stretch\nRUN apt-get update\n');

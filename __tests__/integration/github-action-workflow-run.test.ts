@@ -8,13 +8,13 @@
  * - many images, one gate: one upload and one comment per `sarif-category`,
  *   then an aggregate run over the SARIF files that gates once.
  */
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGitHubApiServer, type GitHubApiServer } from '../helpers/github-api-server.js';
 import { ROOT, runAction, runnerEnvForEvent, type ActionRun } from '../helpers/run-action.js';
 import { validateSarifSchema } from '../helpers/sarif-validators.js';
+import { makeTempDir } from '../helpers/temp-dirs.js';
 
 const TRIVY = path.join(ROOT, '__tests__/fixtures/shared/trivy');
 /** 1 CRITICAL (debian os package) and 1 HIGH (gem) of one image. */
@@ -43,7 +43,7 @@ function loadEvent<T>(name: string): T {
 }
 
 function workspaceWith(reports: string[]): string {
-  const workspace = mkdtempSync(path.join(os.tmpdir(), 'sg-wr-ws-'));
+  const workspace = makeTempDir('sg-wr-ws-');
   for (const report of reports)
     copyFileSync(path.join(TRIVY, report), path.join(workspace, report));
   return workspace;

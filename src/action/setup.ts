@@ -103,12 +103,11 @@ export async function prepare(logger: Logger): Promise<RunSetup> {
     ctx,
     client,
     timing,
-    runner: createCommandRunner(),
     cache: createCacheStore(),
     cacheDirs: scannerCacheDirs(),
   };
   const tempDir = await mkdtemp(
     path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'security-gate-'),
   );
-  return { ...setup, tempDir };
+  return { ...setup, tempDir, runner: createCommandRunner({ tempDir }) };
 }

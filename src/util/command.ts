@@ -64,7 +64,11 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
  * untrusted text), the child is killed on timeout, its environment is
  * `childEnv` (no token), and output is captured up to a cap.
  */
-export function createCommandRunner(): CommandRunner {
+export function createCommandRunner(settings: { tempDir?: string } = {}): CommandRunner {
+  // Scanners leave scratch files behind (Trivy's analyzer-fs-* on a killed or
+  // failed run): inside the run's own temp dir, they go when it is removed.
+  const runnerEnv: Record<string, string> =
+    settings.tempDir === undefined ? {} : { TMPDIR: settings.tempDir };
   return {
     run(file, args, options) {
       return new Promise((resolve) => {
@@ -77,7 +81,7 @@ export function createCommandRunner(): CommandRunner {
         let settled = false;
         const child = spawn(file, args, {
           cwd: options.cwd,
-          env: childEnv(options.extraEnv),
+          env: childEnv({ ...runnerEnv, ...options.extraEnv }),
           shell: false,
           stdio: ['ignore', 'pipe', 'pipe'],
         });

@@ -58,4 +58,13 @@ describe('createCommandRunner: the environment of a child', () => {
     expect(env.GRYPE_DB_CACHE_DIR).toBe('/cache/grype');
     expect(env).not.toHaveProperty('INPUT_GITHUB-TOKEN');
   });
+
+  it("points the child's TMPDIR at the run's temp dir, so scanners' leftovers go with it", async () => {
+    const result = await createCommandRunner({ tempDir: '/tmp/security-gate-run' }).run(
+      process.execPath,
+      ['-e', 'process.stdout.write(require("node:os").tmpdir())'],
+      { timeoutMs: 30_000 },
+    );
+    expect(result.stdout).toBe('/tmp/security-gate-run');
+  });
 });
