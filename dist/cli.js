@@ -35735,7 +35735,6 @@ async function runPipeline(config2, reportFiles, deps) {
     reportFile,
     outcomes,
     imports,
-    fixable: upgrades.fixableCount,
     sbomFile: view.sbom === void 0 ? void 0 : path4.resolve(deps.workspace, config2.sbomFile),
     location: sarifPlan.location
   };

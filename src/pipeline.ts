@@ -76,8 +76,6 @@ export interface PipelineResult {
   reportFile: string;
   outcomes: ScanOutcome[];
   imports: ImportOutcome[];
-  /** Findings a listed upgrade fixes (the `fixable` output). */
-  fixable: number;
   /** Absolute path of the SBOM written, when one was. */
   sbomFile?: string;
   /** Where findings point (the SARIF's locations): annotations use the same. */
@@ -313,7 +311,6 @@ export async function runPipeline(
     reportFile,
     outcomes,
     imports,
-    fixable: upgrades.fixableCount,
     sbomFile: view.sbom === undefined ? undefined : path.resolve(deps.workspace, config.sbomFile),
     location: sarifPlan.location,
   };

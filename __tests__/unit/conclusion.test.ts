@@ -112,7 +112,6 @@ describe('logRunReport', () => {
     reportFile: path.join(workspace, 'security-gate.md'),
     outcomes: [],
     imports: [],
-    fixable: 0,
     location: { fileExists: () => false },
   };
 

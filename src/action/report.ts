@@ -38,7 +38,7 @@ export function setOutputs(config: Config, result: PipelineResult): void {
     total: gate.total,
     waived: gate.waived,
     new: gate.newCount,
-    fixable: result.fixable,
+    fixable: result.view.upgrades?.fixableCount ?? 0,
     'sarif-file': config.sarifFile,
     'report-file': config.reportFile,
   };
